@@ -1,0 +1,22 @@
+# Every target sets up .venv on first use, so `make test` alone works on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: test setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+# pytest exits 5 when it collects nothing: that is a broken suite, not a pass.
+test: $(STAMP)
+	@PYTHONWARNINGS=error $(PY) -m pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+clean:
+	rm -rf build .pytest_cache
