@@ -1,0 +1,98 @@
+"""Cycle model of the BitLinear array's schedule: which output beat appears on which cycle.
+
+It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows, tree_latency),
+and describes the schedule of ``hw/bitlinear.py`` when no stream stalls:
+
+* cycle 0 is the first cycle on which ``w_in`` and ``x_in`` offer beats; each stream offers its
+  next beat on the cycle after the previous one was taken, and ``acc_out`` is always ready;
+* the weight memory takes one row chunk a cycle, then writes one zero word a cycle for every chunk
+  of the rows that pad the last block to ``rows``; the matrix is usable the cycle after;
+* the activation buffer has two banks; a token of ``chunks = ceil(K/lanes)`` beats loads into a
+  free bank and can be read from the cycle after its last beat; a bank is free again the cycle
+  after the last read of its token;
+* the array issues one chunk a cycle, block by block, token by token;
+* the beat of a block appears ``2 + tree_latency`` cycles after its last chunk is issued
+  (one cycle of memory read, the tree's registers, the accumulator register).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .bitlinear import int_matmul
+
+__all__ = ["Beat", "Schedule", "schedule", "beat_values"]
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One ``acc_out`` beat: the accumulators of outputs ``block*rows .. block*rows+rows-1``
+    of ``token`` (zeros past N)."""
+
+    index: int
+    token: int
+    block: int
+    cycle: int
+    acc: np.ndarray = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    beats: list[Beat]
+    chunks: int
+    blocks: int
+    weights_ready_cycle: int
+    #: Performance counters the hardware must report after the last beat.
+    perf_busy: int
+    perf_in_stall: int
+    perf_out_stall: int
+
+    @property
+    def cycles(self) -> int:
+        """Cycles from cycle 0 up to and including the last beat."""
+        return self.beats[-1].cycle + 1
+
+
+def beat_values(config, x_codes, w_codes) -> list[tuple[int, int, np.ndarray]]:
+    """``(token, block, acc)`` for every output beat, in order, from golden.int_matmul."""
+    acc = int_matmul(x_codes, w_codes).astype(np.int64)
+    m, n = acc.shape
+    blocks = -(-n // config.rows)
+    padded = np.zeros((m, blocks * config.rows), dtype=np.int64)
+    padded[:, :n] = acc
+    return [(t, b, padded[t, b * config.rows:(b + 1) * config.rows])
+            for t in range(m) for b in range(blocks)]
+
+
+def schedule(config, x_codes, w_codes) -> Schedule:
+    """Cycle and value of every output beat with no stalls (see the module doc)."""
+    values = beat_values(config, x_codes, w_codes)
+    m = np.shape(x_codes)[0]
+    n, k = np.shape(w_codes)
+    chunks = -(-k // config.lanes)
+    blocks = -(-n // config.rows)
+    weights_ready = blocks * config.rows * chunks
+
+    bank_free = [0, 0]
+    load_end = -1
+    issue_end = -1
+    issue_starts = []
+    for token in range(m):
+        load_start = max(load_end + 1, bank_free[token % 2])
+        load_end = load_start + chunks - 1
+        issue_start = max(load_end + 1, issue_end + 1, weights_ready)
+        issue_end = issue_start + blocks * chunks - 1
+        bank_free[token % 2] = issue_end + 1
+        issue_starts.append(issue_start)
+
+    delay = 2 + config.tree_latency
+    beats = []
+    for index, (token, block, acc) in enumerate(values):
+        cycle = issue_starts[token] + (block + 1) * chunks - 1 + delay
+        beats.append(Beat(index=index, token=token, block=block, cycle=cycle, acc=acc))
+    busy = m * blocks * chunks
+    total = beats[-1].cycle + 1  # the first x_in beat is taken on cycle 0
+    return Schedule(beats=beats, chunks=chunks, blocks=blocks, weights_ready_cycle=weights_ready,
+                    perf_busy=busy, perf_in_stall=total - busy, perf_out_stall=0)

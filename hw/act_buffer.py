@@ -1,0 +1,89 @@
+"""Double-buffered int8 activation buffer: one token loads while the previous one computes."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Module, Signal, signed
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from .config import ArrayConfig
+
+__all__ = ["ActBuffer", "act_word_layout"]
+
+
+def act_word_layout(config: ArrayConfig) -> data.ArrayLayout:
+    """``lanes`` activation codes: one beat of the input stream, one row of the buffer."""
+    return data.ArrayLayout(signed(config.act_bits), config.lanes)
+
+
+class ActBuffer(wiring.Component):
+    """Two banks of ``max_chunks`` words of ``lanes`` codes in block RAM.
+
+    A token is ``chunks`` beats on ``load``; when its last beat is written the bank is *available*
+    to the reader, which reads one word a cycle (synchronous: data one cycle after ``rd_en``) and
+    pulses ``release`` after its last read. ``load`` is ready while the bank it fills is free.
+
+    Members
+    -------
+    load : In(stream.Signature(act_word_layout(config)))
+    chunks : In(range(max_chunks + 1))
+        Beats per token, ceil(K / lanes); held stable while tokens are in flight.
+    available : Out(1)
+        The read bank holds a whole token.
+    rd_en : In(1)
+    rd_addr : In(range(max_chunks))
+    rd_data : Out(act_word_layout(config))
+    release : In(1)
+        The reader is done with the read bank; it becomes free next cycle.
+    """
+
+    def __init__(self, config: ArrayConfig):
+        self._config = config
+        super().__init__({
+            "load": In(stream.Signature(act_word_layout(config))),
+            "chunks": In(range(config.max_chunks + 1)),
+            "available": Out(1),
+            "rd_en": In(1),
+            "rd_addr": In(range(config.max_chunks)),
+            "rd_data": Out(act_word_layout(config)),
+            "release": In(1),
+        })
+
+    def elaborate(self, platform) -> Module:
+        config = self._config
+        m = Module()
+        chunk_bits = max(0, (config.max_chunks - 1).bit_length())
+        m.submodules.mem = mem = Memory(shape=act_word_layout(config),
+                                        depth=2 << chunk_bits, init=[])
+        wr = mem.write_port()
+        rd = mem.read_port()
+
+        full = Signal(2)
+        wr_bank = Signal()
+        wr_chunk = Signal(range(config.max_chunks))
+        rd_bank = Signal()
+
+        m.d.comb += [
+            self.load.ready.eq(~full.bit_select(wr_bank, 1)),
+            wr.addr.eq(Cat(wr_chunk[:chunk_bits], wr_bank)),
+            wr.data.eq(self.load.payload),
+            wr.en.eq(self.load.valid & self.load.ready),
+            self.available.eq(full.bit_select(rd_bank, 1)),
+            rd.addr.eq(Cat(self.rd_addr[:chunk_bits], rd_bank)),
+            rd.en.eq(self.rd_en),
+            self.rd_data.eq(rd.data),
+        ]
+        filled = Signal(2)
+        freed = Signal(2)
+        with m.If(wr.en):
+            with m.If(wr_chunk == self.chunks - 1):
+                m.d.comb += filled.bit_select(wr_bank, 1).eq(1)
+                m.d.sync += [wr_chunk.eq(0), wr_bank.eq(~wr_bank)]
+            with m.Else():
+                m.d.sync += wr_chunk.eq(wr_chunk + 1)
+        with m.If(self.release):
+            m.d.comb += freed.bit_select(rd_bank, 1).eq(1)
+            m.d.sync += rd_bank.eq(~rd_bank)
+        m.d.sync += full.eq((full | filled) & ~freed)
+        return m

@@ -1,0 +1,218 @@
+"""BitLinear datapath top: streams in, weights in block RAM, ternary rows, accumulators, streams out.
+
+Schedule (the same one golden/cycle.py models): for each token, for each block of ``rows`` outputs,
+for each ``lanes``-wide chunk of K, one *issue* a cycle reads one activation word and one weight word
+per row; the words reach the PEs a cycle later, pass the adder tree's ``tree_latency`` registers and
+are accumulated; the last chunk of a block writes the ``rows`` sums to the output register, which is
+one beat of ``acc_out``. A full output register that is not accepted freezes the whole pipeline
+(one clock enable, ``advance``), so nothing is lost and the timing stays exact.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .act_buffer import ActBuffer, act_word_layout
+from .adder_tree import AdderTree
+from .config import ArrayConfig
+from .pe import PE_KINDS
+from .weight_mem import WeightMemory, trit_word_layout
+
+__all__ = ["BitLinear", "acc_word_layout"]
+
+
+def acc_word_layout(config: ArrayConfig) -> data.ArrayLayout:
+    """One output beat: the accumulators of one block of ``rows`` outputs."""
+    return data.ArrayLayout(signed(config.acc_bits), config.rows)
+
+
+class BitLinear(wiring.Component):
+    """Ternary matrix product ``acc = x_codes @ w_codes.T`` for M tokens through an N×K matrix.
+
+    Weights first: ``w_in`` carries the N rows of K trit codes, ``ceil(K/lanes)`` beats a row.
+    Then each token is ``ceil(K/lanes)`` beats of ``lanes`` int8 codes on ``x_in`` (lanes past K
+    are ignored), and gives ``ceil(N/rows)`` beats on ``acc_out``; accumulators past N read 0.
+    ``k`` and ``n`` must stay constant while a matrix or tokens are in flight. ``w_in`` is accepted
+    only between tokens, and tokens wait for a complete matrix.
+
+    Members
+    -------
+    k : In(range(max_k + 1))
+    n : In(range(max_n + 1))
+    w_in : In(stream.Signature(trit_word_layout(config)))
+    x_in : In(stream.Signature(act_word_layout(config)))
+    acc_out : Out(stream.Signature(acc_word_layout(config)))
+    weights_loaded : Out(1)
+    perf_clear : In(1)
+        Zero the counters; they restart with the next ``x_in`` beat.
+    perf_busy, perf_in_stall, perf_out_stall : Out(perf_bits)
+        Cycles from the first ``x_in`` beat to the latest ``acc_out`` beat, split three ways:
+        a chunk was issued; the output stalled the pipeline; nothing to issue (waiting for
+        activations or weights, or draining the pipeline).
+    """
+
+    def __init__(self, config: ArrayConfig):
+        if not isinstance(config, ArrayConfig):
+            raise TypeError(f"config: expected an ArrayConfig, got {type(config).__name__}")
+        self._config = config
+        perf = unsigned(config.perf_bits)
+        super().__init__({
+            "k": In(range(config.max_k + 1)),
+            "n": In(range(config.max_n + 1)),
+            "w_in": In(stream.Signature(trit_word_layout(config))),
+            "x_in": In(stream.Signature(act_word_layout(config))),
+            "acc_out": Out(stream.Signature(acc_word_layout(config))),
+            "weights_loaded": Out(1),
+            "perf_clear": In(1),
+            "perf_busy": Out(perf),
+            "perf_in_stall": Out(perf),
+            "perf_out_stall": Out(perf),
+        })
+
+    @property
+    def config(self) -> ArrayConfig:
+        return self._config
+
+    @property
+    def latency(self) -> int:
+        """Cycles from issuing a block's last chunk to its beat on ``acc_out``."""
+        return 2 + self._config.tree_latency
+
+    def elaborate(self, platform) -> Module:
+        config = self._config
+        m = Module()
+        lane_bits = config.tree_depth  # log2(lanes), lanes is a power of two
+
+        m.submodules.act_buffer = act = ActBuffer(config)
+        m.submodules.weight_mem = wmem = WeightMemory(config)
+        wiring.connect(m, wiring.flipped(self.x_in), act.load)
+        wiring.connect(m, wiring.flipped(self.w_in), wmem.load)
+
+        # Layer shape in chunks; lanes is a power of two, so these are shifts and masks.
+        chunks = Signal(range(config.max_chunks + 1))
+        last_lanes = Signal(config.lanes)
+        k_low = Signal(max(lane_bits, 1))
+        m.d.comb += [
+            chunks.eq((self.k + (config.lanes - 1)) >> lane_bits),
+            k_low.eq((self.k - 1)[:lane_bits] if lane_bits else 0),
+        ]
+        for lane in range(config.lanes):
+            m.d.comb += last_lanes[lane].eq(k_low >= lane)
+        m.d.comb += [
+            act.chunks.eq(chunks),
+            wmem.chunks.eq(chunks),
+            wmem.last_lanes.eq(last_lanes),
+            wmem.n.eq(self.n),
+            self.weights_loaded.eq(wmem.loaded),
+        ]
+
+        # ---- issue stage
+        advance = Signal()
+        can_issue = Signal()
+        issue = Signal()
+        chunk = Signal(range(config.max_chunks))
+        block_row = Signal(range(config.max_n + config.rows))  # first output row of the block
+        addr = Signal(range(config.max_blocks * config.max_chunks))
+        last_chunk = Signal()
+        last_block = Signal()
+        m.d.comb += [
+            advance.eq(~self.acc_out.valid | self.acc_out.ready),
+            can_issue.eq(act.available & wmem.loaded),
+            issue.eq(can_issue & advance),
+            last_chunk.eq(chunk == chunks - 1),
+            last_block.eq(block_row + config.rows >= self.n),
+            act.rd_addr.eq(chunk),
+            act.rd_en.eq(advance),
+            wmem.rd_addr.eq(addr),
+            wmem.rd_en.eq(advance),
+            wmem.allow.eq((chunk == 0) & (block_row == 0) & ~can_issue),
+        ]
+        with m.If(issue):
+            with m.If(~last_chunk):
+                m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1)]
+            with m.Elif(~last_block):
+                m.d.sync += [chunk.eq(0), addr.eq(addr + 1), block_row.eq(block_row + config.rows)]
+            with m.Else():
+                m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0)]
+                m.d.comb += act.release.eq(1)
+
+        # ---- pipeline flags: stage 0 is the issue, stage 1 the memory data, then the tree cuts
+        stages = 1 + config.tree_latency
+        valid = [Signal(name=f"valid_{s}") for s in range(stages + 1)]
+        first = [Signal(name=f"first_{s}") for s in range(stages + 1)]
+        last = [Signal(name=f"last_{s}") for s in range(stages + 1)]
+        m.d.comb += [valid[0].eq(issue), first[0].eq(chunk == 0), last[0].eq(last_chunk)]
+        with m.If(advance):
+            for s in range(stages):
+                m.d.sync += [valid[s + 1].eq(valid[s]), first[s + 1].eq(first[s]),
+                             last[s + 1].eq(last[s])]
+
+        # ---- rows of PEs, trees and accumulators
+        pe_class = PE_KINDS[config.pe_kind]
+        pe_shape = signed(pe_class.out_bits(config.act_bits))
+        done = Signal()
+        m.d.comb += done.eq(advance & valid[stages] & last[stages])
+        for row in range(config.rows):
+            tree = AdderTree(n_inputs=config.lanes, input_shape=pe_shape, cuts=config.tree_cuts)
+            m.submodules[f"tree_{row}"] = tree
+            m.d.comb += tree.en.eq(advance)
+            if pe_class.has_correction:
+                popcount = AdderTree(n_inputs=config.lanes, input_shape=unsigned(1),
+                                     cuts=config.tree_cuts)
+                m.submodules[f"popcount_{row}"] = popcount
+                m.d.comb += popcount.en.eq(advance)
+            for lane in range(config.lanes):
+                pe = pe_class(act_bits=config.act_bits)
+                m.submodules[f"pe_{row}_{lane}"] = pe
+                m.d.comb += [
+                    pe.act.eq(act.rd_data[lane]),
+                    pe.code.eq(wmem.rd_data[row][lane]),
+                    tree.inputs[lane].eq(pe.out),
+                ]
+                if pe_class.has_correction:
+                    m.d.comb += popcount.inputs[lane].eq(pe.correction)
+
+            row_sum = Signal(signed(tree.out.shape().width + 1), name=f"row_sum_{row}")
+            if pe_class.has_correction:
+                m.d.comb += row_sum.eq(tree.out + popcount.out)
+            else:
+                m.d.comb += row_sum.eq(tree.out)
+            acc = Signal(signed(config.acc_bits), name=f"acc_{row}")
+            total = Signal(signed(config.acc_bits), name=f"total_{row}")
+            m.d.comb += total.eq(Mux(first[stages], 0, acc) + row_sum)
+            with m.If(advance & valid[stages]):
+                m.d.sync += acc.eq(total)
+            with m.If(done):
+                m.d.sync += self.acc_out.payload[row].eq(total)
+
+        with m.If(done):
+            m.d.sync += self.acc_out.valid.eq(1)
+        with m.Elif(self.acc_out.ready):
+            m.d.sync += self.acc_out.valid.eq(0)
+
+        # ---- performance counters
+        started = Signal()
+        counting = Signal()
+        out_beat = Signal()
+        m.d.comb += [
+            counting.eq(started | (self.x_in.valid & self.x_in.ready)),
+            out_beat.eq(self.acc_out.valid & self.acc_out.ready),
+        ]
+        counters = {
+            "busy": (self.perf_busy, issue),
+            "in_stall": (self.perf_in_stall, advance & ~issue),
+            "out_stall": (self.perf_out_stall, ~advance),
+        }
+        for name, (snapshot, condition) in counters.items():
+            live = Signal(unsigned(config.perf_bits), name=f"perf_{name}_live")
+            following = Signal.like(live, name=f"perf_{name}_next")
+            m.d.comb += following.eq(live + (counting & condition))
+            m.d.sync += live.eq(following)
+            with m.If(out_beat):
+                m.d.sync += snapshot.eq(following)
+            with m.If(self.perf_clear):
+                m.d.sync += [live.eq(0), snapshot.eq(0)]
+        m.d.sync += started.eq(counting & ~self.perf_clear)
+        return m

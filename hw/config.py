@@ -1,0 +1,143 @@
+"""``ArrayConfig``: the one source of parameters for gateware, cycle model, harness and benchmarks."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from golden.bitlinear import acc_bits as _acc_bits
+
+__all__ = ["ArrayConfig", "PE_KIND_NAMES", "WEIGHT_PACKINGS"]
+
+#: Names of the PE kinds in ``hw.pe.PE_KINDS``; kept here so the config validates without
+#: importing Amaranth (the golden cycle model reads ArrayConfig too). A test checks they agree.
+PE_KIND_NAMES = ("mux", "xor")
+#: Weight storage formats the weight memory implements.
+WEIGHT_PACKINGS = ("2bit",)
+
+
+def _ceil_log2(value: int) -> int:
+    return max(0, (value - 1).bit_length())
+
+
+@dataclass(frozen=True)
+class ArrayConfig:
+    """Shape of the ternary array and of the layers it accepts.
+
+    Parameters
+    ----------
+    pe_kind : str
+        Key of ``hw.pe.PE_KINDS``: ``"mux"`` (select then add) or ``"xor"`` (conditional inversion,
+        +1 corrections as one popcount per row).
+    lanes : int
+        Dot-product width per cycle (activations read per cycle); a power of two, 1..1024.
+    rows : int
+        Outputs computed in parallel, 1..256.
+    act_bits : int
+        Activation code width, 2..8 (8 for BitNet b1.58; 4 kept possible).
+    max_k, max_n : int
+        Largest layer the memories hold: K (input features) and N (output features).
+    tree_cuts : tuple of int
+        Adder-tree levels after which a register is placed: 0 registers the PE outputs,
+        ``tree_depth`` the tree's root. Each cut adds one cycle of latency.
+    weight_packing : str
+        Weight storage format: ``"2bit"`` (code t+1 in two bits, as golden.packing).
+    perf_bits : int
+        Width of each performance counter, 8..64.
+    """
+
+    pe_kind: str = "xor"
+    lanes: int = 16
+    rows: int = 2
+    act_bits: int = 8
+    max_k: int = 256
+    max_n: int = 64
+    tree_cuts: tuple[int, ...] = (2,)
+    weight_packing: str = "2bit"
+    perf_bits: int = 32
+
+    def __post_init__(self):
+        def integer(name, low, high):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"ArrayConfig.{name}: expected an integer in [{low}, {high}], "
+                                 f"got {value!r}")
+            if not low <= value <= high:
+                raise ValueError(f"ArrayConfig.{name}: {value} is outside the allowed range "
+                                 f"[{low}, {high}]")
+
+        if self.pe_kind not in PE_KIND_NAMES:
+            raise ValueError(f"ArrayConfig.pe_kind: {self.pe_kind!r} is not one of {PE_KIND_NAMES}")
+        integer("lanes", 1, 1024)
+        if self.lanes & (self.lanes - 1):
+            raise ValueError(f"ArrayConfig.lanes: {self.lanes} is not a power of two "
+                             f"(the controller splits K into lanes-wide chunks with shifts)")
+        integer("rows", 1, 256)
+        integer("act_bits", 2, 8)
+        integer("max_k", 1, 1 << 20)
+        integer("max_n", 1, 1 << 16)
+        integer("perf_bits", 8, 64)
+        if self.weight_packing not in WEIGHT_PACKINGS:
+            raise ValueError(f"ArrayConfig.weight_packing: {self.weight_packing!r} is not one of "
+                             f"{WEIGHT_PACKINGS}")
+        if not isinstance(self.tree_cuts, tuple):
+            raise ValueError(f"ArrayConfig.tree_cuts: expected a tuple of levels, got "
+                             f"{type(self.tree_cuts).__name__}")
+        for level in self.tree_cuts:
+            if isinstance(level, bool) or not isinstance(level, int) \
+                    or not 0 <= level <= self.tree_depth:
+                raise ValueError(f"ArrayConfig.tree_cuts: level {level!r} is outside the allowed "
+                                 f"range [0, {self.tree_depth}] (tree depth for {self.lanes} lanes)")
+        if list(self.tree_cuts) != sorted(set(self.tree_cuts)):
+            raise ValueError(f"ArrayConfig.tree_cuts: {self.tree_cuts} must be strictly increasing")
+
+    # ------------------------------------------------------------ derived values
+
+    @property
+    def tree_depth(self) -> int:
+        """Adder levels needed to sum ``lanes`` values."""
+        return _ceil_log2(self.lanes)
+
+    @property
+    def tree_latency(self) -> int:
+        return len(self.tree_cuts)
+
+    @property
+    def acc_bits(self) -> int:
+        """Accumulator width: |sum| <= max_k * 2**(act_bits-1) always fits."""
+        return _acc_bits(self.max_k, self.act_bits)
+
+    @property
+    def max_chunks(self) -> int:
+        """Cycles per output block for the largest K: ceil(max_k / lanes)."""
+        return -(-self.max_k // self.lanes)
+
+    @property
+    def max_blocks(self) -> int:
+        """Output blocks for the largest N: ceil(max_n / rows)."""
+        return -(-self.max_n // self.rows)
+
+    @property
+    def pes(self) -> int:
+        return self.lanes * self.rows
+
+    def replace(self, **changes) -> "ArrayConfig":
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------ presets
+
+    @classmethod
+    def tiny(cls, **changes) -> "ArrayConfig":
+        """Small enough for fast cycle-by-cycle tests, big enough to exercise every path."""
+        return cls(**{"pe_kind": "xor", "lanes": 4, "rows": 2, "max_k": 40, "max_n": 12,
+                      "tree_cuts": (1,), **changes})
+
+    @classmethod
+    def icebreaker(cls, **changes) -> "ArrayConfig":
+        """Board default for the iCE40UP5K (resized by the board issue from measured builds)."""
+        return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 8, "max_k": 512, "max_n": 128,
+                      "tree_cuts": (2, 4), **changes})
+
+    @classmethod
+    def presets(cls) -> dict[str, "ArrayConfig"]:
+        return {"tiny": cls.tiny(), "icebreaker": cls.icebreaker()}

@@ -1,0 +1,118 @@
+"""Ternary processing elements: a mux and an adder's worth of logic per lane, never a multiplier.
+
+Weights arrive as the 2-bit code of golden.packing (``code = trit + 1``): ``0b00`` is -1, ``0b01`` is
+0, ``0b10`` is +1 (``0b11`` is never written; it decodes as +1).
+
+A PE kind is one ``TernaryPE`` subclass plus one line in ``PE_KINDS``. Each lane gives ``out`` and a
+1-bit ``correction``; a row sums all ``out`` values and all ``correction`` bits, so a kind that
+negates in ones' complement (``~a = -a - 1``) hands its +1s to the row as one popcount.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+__all__ = ["TernaryPE", "MuxPE", "XorPE", "PE_KINDS", "TRIT_CODE", "decode_trit"]
+
+#: The 2-bit code stored per trit.
+TRIT_CODE = {-1: 0b00, 0: 0b01, 1: 0b10}
+
+
+def decode_trit(code):
+    """``(negative, nonzero)`` from a 2-bit trit code (Amaranth values)."""
+    negative = ~code[1] & ~code[0]
+    nonzero = code[1] | ~code[0]
+    return negative, nonzero
+
+
+class TernaryPE(wiring.Component):
+    """One lane of a ternary dot product.
+
+    Members
+    -------
+    act : In(signed(act_bits))
+        Activation code.
+    code : In(2)
+        Trit code (see module doc).
+    out : Out(signed(out_bits))
+        Contribution of the lane, before correction.
+    correction : Out(1)
+        Added to the row sum (1 where the kind computed ``true - 1``).
+    """
+
+    #: Set by subclasses: does ``correction`` ever carry a 1? A row skips the popcount if not.
+    has_correction = False
+
+    def __init__(self, *, act_bits: int = 8):
+        if not isinstance(act_bits, int) or not 2 <= act_bits <= 16:
+            raise ValueError(f"act_bits must be an integer in [2, 16], got {act_bits!r}")
+        self._act_bits = act_bits
+        super().__init__({
+            "act": In(signed(act_bits)),
+            "code": In(unsigned(2)),
+            "out": Out(signed(self.out_bits(act_bits))),
+            "correction": Out(unsigned(1)),
+        })
+
+    @staticmethod
+    def out_bits(act_bits: int) -> int:
+        raise NotImplementedError
+
+    @property
+    def latency(self) -> int:
+        return 0
+
+
+class MuxPE(TernaryPE):
+    """Select then add: ``out = act``, ``-act`` or ``0``. The negation needs one extra bit
+    (``-(-128) = 128``) and a carry chain per lane."""
+
+    @staticmethod
+    def out_bits(act_bits: int) -> int:
+        return act_bits + 1
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        negative, nonzero = decode_trit(self.code)
+        with m.If(negative):
+            m.d.comb += self.out.eq(-self.act)
+        with m.Elif(nonzero):
+            m.d.comb += self.out.eq(self.act)
+        with m.Else():
+            m.d.comb += self.out.eq(0)
+        return m
+
+
+class XorPE(TernaryPE):
+    """Conditional inversion with an AND mask: ``out = (act ^ neg) & nonzero`` per bit.
+
+    For w = -1 that is ``~act = -act - 1``; ``correction = 1`` restores the missing +1. The output
+    keeps the activation's width and each bit is one LUT4 of (act bit, code[0], code[1]).
+    """
+
+    has_correction = True
+
+    @staticmethod
+    def out_bits(act_bits: int) -> int:
+        return act_bits
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        negative, nonzero = decode_trit(self.code)
+        width = self._act_bits
+        flip = negative.replicate(width)
+        mask = nonzero.replicate(width)
+        m.d.comb += [
+            self.out.eq(((self.act.as_unsigned() ^ flip) & mask).as_signed()),
+            self.correction.eq(negative),
+        ]
+        return m
+
+
+#: Registry of PE kinds, keyed by ``ArrayConfig.pe_kind``.
+PE_KINDS: dict[str, type[TernaryPE]] = {
+    "mux": MuxPE,
+    "xor": XorPE,
+}

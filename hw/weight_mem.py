@@ -1,0 +1,121 @@
+"""Ternary weight memory: ``rows`` banks of 2-bit trit codes, written from a stream, unpacked by PEs."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Mux, Signal, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from .config import ArrayConfig
+from .pe import TRIT_CODE
+
+__all__ = ["WeightMemory", "trit_word_layout", "weight_word_layout"]
+
+
+def trit_word_layout(config: ArrayConfig) -> data.ArrayLayout:
+    """``lanes`` 2-bit trit codes: one beat of the weight stream, one word of one bank."""
+    return data.ArrayLayout(unsigned(2), config.lanes)
+
+
+def weight_word_layout(config: ArrayConfig) -> data.ArrayLayout:
+    """What one read returns: a trit word for each of the ``rows`` banks."""
+    return data.ArrayLayout(trit_word_layout(config), config.rows)
+
+
+class WeightMemory(wiring.Component):
+    """N×K ternary weights, row ``n`` in bank ``n % rows`` at words ``(n // rows) * chunks + c``.
+
+    The load stream carries the matrix row by row, each row as ``chunks`` beats of ``lanes`` codes
+    (code = trit + 1, as golden.packing). Lanes past K in a row's last beat are stored as zero
+    whatever the beat holds, and after row N-1 the banks of the last block that have no row are
+    filled with zeros (one word a cycle, ``load`` not ready), so partial blocks and chunks add zero.
+    ``loaded`` rises after the last write and falls with the first beat of the next matrix.
+
+    Members
+    -------
+    load : In(stream.Signature(trit_word_layout(config)))
+    allow : In(1)
+        The controller permits loading (it is not reading a token).
+    chunks : In(range(max_chunks + 1))
+    last_lanes : In(lanes)
+        Lanes of a row's last beat that lie inside K (bit l set for l < K - (chunks-1)·lanes).
+    n : In(range(max_n + 1))
+        Rows in the matrix.
+    loaded : Out(1)
+    rd_en : In(1)
+    rd_addr : In(range(max_blocks · max_chunks))
+    rd_data : Out(weight_word_layout(config))
+    """
+
+    def __init__(self, config: ArrayConfig):
+        self._config = config
+        super().__init__({
+            "load": In(stream.Signature(trit_word_layout(config))),
+            "allow": In(1),
+            "chunks": In(range(config.max_chunks + 1)),
+            "last_lanes": In(config.lanes),
+            "n": In(range(config.max_n + 1)),
+            "loaded": Out(1),
+            "rd_en": In(1),
+            "rd_addr": In(range(config.max_blocks * config.max_chunks)),
+            "rd_data": Out(weight_word_layout(config)),
+        })
+
+    def elaborate(self, platform) -> Module:
+        config = self._config
+        m = Module()
+        depth = config.max_blocks * config.max_chunks
+
+        bank = Signal(range(config.rows))
+        chunk = Signal(range(config.max_chunks))
+        base = Signal(range(depth + 1))
+        rows_written = Signal(range(config.max_n + 1))
+        padding = Signal()
+
+        write = Signal()
+        word = Signal(trit_word_layout(config))
+        last_chunk = Signal()
+        m.d.comb += [
+            self.load.ready.eq(self.allow & ~padding),
+            write.eq((self.load.valid & self.load.ready) | padding),
+            last_chunk.eq(chunk == self.chunks - 1),
+        ]
+        # Lanes outside K and the rows of padding store the zero trit.
+        for lane in range(config.lanes):
+            keep = ~padding & (~last_chunk | self.last_lanes[lane])
+            m.d.comb += word[lane].eq(Mux(keep, self.load.payload[lane], TRIT_CODE[0]))
+
+        for row in range(config.rows):
+            mem = Memory(shape=trit_word_layout(config), depth=depth, init=[])
+            m.submodules[f"bank_{row}"] = mem
+            wr = mem.write_port()
+            rd = mem.read_port()
+            m.d.comb += [
+                wr.addr.eq(base + chunk),
+                wr.data.eq(word),
+                wr.en.eq(write & (bank == row)),
+                rd.addr.eq(self.rd_addr),
+                rd.en.eq(self.rd_en),
+                self.rd_data[row].eq(rd.data),
+            ]
+
+        with m.If(write):
+            m.d.sync += self.loaded.eq(0)
+            with m.If(~last_chunk):
+                m.d.sync += chunk.eq(chunk + 1)
+            with m.Else():
+                m.d.sync += chunk.eq(0)
+                last_row = ~padding & (rows_written == self.n - 1)
+                with m.If(~padding):
+                    m.d.sync += rows_written.eq(rows_written + 1)
+                with m.If(bank == config.rows - 1):
+                    m.d.sync += [bank.eq(0), base.eq(base + self.chunks)]
+                    with m.If(last_row | padding):  # the matrix is complete
+                        m.d.sync += [self.loaded.eq(1), base.eq(0), rows_written.eq(0),
+                                     padding.eq(0)]
+                with m.Else():
+                    m.d.sync += bank.eq(bank + 1)
+                    with m.If(last_row):
+                        m.d.sync += padding.eq(1)
+        return m

@@ -1,0 +1,274 @@
+"""Cycle-by-cycle scoreboard for the BitLinear top, shared by tests, ``make sim`` and researchers.
+
+``run_bitlinear`` drives the three streams (with random valid/ready stalls if asked), checks every
+``acc_out`` beat against golden/ as it arrives (value always; cycle too when nothing stalls) and
+raises :class:`ScoreboardError` on the first difference, naming cycle, beat, expected and actual.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from golden.cycle import Schedule, schedule
+from hw.config import ArrayConfig
+
+__all__ = ["BACKENDS", "BitLinearResult", "ScoreboardError", "run_bitlinear", "encode_weights",
+           "encode_activations", "decode_acc_word", "check_operands"]
+
+BACKENDS = ("amaranth",)
+
+
+class ScoreboardError(AssertionError):
+    """The hardware disagreed with golden/ (value, cycle, count of beats or counters)."""
+
+
+@dataclass(frozen=True)
+class BitLinearResult:
+    acc: np.ndarray          # int32 M×N, assembled from the checked beats
+    cycles: int              # cycles simulated, from cycle 0 to the last beat inclusive
+    beats: int               # output beats checked
+    perf: dict               # busy, in_stall, out_stall as the hardware counted them
+    schedule: Schedule       # the golden cycle model's prediction
+    wall_seconds: float
+
+    @property
+    def cycles_per_second(self) -> float:
+        return self.cycles / self.wall_seconds if self.wall_seconds else float("inf")
+
+
+def check_operands(config: ArrayConfig, x_codes, w_codes) -> tuple[np.ndarray, np.ndarray]:
+    """Shapes, dtypes and codes, checked before any simulation starts (ValueError)."""
+    if not isinstance(config, ArrayConfig):
+        raise ValueError(f"config: expected an ArrayConfig, got {type(config).__name__}")
+    checked = []
+    for name, value, low, high in (("x_codes", x_codes, -(1 << (config.act_bits - 1)),
+                                    (1 << (config.act_bits - 1)) - 1),
+                                   ("w_codes", w_codes, -1, 1)):
+        array = np.asarray(value)
+        if array.dtype.kind not in "iu":
+            raise ValueError(f"{name}: expected an integer array, got dtype {array.dtype}")
+        if array.ndim != 2 or 0 in array.shape:
+            raise ValueError(f"{name}: expected a non-empty 2-D array, got shape {array.shape}")
+        outside = (array < low) | (array > high)
+        if np.any(outside):
+            index = tuple(int(i) for i in np.argwhere(outside)[0])
+            raise ValueError(f"{name}: code {array[index]} at index {index} is outside "
+                             f"[{low}, {high}]")
+        checked.append(array.astype(np.int64))
+    x, w = checked
+    if x.shape[1] != w.shape[1]:
+        raise ValueError(f"x_codes and w_codes: K differs ({x.shape[1]} vs {w.shape[1]})")
+    if w.shape[1] > config.max_k:
+        raise ValueError(f"w_codes: K = {w.shape[1]} exceeds config.max_k = {config.max_k}")
+    if w.shape[0] > config.max_n:
+        raise ValueError(f"w_codes: N = {w.shape[0]} exceeds config.max_n = {config.max_n}")
+    return x, w
+
+
+def _pack_fields(values: np.ndarray, bits: int) -> list[int]:
+    """Each row of ``values`` as one integer, element i at bits ``i*bits``."""
+    mask = (1 << bits) - 1
+    words = []
+    for row in values.tolist():
+        word = 0
+        for i, v in enumerate(row):
+            word |= (int(v) & mask) << (i * bits)
+        words.append(word)
+    return words
+
+
+def _chunked(values: np.ndarray, lanes: int, fill: np.ndarray) -> np.ndarray:
+    """Split the last axis into lanes-wide chunks, padding the last one from ``fill``."""
+    rows, k = values.shape
+    chunks = -(-k // lanes)
+    padded = fill[:rows, :chunks * lanes].copy()
+    padded[:, :k] = values
+    return padded.reshape(rows * chunks, lanes)
+
+
+def encode_weights(config: ArrayConfig, w: np.ndarray, rng: np.random.Generator) -> list[int]:
+    """``w_in`` beats: row by row, ``lanes`` codes (trit + 1) a beat. Lanes past K hold random
+    codes, which the hardware must ignore."""
+    chunks = -(-w.shape[1] // config.lanes)
+    fill = rng.integers(-1, 2, (w.shape[0], chunks * config.lanes))
+    return _pack_fields(_chunked(w, config.lanes, fill) + 1, 2)
+
+
+def encode_activations(config: ArrayConfig, x: np.ndarray, rng: np.random.Generator) -> list[int]:
+    """``x_in`` beats: token by token, ``lanes`` codes a beat; lanes past K hold random codes."""
+    chunks = -(-x.shape[1] // config.lanes)
+    half = 1 << (config.act_bits - 1)
+    fill = rng.integers(-half, half, (x.shape[0], chunks * config.lanes))
+    return _pack_fields(_chunked(x, config.lanes, fill), config.act_bits)
+
+
+def decode_acc_word(config: ArrayConfig, word: int) -> np.ndarray:
+    """The ``rows`` signed accumulators of one ``acc_out`` payload."""
+    bits = config.acc_bits
+    fields = [(word >> (i * bits)) & ((1 << bits) - 1) for i in range(config.rows)]
+    return np.array([f - (1 << bits) if f >> (bits - 1) else f for f in fields], dtype=np.int64)
+
+
+def _fmt(values) -> str:
+    return "[" + ", ".join(str(int(v)) for v in values) + "]"
+
+
+class _Scoreboard:
+    """Holds what golden/ expects and checks beats and counters as the simulation reports them."""
+
+    def __init__(self, config, x, w, stall_prob):
+        self.config = config
+        self.expected = schedule(config, x, w)
+        self.check_cycles = stall_prob == 0.0
+        self.m, self.n = x.shape[0], w.shape[0]
+        self.acc = np.zeros((self.m, self.n), dtype=np.int64)
+        self.received = 0
+        self.first_x_cycle = None
+        self.last_beat_cycle = None
+
+    @property
+    def done(self) -> bool:
+        return self.received == len(self.expected.beats)
+
+    def x_beat(self, cycle: int):
+        if self.first_x_cycle is None:
+            self.first_x_cycle = cycle
+
+    def beat(self, cycle: int, word: int):
+        config = self.config
+        if self.done:
+            raise ScoreboardError(f"cycle {cycle}: unexpected output beat {self.received} "
+                                  f"(all {len(self.expected.beats)} beats already arrived): "
+                                  f"{_fmt(decode_acc_word(config, word))}")
+        want = self.expected.beats[self.received]
+        got = decode_acc_word(config, word)
+        where = f"cycle {cycle}, beat {want.index} (token {want.token}, block {want.block})"
+        if not np.array_equal(got, want.acc):
+            raise ScoreboardError(f"{where}: expected {_fmt(want.acc)}, got {_fmt(got)}")
+        if self.check_cycles and cycle != want.cycle:
+            raise ScoreboardError(f"{where}: values match but the beat came on cycle {cycle}; "
+                                  f"the cycle model predicts cycle {want.cycle}")
+        lo = want.block * config.rows
+        hi = min(lo + config.rows, self.n)
+        self.acc[want.token, lo:hi] = got[:hi - lo]
+        self.received += 1
+        self.last_beat_cycle = cycle
+
+    def counters(self, busy: int, in_stall: int, out_stall: int) -> dict:
+        perf = {"busy": busy, "in_stall": in_stall, "out_stall": out_stall}
+        window = self.last_beat_cycle - self.first_x_cycle + 1
+        if busy != self.expected.perf_busy:
+            raise ScoreboardError(f"perf_busy = {busy}, but the schedule issues "
+                                  f"{self.expected.perf_busy} chunks")
+        if busy + in_stall + out_stall != window:
+            raise ScoreboardError(f"counters do not add up: busy {busy} + in_stall {in_stall} + "
+                                  f"out_stall {out_stall} != {window} cycles from the first "
+                                  f"x_in beat to the last acc_out beat")
+        if self.check_cycles:
+            want = {"busy": self.expected.perf_busy, "in_stall": self.expected.perf_in_stall,
+                    "out_stall": self.expected.perf_out_stall}
+            if perf != want:
+                raise ScoreboardError(f"counters {perf} differ from the cycle model's {want}")
+        return perf
+
+
+def _run_amaranth(config, x, w, stall_prob, rng, scoreboard, waves: Path | None):
+    from amaranth.sim import Simulator
+
+    from hw.bitlinear import BitLinear
+
+    dut = BitLinear(config)
+    w_beats = encode_weights(config, w, rng)
+    x_beats = encode_activations(config, x, rng)
+    limit = int((scoreboard.expected.cycles + len(w_beats) + 100) * (4 / (1 - stall_prob) ** 2))
+    drain = 2 * (2 + config.tree_latency) + 4
+
+    state = {"cycles": 0}
+
+    async def testbench(ctx):
+        ctx.set(dut.k, w.shape[1])
+        ctx.set(dut.n, w.shape[0])
+        w_payload, x_payload = dut.w_in.payload.as_value(), dut.x_in.payload.as_value()
+        out_payload = dut.acc_out.payload.as_value()
+        w_next = x_next = 0
+        cycle = 0
+        quiet = 0
+        while quiet < drain:
+            if cycle > limit:
+                raise ScoreboardError(f"no progress: {scoreboard.received} of "
+                                      f"{len(scoreboard.expected.beats)} beats after {cycle} "
+                                      f"cycles (w_in {w_next}/{len(w_beats)}, x_in "
+                                      f"{x_next}/{len(x_beats)} beats taken)")
+            w_valid = w_next < len(w_beats) and rng.random() >= stall_prob
+            x_valid = x_next < len(x_beats) and rng.random() >= stall_prob
+            ready = rng.random() >= stall_prob or scoreboard.done
+            ctx.set(dut.w_in.valid, w_valid)
+            if w_valid:
+                ctx.set(w_payload, w_beats[w_next])
+            ctx.set(dut.x_in.valid, x_valid)
+            if x_valid:
+                ctx.set(x_payload, x_beats[x_next])
+            ctx.set(dut.acc_out.ready, ready)
+            _, _, w_ready, x_ready, o_valid, o_word = await ctx.tick().sample(
+                dut.w_in.ready, dut.x_in.ready, dut.acc_out.valid, out_payload)
+            if w_valid and w_ready:
+                w_next += 1
+            if x_valid and x_ready:
+                scoreboard.x_beat(cycle)
+                x_next += 1
+            if o_valid and ready:
+                scoreboard.beat(cycle, o_word)
+            # After the last beat, keep clocking a while: a duplicated beat would show up here.
+            quiet = quiet + 1 if scoreboard.done else 0
+            cycle += 1
+        state["cycles"] = scoreboard.last_beat_cycle + 1
+        state["perf"] = (ctx.get(dut.perf_busy), ctx.get(dut.perf_in_stall),
+                         ctx.get(dut.perf_out_stall))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(testbench)
+    if waves is not None:
+        waves.parent.mkdir(parents=True, exist_ok=True)
+        with sim.write_vcd(str(waves)):
+            sim.run()
+    else:
+        sim.run()
+    return state["cycles"], state["perf"]
+
+
+def run_bitlinear(config: ArrayConfig, x_codes, w_codes, *, backend: str = "amaranth",
+                  stall_prob: float = 0.0, seed: int = 0, waves: str | os.PathLike | None = None
+                  ) -> BitLinearResult:
+    """Simulate ``acc = x_codes @ w_codes.T`` on the array and check it beat by beat.
+
+    ``x_codes`` int M×K (act_bits codes), ``w_codes`` int N×K in {-1, 0, 1}. ``stall_prob`` drops
+    valid on ``w_in``/``x_in`` and ready on ``acc_out`` at random each cycle (seeded by ``seed``).
+    Waveforms go to ``waves`` (a VCD path), or under build/waves/ when ``BITNET_VCD=1``.
+    """
+    x, w = check_operands(config, x_codes, w_codes)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: {backend!r} is not one of {BACKENDS}")
+    if not isinstance(stall_prob, (int, float)) or not 0.0 <= stall_prob < 1.0:
+        raise ValueError(f"stall_prob: expected a number in [0, 1), got {stall_prob!r}")
+    if waves is None and os.environ.get("BITNET_VCD") == "1":
+        waves = Path("build/waves") / f"bitlinear_{config.pe_kind}_l{config.lanes}_r{config.rows}" \
+                                      f"_m{x.shape[0]}_k{x.shape[1]}_n{w.shape[0]}_s{seed}.vcd"
+    rng = np.random.default_rng(seed)
+    scoreboard = _Scoreboard(config, x, w, float(stall_prob))
+    start = time.perf_counter()
+    cycles, counters = _run_amaranth(config, x, w, float(stall_prob), rng, scoreboard,
+                                     None if waves is None else Path(waves))
+    wall = time.perf_counter() - start
+    if not scoreboard.done:
+        raise ScoreboardError(f"only {scoreboard.received} of {len(scoreboard.expected.beats)} "
+                              f"beats arrived")
+    perf = scoreboard.counters(*counters)
+    return BitLinearResult(acc=scoreboard.acc.astype(np.int32), cycles=cycles,
+                           beats=scoreboard.received, perf=perf, schedule=scoreboard.expected,
+                           wall_seconds=wall)
