@@ -29,6 +29,7 @@ class AdderTree(wiring.Component):
     """
 
     def __init__(self, *, n_inputs: int, input_shape, cuts: tuple[int, ...] = ()):
+        self._MustUse__silence = True  # until validated: a rejected component is not an unused one
         shape = Shape.cast(input_shape)
         if not isinstance(n_inputs, int) or n_inputs < 1:
             raise ValueError(f"n_inputs must be a positive integer, got {n_inputs!r}")
@@ -36,6 +37,7 @@ class AdderTree(wiring.Component):
         cuts = tuple(cuts)
         if any(not isinstance(c, int) or not 0 <= c <= depth for c in cuts) or len(set(cuts)) != len(cuts):
             raise ValueError(f"cuts must be distinct levels in [0, {depth}], got {cuts!r}")
+        self._MustUse__silence = False
         self._n_inputs = n_inputs
         self._shape = shape
         self._depth = depth

@@ -55,6 +55,7 @@ class BitLinear(wiring.Component):
 
     def __init__(self, config: ArrayConfig):
         if not isinstance(config, ArrayConfig):
+            self._MustUse__silence = True  # a rejected component is not an unused one
             raise TypeError(f"config: expected an ArrayConfig, got {type(config).__name__}")
         self._config = config
         perf = unsigned(config.perf_bits)

@@ -47,6 +47,7 @@ class TernaryPE(wiring.Component):
 
     def __init__(self, *, act_bits: int = 8):
         if not isinstance(act_bits, int) or not 2 <= act_bits <= 16:
+            self._MustUse__silence = True  # a rejected component is not an unused one
             raise ValueError(f"act_bits must be an integer in [2, 16], got {act_bits!r}")
         self._act_bits = act_bits
         super().__init__({

@@ -1,0 +1,146 @@
+"""BitLinear top against golden/: every PE kind × several configs × edge-case shapes, cycle-exact
+without stalls, lossless with random stalls on every stream, counters that add up."""
+
+import numpy as np
+import pytest
+
+from golden.bitlinear import int_matmul
+from hw.bitlinear import BitLinear
+from hw.config import ArrayConfig
+from hw.pe import PE_KINDS
+from sim import ScoreboardError, run_bitlinear
+
+CONFIGS = {
+    "tiny": ArrayConfig.tiny(),                                                   # 4 lanes × 2 rows
+    "rows3": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3)),  # rows not 2^n
+    "scalar": ArrayConfig(lanes=1, rows=1, max_k=9, max_n=5, tree_cuts=()),      # no tree at all
+    "act4": ArrayConfig(lanes=16, rows=1, act_bits=4, max_k=48, max_n=4, tree_cuts=(2, 4)),
+}
+
+
+def cases(config, seed):
+    """(name, x, w): edge cases first, then random shapes with K and N off the lanes/rows grid."""
+    rng = np.random.default_rng(seed)
+    half = 1 << (config.act_bits - 1)
+    kk, nn = config.max_k, config.max_n
+
+    def acts(m, k):
+        return rng.integers(-half, half, (m, k))
+
+    def trits(n, k):
+        return rng.integers(-1, 2, (n, k))
+
+    yield "k1_n1", acts(2, 1), trits(1, 1)
+    yield "k_n_off_grid", acts(3, max(1, kk - 1)), trits(max(1, nn - 1), max(1, kk - 1))
+    yield "zero_weights", acts(2, kk), np.zeros((nn, kk), int)
+    yield "zero_acts", np.zeros((2, kk), int), trits(nn, kk)
+    worst_w = np.ones((nn, kk), int)
+    worst_w[::2] = -1  # alternate rows: +1 everywhere and -1 everywhere
+    worst_x = np.stack([np.full(kk, -half), np.full(kk, half - 1), np.full(kk, -(half - 1))])
+    yield "worst_case", worst_x, worst_w
+    for i in range(2):
+        m, k, n = rng.integers(1, 4), rng.integers(1, kk + 1), rng.integers(1, nn + 1)
+        yield f"random_{i}", acts(m, k), trits(n, k)
+
+
+@pytest.mark.parametrize("kind", sorted(PE_KINDS))
+@pytest.mark.parametrize("config_name", sorted(CONFIGS))
+def test_cycle_exact_against_golden(kind, config_name):
+    config = CONFIGS[config_name].replace(pe_kind=kind)
+    for name, x, w in cases(config, seed=len(config_name)):
+        result = run_bitlinear(config, x, w)  # raises on the first beat off in value or cycle
+        np.testing.assert_array_equal(result.acc, int_matmul(x, w), err_msg=name)
+        assert result.beats == x.shape[0] * -(-w.shape[0] // config.rows)
+        expected = result.schedule
+        assert result.perf == {"busy": expected.perf_busy, "in_stall": expected.perf_in_stall,
+                               "out_stall": 0}
+        assert result.cycles == expected.cycles
+
+
+def test_worst_case_reaches_accumulator_limit():
+    config = CONFIGS["tiny"]
+    x = np.full((1, config.max_k), -128)
+    w = -np.ones((1, config.max_k), int)
+    result = run_bitlinear(config, x, w)
+    assert result.acc[0, 0] == config.max_k * 128
+    assert (config.max_k * 128).bit_length() + 1 == config.acc_bits
+
+
+@pytest.mark.parametrize("kind", sorted(PE_KINDS))
+@pytest.mark.parametrize("config_name", ["tiny", "rows3"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_stalls_lose_nothing(kind, config_name, seed):
+    config = CONFIGS[config_name].replace(pe_kind=kind)
+    rng = np.random.default_rng(100 + seed)
+    m, k, n = 4, rng.integers(1, config.max_k + 1), rng.integers(1, config.max_n + 1)
+    x = rng.integers(-128, 128, (m, k))
+    w = rng.integers(-1, 2, (n, k))
+    result = run_bitlinear(config, x, w, stall_prob=0.3, seed=seed)
+    np.testing.assert_array_equal(result.acc, int_matmul(x, w))
+    # The harness already checked busy + in_stall + out_stall == cycles from the first x_in beat
+    # to the last acc_out beat; here: stalls really happened and busy is exactly the issued work.
+    assert result.perf["busy"] == m * -(-n // config.rows) * -(-k // config.lanes)
+    assert result.perf["out_stall"] > 0
+    assert result.cycles > result.schedule.cycles
+
+
+@pytest.mark.parametrize("x, w, words", [
+    (np.zeros((2, 3), np.float32), np.zeros((2, 3), int), "x_codes: expected an integer array"),
+    (np.zeros((2, 3), int), np.zeros((3,), int), "w_codes: expected a non-empty 2-D array"),
+    (np.zeros((2, 3), int), np.zeros((2, 4), int), "K differs (3 vs 4)"),
+    (np.zeros((2, 41), int), np.zeros((2, 41), int), "K = 41 exceeds config.max_k = 40"),
+    (np.zeros((2, 3), int), np.zeros((13, 3), int), "N = 13 exceeds config.max_n = 12"),
+    (np.full((2, 3), 128), np.zeros((2, 3), int), "x_codes: code 128 at index (0, 0)"),
+    (np.zeros((2, 3), int), np.full((2, 3), 2), "w_codes: code 2 at index (0, 0)"),
+    (np.zeros((0, 3), int), np.zeros((2, 3), int), "x_codes: expected a non-empty 2-D array"),
+])
+def test_bad_operands_fail_before_simulation(x, w, words):
+    with pytest.raises(ValueError) as info:
+        run_bitlinear(ArrayConfig.tiny(), x, w)
+    assert words in str(info.value)
+
+
+def test_bad_run_arguments():
+    x, w = np.zeros((1, 2), int), np.zeros((1, 2), int)
+    with pytest.raises(ValueError, match="backend: 'spice' is not one of"):
+        run_bitlinear(ArrayConfig.tiny(), x, w, backend="spice")
+    with pytest.raises(ValueError, match=r"stall_prob: expected a number in \[0, 1\)"):
+        run_bitlinear(ArrayConfig.tiny(), x, w, stall_prob=1.0)
+    with pytest.raises(TypeError, match="config: expected an ArrayConfig"):
+        BitLinear("tiny")
+
+
+def test_no_multiplier_in_netlist():
+    from amaranth.back import rtlil
+    for kind in PE_KINDS:
+        text = rtlil.convert(BitLinear(CONFIGS["rows3"].replace(pe_kind=kind)))
+        assert "$mul" not in text
+
+
+def test_scoreboard_catches_wrong_values_and_cycles(monkeypatch):
+    """The checker can fail: golden expectations nudged by one count or one cycle are caught."""
+    import sim.harness as harness
+    from golden.cycle import Beat
+
+    config = CONFIGS["tiny"]
+    rng = np.random.default_rng(5)
+    x, w = rng.integers(-128, 128, (2, 9)), rng.integers(-1, 2, (5, 9))
+    original = harness.schedule
+
+    def off_by_one_value(*args):
+        s = original(*args)
+        s.beats[3].acc[0] += 1
+        return s
+
+    def one_cycle_late(*args):
+        s = original(*args)
+        b = s.beats[1]
+        s.beats[1] = Beat(index=b.index, token=b.token, block=b.block, cycle=b.cycle + 1, acc=b.acc)
+        return s
+
+    monkeypatch.setattr(harness, "schedule", off_by_one_value)
+    with pytest.raises(ScoreboardError, match=r"beat 3 \(token 1, block 0\): expected \["):
+        run_bitlinear(config, x, w)
+    monkeypatch.setattr(harness, "schedule", one_cycle_late)
+    with pytest.raises(ScoreboardError, match="the cycle model predicts cycle"):
+        run_bitlinear(config, x, w)
