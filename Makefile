@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test setup clean
+.PHONY: test sim setup clean
 
 setup: $(STAMP)
 
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	@PYTHONWARNINGS=error $(PY) -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+# Cycle-by-cycle verification of the default configs against golden/ (exits 1 on a mismatch).
+sim: $(STAMP)
+	PYTHONWARNINGS=error $(PY) -m sim $(SIM_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

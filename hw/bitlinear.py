@@ -15,9 +15,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .act_buffer import ActBuffer, act_word_layout
-from .adder_tree import AdderTree
+from .array import TernaryRow
 from .config import ArrayConfig
-from .pe import PE_KINDS
 from .weight_mem import WeightMemory, trit_word_layout
 
 __all__ = ["BitLinear", "acc_word_layout"]
@@ -150,36 +149,17 @@ class BitLinear(wiring.Component):
                 m.d.sync += [valid[s + 1].eq(valid[s]), first[s + 1].eq(first[s]),
                              last[s + 1].eq(last[s])]
 
-        # ---- rows of PEs, trees and accumulators
-        pe_class = PE_KINDS[config.pe_kind]
-        pe_shape = signed(pe_class.out_bits(config.act_bits))
+        # ---- rows of PEs and trees, then accumulators
         done = Signal()
         m.d.comb += done.eq(advance & valid[stages] & last[stages])
         for row in range(config.rows):
-            tree = AdderTree(n_inputs=config.lanes, input_shape=pe_shape, cuts=config.tree_cuts)
-            m.submodules[f"tree_{row}"] = tree
-            m.d.comb += tree.en.eq(advance)
-            if pe_class.has_correction:
-                popcount = AdderTree(n_inputs=config.lanes, input_shape=unsigned(1),
-                                     cuts=config.tree_cuts)
-                m.submodules[f"popcount_{row}"] = popcount
-                m.d.comb += popcount.en.eq(advance)
-            for lane in range(config.lanes):
-                pe = pe_class(act_bits=config.act_bits)
-                m.submodules[f"pe_{row}_{lane}"] = pe
-                m.d.comb += [
-                    pe.act.eq(act.rd_data[lane]),
-                    pe.code.eq(wmem.rd_data[row][lane]),
-                    tree.inputs[lane].eq(pe.out),
-                ]
-                if pe_class.has_correction:
-                    m.d.comb += popcount.inputs[lane].eq(pe.correction)
-
-            row_sum = Signal(signed(tree.out.shape().width + 1), name=f"row_sum_{row}")
-            if pe_class.has_correction:
-                m.d.comb += row_sum.eq(tree.out + popcount.out)
-            else:
-                m.d.comb += row_sum.eq(tree.out)
+            m.submodules[f"row_{row}"] = ternary_row = TernaryRow(config)
+            m.d.comb += [
+                ternary_row.acts.eq(act.rd_data),
+                ternary_row.codes.eq(wmem.rd_data[row]),
+                ternary_row.en.eq(advance),
+            ]
+            row_sum = ternary_row.sum
             acc = Signal(signed(config.acc_bits), name=f"acc_{row}")
             total = Signal(signed(config.acc_bits), name=f"total_{row}")
             m.d.comb += total.eq(Mux(first[stages], 0, acc) + row_sum)

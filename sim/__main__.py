@@ -1,0 +1,96 @@
+"""``python -m sim`` (``make sim``): cycle-by-cycle verification of the default configs.
+
+Every run checks each output beat against golden/ (values; cycles too without stalls) and the
+performance counters. Prints one line per run, a summary line, and writes build/sim/summary.json.
+Exits 1 on the first mismatch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hw.config import ArrayConfig
+
+from .harness import ScoreboardError, run_bitlinear
+
+
+def default_runs(quick: bool):
+    """(label, config, (M, K, N), stall_prob, seed): both PE kinds on both presets, plus
+    single-row arrays of 16 and 64 lanes for the simulation-speed figures."""
+    runs = []
+    presets = ArrayConfig.presets()
+    speed = {lanes: ArrayConfig(lanes=lanes, rows=1, max_k=512, max_n=16, tree_cuts=(2, 4))
+             for lanes in (16, 64)}
+    for kind in ("xor", "mux"):
+        tiny = presets["tiny"].replace(pe_kind=kind)
+        board = presets["icebreaker"].replace(pe_kind=kind)
+        runs += [
+            (f"tiny/{kind}", tiny, (8, 37, 11), 0.0, 1),
+            (f"tiny/{kind}+stalls", tiny, (8, 40, 12), 0.3, 2),
+            (f"icebreaker/{kind}", board, (4, 250 if quick else 512, 24 if quick else 64), 0.0, 3),
+            (f"icebreaker/{kind}+stalls", board, (2, 100, 20), 0.3, 4),
+        ]
+    if not quick:
+        runs += [(f"lanes{lanes}x1/xor", config, (16, 512, 2), 0.0, 5) for lanes, config in speed.items()]
+    return runs
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller layers (CI smoke)")
+    parser.add_argument("--out", default="build/sim", help="directory for summary.json")
+    args = parser.parse_args(argv)
+
+    results = []
+    total_beats = total_cycles = 0
+    total_wall = 0.0
+    configs = set()
+    runs = default_runs(args.quick)
+    for number, (label, config, (m, k, n), stall_prob, seed) in enumerate(runs, 1):
+        rng = np.random.default_rng(seed)
+        half = 1 << (config.act_bits - 1)
+        x = rng.integers(-half, half, (m, k))
+        w = rng.integers(-1, 2, (n, k))
+        print(f"[{number}/{len(runs)}] {label}: M={m} K={k} N={n} stall={stall_prob} ...",
+              end="", flush=True)
+        start = time.perf_counter()
+        try:
+            result = run_bitlinear(config, x, w, stall_prob=stall_prob, seed=seed)
+        except ScoreboardError as error:
+            print(f"\nMISMATCH in {label} (seed {seed}): {error}", file=sys.stderr)
+            return 1
+        wall = time.perf_counter() - start
+        print(f" {result.beats} beats, {result.cycles} cycles, "
+              f"{result.cycles_per_second:,.0f} cycles/s (+{result.setup_seconds:.1f} s setup), "
+              f"perf {result.perf}")
+        configs.add(config)
+        total_beats += result.beats
+        total_cycles += result.cycles
+        total_wall += result.wall_seconds
+        results.append({"label": label, "config": config.__dict__ | {"tree_cuts": list(config.tree_cuts)},
+                        "m": m, "k": k, "n": n, "stall_prob": stall_prob, "seed": seed,
+                        "beats": result.beats, "cycles": result.cycles, "perf": result.perf,
+                        "sim_seconds": round(result.wall_seconds, 3),
+                        "setup_seconds": round(result.setup_seconds, 3), "wall_seconds": round(wall, 3),
+                        "cycles_per_second": round(result.cycles_per_second)})
+
+    rate = total_cycles / total_wall
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {"backend": "amaranth", "configs": len(configs), "beats_checked": total_beats,
+               "cycles_simulated": total_cycles, "cycles_per_second": round(rate), "runs": results}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"make sim: {len(configs)} configs, {total_beats} beats checked, {total_cycles} cycles "
+          f"simulated, {rate:,.0f} cycles/s (amaranth); all match golden/ "
+          f"[{out / 'summary.json'}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
