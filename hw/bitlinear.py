@@ -34,7 +34,9 @@ class BitLinear(wiring.Component):
     Then each token is ``ceil(K/lanes)`` beats of ``lanes`` int8 codes on ``x_in`` (lanes past K
     are ignored), and gives ``ceil(N/rows)`` beats on ``acc_out``; accumulators past N read 0.
     ``k`` and ``n`` must stay constant while a matrix or tokens are in flight. ``w_in`` is accepted
-    only between tokens, and tokens wait for a complete matrix.
+    only between tokens and never while a buffered token could start; its first beat clears
+    ``weights_loaded``, and tokens wait until the whole matrix is in. So a token computes with the
+    new matrix if that matrix's first beat is taken before the token's last beat.
 
     Members
     -------
@@ -138,8 +140,19 @@ class BitLinear(wiring.Component):
                 m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0)]
                 m.d.comb += act.release.eq(1)
 
+        # ---- rows of PEs and trees; the pipeline depth follows their latency
+        rows = []
+        for row in range(config.rows):
+            m.submodules[f"row_{row}"] = ternary_row = TernaryRow(config)
+            m.d.comb += [
+                ternary_row.acts.eq(act.rd_data),
+                ternary_row.codes.eq(wmem.rd_data[row]),
+                ternary_row.en.eq(advance),
+            ]
+            rows.append(ternary_row)
+
         # ---- pipeline flags: stage 0 is the issue, stage 1 the memory data, then the tree cuts
-        stages = 1 + config.tree_latency
+        stages = 1 + rows[0].latency
         valid = [Signal(name=f"valid_{s}") for s in range(stages + 1)]
         first = [Signal(name=f"first_{s}") for s in range(stages + 1)]
         last = [Signal(name=f"last_{s}") for s in range(stages + 1)]
@@ -149,16 +162,10 @@ class BitLinear(wiring.Component):
                 m.d.sync += [valid[s + 1].eq(valid[s]), first[s + 1].eq(first[s]),
                              last[s + 1].eq(last[s])]
 
-        # ---- rows of PEs and trees, then accumulators
+        # ---- accumulators and the output register
         done = Signal()
         m.d.comb += done.eq(advance & valid[stages] & last[stages])
-        for row in range(config.rows):
-            m.submodules[f"row_{row}"] = ternary_row = TernaryRow(config)
-            m.d.comb += [
-                ternary_row.acts.eq(act.rd_data),
-                ternary_row.codes.eq(wmem.rd_data[row]),
-                ternary_row.en.eq(advance),
-            ]
+        for row, ternary_row in enumerate(rows):
             row_sum = ternary_row.sum
             acc = Signal(signed(config.acc_bits), name=f"acc_{row}")
             total = Signal(signed(config.acc_bits), name=f"total_{row}")
