@@ -45,6 +45,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller layers (CI smoke)")
     parser.add_argument("--out", default="build/sim", help="directory for summary.json")
+    parser.add_argument("--only", action="append", metavar="LABEL",
+                        help="run only these labels (repeatable), e.g. tiny/xor")
     args = parser.parse_args(argv)
 
     results = []
@@ -52,6 +54,12 @@ def main(argv=None) -> int:
     total_wall = 0.0
     configs = set()
     runs = default_runs(args.quick)
+    if args.only:
+        known = [run[0] for run in runs]
+        unknown = sorted(set(args.only) - set(known))
+        if unknown:
+            parser.error(f"unknown run label(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        runs = [run for run in runs if run[0] in args.only]
     for number, (label, config, (m, k, n), stall_prob, seed) in enumerate(runs, 1):
         rng = np.random.default_rng(seed)
         half = 1 << (config.act_bits - 1)

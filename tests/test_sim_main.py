@@ -1,0 +1,36 @@
+"""``python -m sim``: a summary line and JSON on success, exit status 1 on a mismatch."""
+
+import json
+
+import pytest
+
+import sim.harness as harness
+from sim.__main__ import main
+
+
+def test_summary_line_and_json(tmp_path, capsys):
+    assert main(["--only", "tiny/xor", "--only", "tiny/mux+stalls", "--out", str(tmp_path)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("make sim: 2 configs, 96 beats checked, ")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["beats_checked"] == 96 and len(summary["runs"]) == 2
+    assert summary["cycles_simulated"] == sum(run["cycles"] for run in summary["runs"])
+
+
+def test_mismatch_exits_nonzero(tmp_path, monkeypatch, capsys):
+    original = harness.schedule
+
+    def wrong(*args):
+        s = original(*args)
+        s.beats[0].acc[0] += 1
+        return s
+
+    monkeypatch.setattr(harness, "schedule", wrong)
+    assert main(["--only", "tiny/xor", "--out", str(tmp_path)]) == 1
+    assert "MISMATCH in tiny/xor" in capsys.readouterr().err
+
+
+def test_unknown_label_lists_known(capsys):
+    with pytest.raises(SystemExit):
+        main(["--only", "nope"])
+    assert "known: tiny/xor" in capsys.readouterr().err
