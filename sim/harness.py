@@ -17,10 +17,11 @@ import numpy as np
 from golden.cycle import Schedule, schedule
 from hw.config import ArrayConfig
 
-__all__ = ["BACKENDS", "BitLinearResult", "ScoreboardError", "run_bitlinear", "encode_weights",
-           "encode_activations", "decode_acc_word", "check_operands"]
+__all__ = ["BACKENDS", "BitLinearResult", "ScoreboardError", "Stimulus", "run_bitlinear",
+           "encode_weights", "encode_activations", "decode_acc_word", "check_operands",
+           "make_stimulus", "stall_pattern"]
 
-BACKENDS = ("amaranth",)
+BACKENDS = ("amaranth", "verilator")
 
 
 class ScoreboardError(AssertionError):
@@ -34,6 +35,8 @@ class BitLinearResult:
     beats: int               # output beats checked
     perf: dict               # busy, in_stall, out_stall as the hardware counted them
     schedule: Schedule       # the golden cycle model's prediction
+    beat_cycles: tuple       # the cycle of every acc_out beat, in order
+    backend: str
     wall_seconds: float      # simulating and checking, without building the simulator
     setup_seconds: float     # elaborating the design and building the simulator
 
@@ -108,6 +111,45 @@ def encode_activations(config: ArrayConfig, x: np.ndarray, rng: np.random.Genera
     return _pack_fields(_chunked(x, config.lanes, fill), config.act_bits)
 
 
+#: Bits of one cycle of a stall pattern.
+W_MAY_BE_VALID, X_MAY_BE_VALID, OUT_MAY_BE_READY = 1, 2, 4
+
+
+def stall_pattern(seed: int, stall_prob: float, cycles: int) -> np.ndarray:
+    """One byte a cycle: which streams may move (see the bit constants). Every backend reads the
+    same pattern, so the same seed stalls the same cycles in each."""
+    rng = np.random.default_rng([seed, 0x57A11])
+    moves = rng.random((cycles, 3)) >= stall_prob
+    return (moves @ np.array([W_MAY_BE_VALID, X_MAY_BE_VALID, OUT_MAY_BE_READY])).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class Stimulus:
+    """Everything a backend drives: the beats of both input streams and the stall pattern."""
+
+    k: int
+    n: int
+    w_beats: list[int]
+    x_beats: list[int]
+    pattern: np.ndarray
+    drain: int           # cycles to keep clocking after the last beat, to catch a duplicate
+
+    @property
+    def limit(self) -> int:
+        return len(self.pattern)
+
+
+def make_stimulus(config: ArrayConfig, x: np.ndarray, w: np.ndarray, expected: Schedule,
+                  stall_prob: float, seed: int) -> Stimulus:
+    fill = np.random.default_rng(seed)
+    w_beats = encode_weights(config, w, fill)
+    x_beats = encode_activations(config, x, fill)
+    limit = int((expected.cycles + len(w_beats) + 100) * (4 / (1 - stall_prob) ** 2))
+    return Stimulus(k=w.shape[1], n=w.shape[0], w_beats=w_beats, x_beats=x_beats,
+                    pattern=stall_pattern(seed, stall_prob, limit),
+                    drain=2 * (2 + config.tree_latency) + 4)
+
+
 def decode_acc_word(config: ArrayConfig, word: int) -> np.ndarray:
     """The ``rows`` signed accumulators of one ``acc_out`` payload."""
     bits = config.acc_bits
@@ -131,6 +173,7 @@ class _Scoreboard:
         self.received = 0
         self.first_x_cycle = None
         self.last_beat_cycle = None
+        self.beat_cycles = []
 
     @property
     def done(self) -> bool:
@@ -159,6 +202,7 @@ class _Scoreboard:
         self.acc[want.token, lo:hi] = got[:hi - lo]
         self.received += 1
         self.last_beat_cycle = cycle
+        self.beat_cycles.append(cycle)
 
     def counters(self, busy: int, in_stall: int, out_stall: int) -> dict:
         perf = {"busy": busy, "in_stall": in_stall, "out_stall": out_stall}
@@ -178,38 +222,34 @@ class _Scoreboard:
         return perf
 
 
-def _run_amaranth(config, x, w, stall_prob, rng, scoreboard, waves: Path | None):
+def _run_amaranth(config: ArrayConfig, stimulus: Stimulus, scoreboard: "_Scoreboard",
+                  waves: Path | None, design=None) -> tuple[dict, float]:
+    """Drive the Amaranth simulation; report beats to ``scoreboard`` as they come."""
     from amaranth.sim import Simulator
 
     from hw.bitlinear import BitLinear
 
-    dut = BitLinear(config)
-    w_beats = encode_weights(config, w, rng)
-    x_beats = encode_activations(config, x, rng)
-    limit = int((scoreboard.expected.cycles + len(w_beats) + 100) * (4 / (1 - stall_prob) ** 2))
-    drain = 2 * (2 + config.tree_latency) + 4
-
-    state = {"cycles": 0}
+    dut = (design or BitLinear)(config)
+    w_beats, x_beats, pattern = stimulus.w_beats, stimulus.x_beats, stimulus.pattern
+    state = {}
 
     async def testbench(ctx):
-        ctx.set(dut.k, w.shape[1])
-        ctx.set(dut.n, w.shape[0])
+        ctx.set(dut.k, stimulus.k)
+        ctx.set(dut.n, stimulus.n)
         w_payload, x_payload = dut.w_in.payload.as_value(), dut.x_in.payload.as_value()
         out_payload = dut.acc_out.payload.as_value()
-        w_next = x_next = 0
         inputs = (dut.w_in.valid, dut.x_in.valid, dut.acc_out.ready, w_payload, x_payload)
         driven = [None] * len(inputs)
-        cycle = 0
-        quiet = 0
-        while quiet < drain:
-            if cycle > limit:
-                raise ScoreboardError(f"no progress: {scoreboard.received} of "
-                                      f"{len(scoreboard.expected.beats)} beats after {cycle} "
-                                      f"cycles (w_in {w_next}/{len(w_beats)}, x_in "
-                                      f"{x_next}/{len(x_beats)} beats taken)")
-            w_valid = w_next < len(w_beats) and rng.random() >= stall_prob
-            x_valid = x_next < len(x_beats) and rng.random() >= stall_prob
-            ready = rng.random() >= stall_prob or scoreboard.done
+        w_next = x_next = 0
+        cycle = quiet = 0
+        while quiet < stimulus.drain:
+            if cycle >= stimulus.limit:
+                state["stuck"] = (cycle, w_next, x_next)
+                break
+            moves = int(pattern[cycle])
+            w_valid = w_next < len(w_beats) and bool(moves & W_MAY_BE_VALID)
+            x_valid = x_next < len(x_beats) and bool(moves & X_MAY_BE_VALID)
+            ready = bool(moves & OUT_MAY_BE_READY) or scoreboard.done
             # Each ctx.set settles the design, so only changed inputs are written.
             for slot, value in enumerate((w_valid, x_valid, ready,
                                           w_beats[w_next] if w_valid else None,
@@ -226,10 +266,9 @@ def _run_amaranth(config, x, w, stall_prob, rng, scoreboard, waves: Path | None)
                 x_next += 1
             if o_valid and ready:
                 scoreboard.beat(cycle, o_word)
-            # After the last beat, keep clocking a while: a duplicated beat would show up here.
             quiet = quiet + 1 if scoreboard.done else 0
             cycle += 1
-        state["cycles"] = scoreboard.last_beat_cycle + 1
+        state["inputs_taken"] = (w_next, x_next)
         state["perf"] = (ctx.get(dut.perf_busy), ctx.get(dut.perf_in_stall),
                          ctx.get(dut.perf_out_stall))
 
@@ -237,43 +276,57 @@ def _run_amaranth(config, x, w, stall_prob, rng, scoreboard, waves: Path | None)
     sim = Simulator(dut)
     sim.add_clock(1e-8)
     sim.add_testbench(testbench)
-    state["setup_seconds"] = time.perf_counter() - setup_start
+    setup = time.perf_counter() - setup_start
     if waves is not None:
         waves.parent.mkdir(parents=True, exist_ok=True)
         with sim.write_vcd(str(waves)):
             sim.run()
     else:
         sim.run()
-    return state["cycles"], state["perf"], state["setup_seconds"]
+    return state, setup
 
 
 def run_bitlinear(config: ArrayConfig, x_codes, w_codes, *, backend: str = "amaranth",
-                  stall_prob: float = 0.0, seed: int = 0, waves: str | os.PathLike | None = None
-                  ) -> BitLinearResult:
+                  stall_prob: float = 0.0, seed: int = 0, waves: str | os.PathLike | None = None,
+                  design=None) -> BitLinearResult:
     """Simulate ``acc = x_codes @ w_codes.T`` on the array and check it beat by beat.
 
     ``x_codes`` int M×K (act_bits codes), ``w_codes`` int N×K in {-1, 0, 1}. ``stall_prob`` drops
-    valid on ``w_in``/``x_in`` and ready on ``acc_out`` at random each cycle (seeded by ``seed``).
-    Waveforms go to ``waves`` (a VCD path), or under build/waves/ when ``BITNET_VCD=1``.
+    valid on ``w_in``/``x_in`` and ready on ``acc_out`` at random each cycle (seeded by ``seed``;
+    every backend stalls the same cycles). ``backend`` is ``"amaranth"`` (Python simulator) or
+    ``"verilator"`` (the exported Verilog, compiled once per config and cached under build/).
+    Waveforms go to ``waves`` (VCD for amaranth, FST for verilator), or under build/waves/ when
+    ``BITNET_WAVES=1``. ``design`` swaps the device under test: any callable taking the config
+    and giving a component with BitLinear's signature (your own array, or a fault injector).
     """
     x, w = check_operands(config, x_codes, w_codes)
     if backend not in BACKENDS:
         raise ValueError(f"backend: {backend!r} is not one of {BACKENDS}")
     if not isinstance(stall_prob, (int, float)) or not 0.0 <= stall_prob < 1.0:
         raise ValueError(f"stall_prob: expected a number in [0, 1), got {stall_prob!r}")
-    if waves is None and os.environ.get("BITNET_VCD") == "1":
-        waves = Path("build/waves") / f"bitlinear_{config.pe_kind}_l{config.lanes}_r{config.rows}" \
-                                      f"_m{x.shape[0]}_k{x.shape[1]}_n{w.shape[0]}_s{seed}.vcd"
-    rng = np.random.default_rng(seed)
+    if waves is None and os.environ.get("BITNET_WAVES") == "1":
+        suffix = "vcd" if backend == "amaranth" else "fst"
+        waves = Path("build/waves") / (f"{backend}_{config.pe_kind}_l{config.lanes}_r{config.rows}"
+                                       f"_m{x.shape[0]}_k{x.shape[1]}_n{w.shape[0]}_s{seed}.{suffix}")
     scoreboard = _Scoreboard(config, x, w, float(stall_prob))
+    stimulus = make_stimulus(config, x, w, scoreboard.expected, float(stall_prob), seed)
     start = time.perf_counter()
-    cycles, counters, setup = _run_amaranth(config, x, w, float(stall_prob), rng, scoreboard,
-                                            None if waves is None else Path(waves))
+    if backend == "amaranth":
+        state, setup = _run_amaranth(config, stimulus, scoreboard,
+                                     None if waves is None else Path(waves), design)
+    else:
+        from .verilator_backend import run_verilator
+        state, setup = run_verilator(config, stimulus, scoreboard,
+                                     None if waves is None else Path(waves), design)
     wall = time.perf_counter() - start - setup
     if not scoreboard.done:
-        raise ScoreboardError(f"only {scoreboard.received} of {len(scoreboard.expected.beats)} "
-                              f"beats arrived")
-    perf = scoreboard.counters(*counters)
-    return BitLinearResult(acc=scoreboard.acc.astype(np.int32), cycles=cycles,
+        w_taken, x_taken = state["inputs_taken"]
+        raise ScoreboardError(f"{backend}: only {scoreboard.received} of "
+                              f"{len(scoreboard.expected.beats)} beats arrived in "
+                              f"{stimulus.limit} cycles (w_in {w_taken}/{len(stimulus.w_beats)}, "
+                              f"x_in {x_taken}/{len(stimulus.x_beats)} beats taken)")
+    perf = scoreboard.counters(*state["perf"])
+    return BitLinearResult(acc=scoreboard.acc.astype(np.int32), cycles=scoreboard.last_beat_cycle + 1,
                            beats=scoreboard.received, perf=perf, schedule=scoreboard.expected,
+                           beat_cycles=tuple(scoreboard.beat_cycles), backend=backend,
                            wall_seconds=wall, setup_seconds=setup)

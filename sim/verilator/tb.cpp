@@ -1,0 +1,124 @@
+// Stream driver for the exported bitlinear_top, run by sim/verilator_backend.py.
+//
+// Reads a stimulus file (argv[1]): layer shape, w_in and x_in beats as 32-bit hex words, and one
+// byte per cycle of stall pattern (bit 0: w_in may be valid, bit 1: x_in may be valid, bit 2:
+// acc_out is ready). Drives the streams exactly like the Amaranth harness and writes a trace
+// (argv[2]): the first x_in handshake, every acc_out beat with its cycle, the counters. The
+// scoreboard in Python checks the trace against golden/ in order.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "Vbitlinear_top.h"
+#include "verilated.h"
+#if VM_TRACE
+#include "verilated_fst_c.h"
+#endif
+
+// Verilator spells the "__" of Amaranth's flattened port names as "___05F".
+#define W_VALID w_in___05Fvalid
+#define W_READY w_in___05Fready
+#define W_PAYLOAD w_in___05Fpayload
+#define X_VALID x_in___05Fvalid
+#define X_READY x_in___05Fready
+#define X_PAYLOAD x_in___05Fpayload
+#define OUT_VALID acc_out___05Fvalid
+#define OUT_READY acc_out___05Fready
+#define OUT_PAYLOAD acc_out___05Fpayload
+
+template <typename T> static void set_words(T& port, const uint32_t* w, int n) {
+    uint64_t v = w[0];
+    if (n > 1) v |= static_cast<uint64_t>(w[1]) << 32;
+    port = static_cast<T>(v);
+}
+template <std::size_t N> static void set_words(VlWide<N>& port, const uint32_t* w, int n) {
+    for (std::size_t i = 0; i < N; i++) port[i] = i < static_cast<std::size_t>(n) ? w[i] : 0;
+}
+template <typename T> static void print_words(FILE* f, const T& port, int n) {
+    uint64_t v = port;
+    for (int i = 0; i < n; i++) fprintf(f, " %x", static_cast<uint32_t>(i < 2 ? v >> (32 * i) : 0));
+}
+template <std::size_t N> static void print_words(FILE* f, const VlWide<N>& port, int n) {
+    for (int i = 0; i < n; i++) fprintf(f, " %x", i < static_cast<int>(N) ? port[i] : 0u);
+}
+
+static std::vector<uint32_t> read_beats(FILE* f, long beats, int words) {
+    std::vector<uint32_t> v(static_cast<size_t>(beats) * words);
+    for (auto& x : v)
+        if (fscanf(f, "%x", &x) != 1) { fprintf(stderr, "tb: short stimulus file\n"); exit(2); }
+    return v;
+}
+
+int main(int argc, char** argv) {
+    if (argc < 3) { fprintf(stderr, "usage: %s STIMULUS TRACE [WAVES.fst]\n", argv[0]); return 2; }
+    FILE* in = fopen(argv[1], "r");
+    if (!in) { perror(argv[1]); return 2; }
+    long k, n, nw, nx, expected, limit, drain;
+    int ww, xw, ow;
+    if (fscanf(in, "%ld %ld %ld %d %ld %d %d %ld %ld %ld", &k, &n, &nw, &ww, &nx, &xw, &ow,
+               &expected, &limit, &drain) != 10) { fprintf(stderr, "tb: bad header\n"); return 2; }
+    std::vector<uint32_t> wb = read_beats(in, nw, ww), xb = read_beats(in, nx, xw);
+    fgetc(in);  // the newline before the pattern
+    std::vector<uint8_t> pattern(limit);
+    if (fread(pattern.data(), 1, limit, in) != static_cast<size_t>(limit)) {
+        fprintf(stderr, "tb: short stall pattern\n"); return 2;
+    }
+    fclose(in);
+    FILE* out = fopen(argv[2], "w");
+    if (!out) { perror(argv[2]); return 2; }
+
+    auto context = std::make_unique<VerilatedContext>();
+    auto top = std::make_unique<Vbitlinear_top>(context.get());
+#if VM_TRACE
+    std::unique_ptr<VerilatedFstC> fst;
+    if (argc > 3) {
+        context->traceEverOn(true);
+        fst = std::make_unique<VerilatedFstC>();
+        top->trace(fst.get(), 99);
+        fst->open(argv[3]);
+    }
+    uint64_t time = 0;
+    auto dump = [&]() { if (fst) fst->dump(time); time += 5; };
+#else
+    auto dump = []() {};
+#endif
+    top->k = k; top->n = n; top->perf_clear = 0;
+    top->W_VALID = 0; top->X_VALID = 0; top->OUT_READY = 0;
+    top->rst = 1; top->clk = 0; top->eval(); dump(); top->clk = 1; top->eval(); dump();
+    top->rst = 0;
+
+    long cycle = 0, wn = 0, xn = 0, received = 0, quiet = 0;
+    bool timeout = false;
+    while (quiet < drain) {
+        if (cycle >= limit) { timeout = true; break; }
+        const uint8_t p = pattern[cycle];
+        const bool wv = wn < nw && (p & 1), xv = xn < nx && (p & 2);
+        const bool ready = (p & 4) || received >= expected;
+        top->W_VALID = wv;
+        if (wv) set_words(top->W_PAYLOAD, &wb[wn * ww], ww);
+        top->X_VALID = xv;
+        if (xv) set_words(top->X_PAYLOAD, &xb[xn * xw], xw);
+        top->OUT_READY = ready;
+        top->clk = 0; top->eval(); dump();
+        const bool wr = top->W_READY, xr = top->X_READY, ov = top->OUT_VALID;
+        if (ov && ready) {
+            fprintf(out, "B %ld", cycle);
+            print_words(out, top->OUT_PAYLOAD, ow);
+            fputc('\n', out);
+            received++;
+        }
+        top->clk = 1; top->eval(); dump();
+        if (wv && wr) wn++;
+        if (xv && xr) { if (xn == 0) fprintf(out, "X %ld\n", cycle); xn++; }
+        quiet = received >= expected ? quiet + 1 : 0;
+        cycle++;
+    }
+    fprintf(out, "P %lu %lu %lu\n", static_cast<unsigned long>(top->perf_busy),
+            static_cast<unsigned long>(top->perf_in_stall), static_cast<unsigned long>(top->perf_out_stall));
+    fprintf(out, "E %ld %ld %ld %ld %d\n", cycle, wn, xn, received, timeout ? 1 : 0);
+    fclose(out);
+    top->final();
+    return 0;
+}
