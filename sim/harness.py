@@ -174,6 +174,7 @@ class _Scoreboard:
         self.first_x_cycle = None
         self.last_beat_cycle = None
         self.beat_cycles = []
+        self.output_held = 0     # cycles acc_out was valid and not ready, as the driver saw them
 
     @property
     def done(self) -> bool:
@@ -210,6 +211,9 @@ class _Scoreboard:
         if busy != self.expected.perf_busy:
             raise ScoreboardError(f"perf_busy = {busy}, but the schedule issues "
                                   f"{self.expected.perf_busy} chunks")
+        if out_stall != self.output_held:
+            raise ScoreboardError(f"perf_out_stall = {out_stall}, but acc_out was held (valid, "
+                                  f"not ready) on {self.output_held} cycles")
         if busy + in_stall + out_stall != window:
             raise ScoreboardError(f"counters do not add up: busy {busy} + in_stall {in_stall} + "
                                   f"out_stall {out_stall} != {window} cycles from the first "
@@ -264,6 +268,8 @@ def _run_amaranth(config: ArrayConfig, stimulus: Stimulus, scoreboard: "_Scorebo
             if x_valid and x_ready:
                 scoreboard.x_beat(cycle)
                 x_next += 1
+            if o_valid and not ready:
+                scoreboard.output_held += 1
             if o_valid and ready:
                 scoreboard.beat(cycle, o_word)
             quiet = quiet + 1 if scoreboard.done else 0

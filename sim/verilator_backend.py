@@ -142,4 +142,5 @@ def run_verilator(config: ArrayConfig, stimulus, scoreboard, waves: Path | None,
             state["perf"] = tuple(int(v) for v in fields)
         elif kind == "E":
             state["inputs_taken"] = (int(fields[1]), int(fields[2]))
+            scoreboard.output_held = int(fields[5])
     return state, setup

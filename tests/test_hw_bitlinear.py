@@ -72,15 +72,15 @@ def test_worst_case_reaches_accumulator_limit():
 def test_random_stalls_lose_nothing(kind, config_name, seed):
     config = CONFIGS[config_name].replace(pe_kind=kind)
     rng = np.random.default_rng(100 + seed)
-    m, k, n = 4, rng.integers(1, config.max_k + 1), rng.integers(1, config.max_n + 1)
+    m, k, n = 8, rng.integers(1, config.max_k + 1), rng.integers(1, config.max_n + 1)
     x = rng.integers(-128, 128, (m, k))
     w = rng.integers(-1, 2, (n, k))
     result = run_bitlinear(config, x, w, stall_prob=0.3, seed=seed)
     np.testing.assert_array_equal(result.acc, int_matmul(x, w))
     # The harness already checked busy + in_stall + out_stall == cycles from the first x_in beat
-    # to the last acc_out beat; here: stalls really happened and busy is exactly the issued work.
+    # to the last acc_out beat, and out_stall == the cycles it held acc_out; here: busy is exactly
+    # the issued work and the stalls really slowed the run down.
     assert result.perf["busy"] == m * -(-n // config.rows) * -(-k // config.lanes)
-    assert result.perf["out_stall"] > 0
     assert result.cycles > result.schedule.cycles
 
 
@@ -190,3 +190,14 @@ def test_second_matrix_replaces_the_first(run_sim):
     run_sim(dut, testbench)
     for (w, x, _, _), acc in zip(phases, received):
         np.testing.assert_array_equal(acc, int_matmul(x, w))
+
+
+def test_output_stall_counter_counts():
+    config = CONFIGS["tiny"]
+    rng = np.random.default_rng(8)
+    x, w = rng.integers(-128, 128, (10, 8)), rng.integers(-1, 2, (12, 8))
+    result = run_bitlinear(config, x, w, stall_prob=0.5, seed=4)
+    # 60 beats at one chance in two of not being ready: the counter must have counted some
+    # (and the harness checked it equals the cycles it held acc_out).
+    assert result.perf["out_stall"] > 0
+    assert result.beats == 60 and config.rows == 2

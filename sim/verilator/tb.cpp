@@ -3,7 +3,8 @@
 // Reads a stimulus file (argv[1]): layer shape, w_in and x_in beats as 32-bit hex words, and one
 // byte per cycle of stall pattern (bit 0: w_in may be valid, bit 1: x_in may be valid, bit 2:
 // acc_out is ready). Drives the streams exactly like the Amaranth harness and writes a trace
-// (argv[2]): the first x_in handshake, every acc_out beat with its cycle, the counters. The
+// (argv[2]): the first x_in handshake, every acc_out beat with its cycle, the counters and the
+// number of cycles acc_out was valid but not ready. The
 // scoreboard in Python checks the trace against golden/ in order.
 #include <cstdint>
 #include <cstdio>
@@ -89,7 +90,7 @@ int main(int argc, char** argv) {
     top->rst = 1; top->clk = 0; top->eval(); dump(); top->clk = 1; top->eval(); dump();
     top->rst = 0;
 
-    long cycle = 0, wn = 0, xn = 0, received = 0, quiet = 0;
+    long cycle = 0, wn = 0, xn = 0, received = 0, quiet = 0, held = 0;
     bool timeout = false;
     while (quiet < drain) {
         if (cycle >= limit) { timeout = true; break; }
@@ -103,6 +104,7 @@ int main(int argc, char** argv) {
         top->OUT_READY = ready;
         top->clk = 0; top->eval(); dump();
         const bool wr = top->W_READY, xr = top->X_READY, ov = top->OUT_VALID;
+        if (ov && !ready) held++;
         if (ov && ready) {
             fprintf(out, "B %ld", cycle);
             print_words(out, top->OUT_PAYLOAD, ow);
@@ -117,7 +119,7 @@ int main(int argc, char** argv) {
     }
     fprintf(out, "P %lu %lu %lu\n", static_cast<unsigned long>(top->perf_busy),
             static_cast<unsigned long>(top->perf_in_stall), static_cast<unsigned long>(top->perf_out_stall));
-    fprintf(out, "E %ld %ld %ld %ld %d\n", cycle, wn, xn, received, timeout ? 1 : 0);
+    fprintf(out, "E %ld %ld %ld %ld %d %ld\n", cycle, wn, xn, received, timeout ? 1 : 0, held);
     fclose(out);
     top->final();
     return 0;
