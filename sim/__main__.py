@@ -21,23 +21,39 @@ from .harness import ScoreboardError, run_bitlinear
 
 
 def default_runs(quick: bool):
-    """(label, config, (M, K, N), stall_prob, seed): both PE kinds on both presets, plus
-    single-row arrays of 16 and 64 lanes for the simulation-speed figures."""
+    """(backend, label, config, (M, K, N), stall_prob, seed).
+
+    Amaranth: both PE kinds on both presets, plus single-row arrays of 16 and 64 lanes for the
+    speed figures. Verilator: over 10**5 output beats on three configs (the icebreaker preset
+    among them) with random stalls; ``quick`` keeps a few thousand for CI.
+    """
     runs = []
     presets = ArrayConfig.presets()
     speed = {lanes: ArrayConfig(lanes=lanes, rows=1, max_k=512, max_n=16, tree_cuts=(2, 4))
              for lanes in (16, 64)}
+    rows3 = ArrayConfig(pe_kind="mux", lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3))
     for kind in ("xor", "mux"):
         tiny = presets["tiny"].replace(pe_kind=kind)
         board = presets["icebreaker"].replace(pe_kind=kind)
         runs += [
-            (f"tiny/{kind}", tiny, (8, 37, 11), 0.0, 1),
-            (f"tiny/{kind}+stalls", tiny, (8, 40, 12), 0.3, 2),
-            (f"icebreaker/{kind}", board, (4, 250 if quick else 512, 24 if quick else 64), 0.0, 3),
-            (f"icebreaker/{kind}+stalls", board, (2, 100, 20), 0.3, 4),
+            ("amaranth", f"tiny/{kind}", tiny, (8, 37, 11), 0.0, 1),
+            ("amaranth", f"tiny/{kind}+stalls", tiny, (8, 40, 12), 0.3, 2),
+            ("amaranth", f"icebreaker/{kind}", board, (4, 250 if quick else 512, 24 if quick else 64), 0.0, 3),
+            ("amaranth", f"icebreaker/{kind}+stalls", board, (2, 100, 20), 0.3, 4),
         ]
     if not quick:
-        runs += [(f"lanes{lanes}x1/xor", config, (16, 512, 2), 0.0, 5) for lanes, config in speed.items()]
+        runs += [("amaranth", f"lanes{lanes}x1/xor", config, (16, 512, 2), 0.0, 5)
+                 for lanes, config in speed.items()]
+    scale = 10 if quick else 1
+    runs += [
+        ("verilator", "tiny/xor+stalls", presets["tiny"], (4000 // scale, 40, 12), 0.3, 6),
+        ("verilator", "icebreaker/xor+stalls", presets["icebreaker"], (2500 // scale, 64, 128), 0.3, 7),
+        ("verilator", "rows3/mux+stalls", rows3, (8000 // scale, 61, 10), 0.3, 8),
+        ("verilator", "icebreaker/xor", presets["icebreaker"], (64 // scale, 512, 128), 0.0, 9),
+    ]
+    if not quick:
+        runs += [("verilator", f"lanes{lanes}x1/xor", config, (2000, 512, 2), 0.0, 5)
+                 for lanes, config in speed.items()]
     return runs
 
 
@@ -49,54 +65,58 @@ def main(argv=None) -> int:
                         help="run only these labels (repeatable), e.g. tiny/xor")
     args = parser.parse_args(argv)
 
+    totals = {}
     results = []
-    total_beats = total_cycles = 0
-    total_wall = 0.0
-    configs = set()
     runs = default_runs(args.quick)
     if args.only:
-        known = [run[0] for run in runs]
+        known = sorted({f"{run[0]}:{run[1]}" for run in runs} | {run[1] for run in runs})
         unknown = sorted(set(args.only) - set(known))
         if unknown:
             parser.error(f"unknown run label(s) {', '.join(unknown)}; known: {', '.join(known)}")
-        runs = [run for run in runs if run[0] in args.only]
-    for number, (label, config, (m, k, n), stall_prob, seed) in enumerate(runs, 1):
+        runs = [run for run in runs if run[1] in args.only or f"{run[0]}:{run[1]}" in args.only]
+    for number, (backend, label, config, (m, k, n), stall_prob, seed) in enumerate(runs, 1):
         rng = np.random.default_rng(seed)
         half = 1 << (config.act_bits - 1)
         x = rng.integers(-half, half, (m, k))
         w = rng.integers(-1, 2, (n, k))
-        print(f"[{number}/{len(runs)}] {label}: M={m} K={k} N={n} stall={stall_prob} ...",
+        print(f"[{number}/{len(runs)}] {backend}:{label}: M={m} K={k} N={n} stall={stall_prob} ...",
               end="", flush=True)
         start = time.perf_counter()
         try:
-            result = run_bitlinear(config, x, w, stall_prob=stall_prob, seed=seed)
+            result = run_bitlinear(config, x, w, backend=backend, stall_prob=stall_prob, seed=seed)
         except ScoreboardError as error:
-            print(f"\nMISMATCH in {label} (seed {seed}): {error}", file=sys.stderr)
+            print(f"\nMISMATCH in {backend}:{label} (seed {seed}): {error}", file=sys.stderr)
             return 1
         wall = time.perf_counter() - start
         print(f" {result.beats} beats, {result.cycles} cycles, "
               f"{result.cycles_per_second:,.0f} cycles/s (+{result.setup_seconds:.1f} s setup), "
               f"perf {result.perf}")
-        configs.add(config)
-        total_beats += result.beats
-        total_cycles += result.cycles
-        total_wall += result.wall_seconds
-        results.append({"label": label, "config": config.__dict__ | {"tree_cuts": list(config.tree_cuts)},
+        total = totals.setdefault(backend, {"configs": set(), "beats": 0, "cycles": 0, "seconds": 0.0})
+        total["configs"].add(config)
+        total["beats"] += result.beats
+        total["cycles"] += result.cycles
+        total["seconds"] += result.wall_seconds
+        results.append({"backend": backend, "label": label,
+                        "config": config.__dict__ | {"tree_cuts": list(config.tree_cuts)},
                         "m": m, "k": k, "n": n, "stall_prob": stall_prob, "seed": seed,
                         "beats": result.beats, "cycles": result.cycles, "perf": result.perf,
                         "sim_seconds": round(result.wall_seconds, 3),
                         "setup_seconds": round(result.setup_seconds, 3), "wall_seconds": round(wall, 3),
                         "cycles_per_second": round(result.cycles_per_second)})
 
-    rate = total_cycles / total_wall
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    summary = {"backend": "amaranth", "configs": len(configs), "beats_checked": total_beats,
-               "cycles_simulated": total_cycles, "cycles_per_second": round(rate), "runs": results}
+    backends = {name: {"configs": len(t["configs"]), "beats_checked": t["beats"],
+                       "cycles_simulated": t["cycles"],
+                       "cycles_per_second": round(t["cycles"] / t["seconds"])}
+                for name, t in totals.items()}
+    summary = {"backends": backends, "beats_checked": sum(t["beats"] for t in totals.values()),
+               "cycles_simulated": sum(t["cycles"] for t in totals.values()), "runs": results}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"make sim: {len(configs)} configs, {total_beats} beats checked, {total_cycles} cycles "
-          f"simulated, {rate:,.0f} cycles/s (amaranth); all match golden/ "
-          f"[{out / 'summary.json'}]")
+    parts = [f"{name}: {b['configs']} configs, {b['beats_checked']} beats, "
+             f"{b['cycles_simulated']} cycles, {b['cycles_per_second']:,} cycles/s"
+             for name, b in backends.items()]
+    print(f"make sim: {'; '.join(parts)}; all match golden/ [{out / 'summary.json'}]")
     return 0
 
 

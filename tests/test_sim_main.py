@@ -9,11 +9,14 @@ from sim.__main__ import main
 
 
 def test_summary_line_and_json(tmp_path, capsys):
-    assert main(["--only", "tiny/xor", "--only", "tiny/mux+stalls", "--out", str(tmp_path)]) == 0
+    assert main(["--quick", "--only", "tiny/xor", "--only", "amaranth:tiny/mux+stalls",
+                 "--only", "verilator:tiny/xor+stalls", "--out", str(tmp_path)]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
-    assert last.startswith("make sim: 2 configs, 96 beats checked, ")
+    assert last.startswith("make sim: amaranth: 2 configs, 96 beats, ")
+    assert "; verilator: 1 configs, 2400 beats, " in last
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["beats_checked"] == 96 and len(summary["runs"]) == 2
+    assert summary["beats_checked"] == 96 + 2400 and len(summary["runs"]) == 3
+    assert summary["backends"]["verilator"]["beats_checked"] == 2400
     assert summary["cycles_simulated"] == sum(run["cycles"] for run in summary["runs"])
 
 
@@ -26,11 +29,11 @@ def test_mismatch_exits_nonzero(tmp_path, monkeypatch, capsys):
         return s
 
     monkeypatch.setattr(harness, "schedule", wrong)
-    assert main(["--only", "tiny/xor", "--out", str(tmp_path)]) == 1
-    assert "MISMATCH in tiny/xor" in capsys.readouterr().err
+    assert main(["--only", "amaranth:tiny/xor", "--out", str(tmp_path)]) == 1
+    assert "MISMATCH in amaranth:tiny/xor" in capsys.readouterr().err
 
 
 def test_unknown_label_lists_known(capsys):
     with pytest.raises(SystemExit):
         main(["--only", "nope"])
-    assert "known: tiny/xor" in capsys.readouterr().err
+    assert "known: amaranth:icebreaker/mux" in capsys.readouterr().err
