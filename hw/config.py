@@ -124,6 +124,31 @@ class ArrayConfig:
     def replace(self, **changes) -> "ArrayConfig":
         return dataclasses.replace(self, **changes)
 
+    def to_dict(self) -> dict:
+        """All fields as JSON-ready values, plus the derived ``acc_bits`` for readers."""
+        fields = dataclasses.asdict(self)
+        fields["tree_cuts"] = list(self.tree_cuts)
+        fields["acc_bits"] = self.acc_bits
+        return fields
+
+    @classmethod
+    def from_dict(cls, fields: dict) -> "ArrayConfig":
+        """Inverse of :meth:`to_dict` (derived values are checked, not taken)."""
+        fields = dict(fields)
+        acc = fields.pop("acc_bits", None)
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(fields) - names)
+        if unknown:
+            raise ValueError(f"ArrayConfig: unknown field(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(sorted(names))}")
+        if "tree_cuts" in fields:
+            fields["tree_cuts"] = tuple(fields["tree_cuts"])
+        config = cls(**fields)
+        if acc is not None and acc != config.acc_bits:
+            raise ValueError(f"ArrayConfig.acc_bits: {acc} does not match the derived "
+                             f"{config.acc_bits} (max_k {config.max_k}, act_bits {config.act_bits})")
+        return config
+
     # ------------------------------------------------------------ presets
 
     @classmethod

@@ -10,7 +10,6 @@ waveforms show the Amaranth hierarchy. Files are deterministic: ``<out>/bitlinea
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import hashlib
 import json
 import sys
@@ -19,17 +18,9 @@ from pathlib import Path
 
 from .config import ArrayConfig
 
-__all__ = ["TOP_NAME", "config_key", "config_dict", "export_verilog", "main"]
+__all__ = ["TOP_NAME", "config_key", "export_verilog", "main"]
 
 TOP_NAME = "bitlinear_top"
-
-
-def config_dict(config: ArrayConfig) -> dict:
-    """All fields of ``config`` as JSON-ready values (plus the derived accumulator width)."""
-    fields = dataclasses.asdict(config)
-    fields["tree_cuts"] = list(config.tree_cuts)
-    fields["acc_bits"] = config.acc_bits
-    return fields
 
 
 def config_key(config: ArrayConfig) -> str:
@@ -37,7 +28,7 @@ def config_key(config: ArrayConfig) -> str:
     for name, preset in ArrayConfig.presets().items():
         if preset == config:
             return name
-    digest = hashlib.sha1(json.dumps(config_dict(config), sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha1(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()
     return f"{config.pe_kind}_l{config.lanes}_r{config.rows}_{digest[:10]}"
 
 
@@ -54,7 +45,7 @@ def export_verilog(config: ArrayConfig, out_dir: str | Path | None = None, *, de
     text = verilog.convert(top, name=TOP_NAME, emit_src=False)
     path = out / f"{TOP_NAME}.v"
     path.write_text(text)
-    (out / "config.json").write_text(json.dumps(config_dict(config), indent=2, sort_keys=True) + "\n")
+    (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n")
     return path
 
 

@@ -97,7 +97,7 @@ def main(argv=None) -> int:
         total["cycles"] += result.cycles
         total["seconds"] += result.wall_seconds
         results.append({"backend": backend, "label": label,
-                        "config": config.__dict__ | {"tree_cuts": list(config.tree_cuts)},
+                        "config": config.to_dict(),
                         "m": m, "k": k, "n": n, "stall_prob": stall_prob, "seed": seed,
                         "beats": result.beats, "cycles": result.cycles, "perf": result.perf,
                         "sim_seconds": round(result.wall_seconds, 3),

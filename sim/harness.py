@@ -17,7 +17,7 @@ import numpy as np
 from golden.cycle import Schedule, schedule
 from hw.config import ArrayConfig
 
-__all__ = ["BACKENDS", "BitLinearResult", "ScoreboardError", "Stimulus", "run_bitlinear",
+__all__ = ["BACKENDS", "BitLinearResult", "Scoreboard", "ScoreboardError", "Stimulus", "run_bitlinear",
            "encode_weights", "encode_activations", "decode_acc_word", "check_operands",
            "make_stimulus", "stall_pattern"]
 
@@ -161,8 +161,12 @@ def _fmt(values) -> str:
     return "[" + ", ".join(str(int(v)) for v in values) + "]"
 
 
-class _Scoreboard:
-    """Holds what golden/ expects and checks beats and counters as the simulation reports them."""
+class Scoreboard:
+    """Holds what golden/ expects and checks beats and counters as a driver reports them.
+
+    Every driver (Amaranth, the Verilator C++ driver, cocotb) calls ``x_beat`` on the first
+    ``x_in`` handshake, ``beat`` on each ``acc_out`` handshake, counts ``output_held`` cycles and
+    ends with ``counters``."""
 
     def __init__(self, config, x, w, stall_prob):
         self.config = config
@@ -226,7 +230,7 @@ class _Scoreboard:
         return perf
 
 
-def _run_amaranth(config: ArrayConfig, stimulus: Stimulus, scoreboard: "_Scoreboard",
+def _run_amaranth(config: ArrayConfig, stimulus: Stimulus, scoreboard: "Scoreboard",
                   waves: Path | None, design=None) -> tuple[dict, float]:
     """Drive the Amaranth simulation; report beats to ``scoreboard`` as they come."""
     from amaranth.sim import Simulator
@@ -314,7 +318,7 @@ def run_bitlinear(config: ArrayConfig, x_codes, w_codes, *, backend: str = "amar
         suffix = "vcd" if backend == "amaranth" else "fst"
         waves = Path("build/waves") / (f"{backend}_{config.pe_kind}_l{config.lanes}_r{config.rows}"
                                        f"_m{x.shape[0]}_k{x.shape[1]}_n{w.shape[0]}_s{seed}.{suffix}")
-    scoreboard = _Scoreboard(config, x, w, float(stall_prob))
+    scoreboard = Scoreboard(config, x, w, float(stall_prob))
     stimulus = make_stimulus(config, x, w, scoreboard.expected, float(stall_prob), seed)
     start = time.perf_counter()
     if backend == "amaranth":

@@ -2,13 +2,11 @@
 
 import numpy as np
 import pytest
-from amaranth.hdl import Module
-from amaranth.lib import wiring
 
 from golden.bitlinear import int_matmul
-from hw.bitlinear import BitLinear
 from hw.config import ArrayConfig
 from sim import ScoreboardError, run_bitlinear
+from tests.faults import FlipOutputBit
 
 CONFIG = ArrayConfig.tiny()
 
@@ -39,31 +37,6 @@ def test_verilator_edge_shapes(kind):
         np.testing.assert_array_equal(result.acc, int_matmul(x, w))
     worst = run_bitlinear(config, np.full((1, 64), -128), -np.ones((1, 64), int), backend="verilator")
     assert worst.acc[0, 0] == 64 * 128
-
-
-class FlipOutputBit(wiring.Component):
-    """A broken BitLinear: bit 0 of every acc_out payload is inverted. Test-only fault injection."""
-
-    def __init__(self, config):
-        self._config = config
-        probe = BitLinear(config)
-        probe._MustUse__silence = True  # built only for its signature
-        super().__init__(probe.signature)
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.inner = inner = BitLinear(self._config)
-        wiring.connect(m, wiring.flipped(self.w_in), inner.w_in)
-        wiring.connect(m, wiring.flipped(self.x_in), inner.x_in)
-        m.d.comb += [
-            inner.k.eq(self.k), inner.n.eq(self.n), inner.perf_clear.eq(self.perf_clear),
-            self.weights_loaded.eq(inner.weights_loaded),
-            self.perf_busy.eq(inner.perf_busy), self.perf_in_stall.eq(inner.perf_in_stall),
-            self.perf_out_stall.eq(inner.perf_out_stall),
-            self.acc_out.valid.eq(inner.acc_out.valid), inner.acc_out.ready.eq(self.acc_out.ready),
-            self.acc_out.payload.eq(inner.acc_out.payload.as_value() ^ 1),
-        ]
-        return m
 
 
 @pytest.mark.parametrize("backend", ["amaranth", "verilator"])
