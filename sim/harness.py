@@ -305,8 +305,7 @@ def run_bitlinear(config: ArrayConfig, x_codes, w_codes, *, backend: str = "amar
     valid on ``w_in``/``x_in`` and ready on ``acc_out`` at random each cycle (seeded by ``seed``;
     every backend stalls the same cycles). ``backend`` is ``"amaranth"`` (Python simulator) or
     ``"verilator"`` (the exported Verilog, compiled once per config and cached under build/).
-    Waveforms go to ``waves`` (VCD for amaranth, FST for verilator), or under build/waves/ when
-    ``BITNET_WAVES=1``. ``design`` swaps the device under test: any callable taking the config
+    Waveforms go to ``waves`` (a VCD path), or under build/waves/ when ``BITNET_WAVES=1``. ``design`` swaps the device under test: any callable taking the config
     and giving a component with BitLinear's signature (your own array, or a fault injector).
     """
     x, w = check_operands(config, x_codes, w_codes)
@@ -315,9 +314,8 @@ def run_bitlinear(config: ArrayConfig, x_codes, w_codes, *, backend: str = "amar
     if not isinstance(stall_prob, (int, float)) or not 0.0 <= stall_prob < 1.0:
         raise ValueError(f"stall_prob: expected a number in [0, 1), got {stall_prob!r}")
     if waves is None and os.environ.get("BITNET_WAVES") == "1":
-        suffix = "vcd" if backend == "amaranth" else "fst"
         waves = Path("build/waves") / (f"{backend}_{config.pe_kind}_l{config.lanes}_r{config.rows}"
-                                       f"_m{x.shape[0]}_k{x.shape[1]}_n{w.shape[0]}_s{seed}.{suffix}")
+                                       f"_m{x.shape[0]}_k{x.shape[1]}_n{w.shape[0]}_s{seed}.vcd")
     scoreboard = Scoreboard(config, x, w, float(stall_prob))
     stimulus = make_stimulus(config, x, w, scoreboard.expected, float(stall_prob), seed)
     start = time.perf_counter()

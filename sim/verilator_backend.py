@@ -57,13 +57,14 @@ def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
     the executable."""
     script, env = verilator_env()
     variant = "" if design is None else "_" + f"{design.__module__}.{design.__qualname__}".replace(".", "_")
-    key = config_key(config) + variant + ("_fst" if trace else "")
+    key = config_key(config) + variant + ("_vcd" if trace else "")
     out = BUILD_ROOT / key
     flags = ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
              "--noassert", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", TOP_NAME,
              "-j", str(os.cpu_count() or 1), "-CFLAGS", "-O2"]
     if trace:
-        flags += ["--trace-fst", "--trace-structs"]
+        # VCD, not FST: the wheel's FST writer needs the lz4 headers, which only apt provides.
+        flags += ["--trace", "--trace-structs"]
     # The cache key covers everything the model is made from: the gateware sources, the config,
     # the driver and the flags; a hit needs no export at all.
     sources = sorted(Path(__file__).parent.parent.joinpath("hw").glob("*.py"))

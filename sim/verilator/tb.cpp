@@ -15,7 +15,7 @@
 #include "Vbitlinear_top.h"
 #include "verilated.h"
 #if VM_TRACE
-#include "verilated_fst_c.h"
+#include "verilated_vcd_c.h"
 #endif
 
 // Verilator spells the "__" of Amaranth's flattened port names as "___05F".
@@ -53,7 +53,7 @@ static std::vector<uint32_t> read_beats(FILE* f, long beats, int words) {
 }
 
 int main(int argc, char** argv) {
-    if (argc < 3) { fprintf(stderr, "usage: %s STIMULUS TRACE [WAVES.fst]\n", argv[0]); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: %s STIMULUS TRACE [WAVES.vcd]\n", argv[0]); return 2; }
     FILE* in = fopen(argv[1], "r");
     if (!in) { perror(argv[1]); return 2; }
     long k, n, nw, nx, expected, limit, drain;
@@ -73,15 +73,15 @@ int main(int argc, char** argv) {
     auto context = std::make_unique<VerilatedContext>();
     auto top = std::make_unique<Vbitlinear_top>(context.get());
 #if VM_TRACE
-    std::unique_ptr<VerilatedFstC> fst;
+    std::unique_ptr<VerilatedVcdC> vcd;
     if (argc > 3) {
         context->traceEverOn(true);
-        fst = std::make_unique<VerilatedFstC>();
-        top->trace(fst.get(), 99);
-        fst->open(argv[3]);
+        vcd = std::make_unique<VerilatedVcdC>();
+        top->trace(vcd.get(), 99);
+        vcd->open(argv[3]);
     }
     uint64_t time = 0;
-    auto dump = [&]() { if (fst) fst->dump(time); time += 5; };
+    auto dump = [&]() { if (vcd) vcd->dump(time); time += 5; };
 #else
     auto dump = []() {};
 #endif
