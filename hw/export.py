@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .config import ArrayConfig
 
-__all__ = ["TOP_NAME", "config_key", "export_verilog", "main"]
+__all__ = ["TOP_NAME", "config_key", "design_suffix", "export_verilog", "main"]
 
 TOP_NAME = "bitlinear_top"
 
@@ -30,6 +30,13 @@ def config_key(config: ArrayConfig) -> str:
             return name
     digest = hashlib.sha1(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()
     return f"{config.pe_kind}_l{config.lanes}_r{config.rows}_{digest[:10]}"
+
+
+def design_suffix(design) -> str:
+    """Build-directory suffix for a non-default top (``design``), empty for BitLinear."""
+    if design is None:
+        return ""
+    return "_" + f"{design.__module__}.{design.__qualname__}".replace(".", "_")
 
 
 def export_verilog(config: ArrayConfig, out_dir: str | Path | None = None, *, design=None) -> Path:

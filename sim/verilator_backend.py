@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from hw.config import ArrayConfig
-from hw.export import TOP_NAME, config_key, export_verilog
+from hw.export import TOP_NAME, config_key, design_suffix, export_verilog
 
 __all__ = ["verilator_env", "build_model", "run_verilator", "VerilatorError"]
 
@@ -56,8 +56,7 @@ def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
     """Compile (or reuse) the Verilator model of ``design(config)`` (default BitLinear); return
     the executable."""
     script, env = verilator_env()
-    variant = "" if design is None else "_" + f"{design.__module__}.{design.__qualname__}".replace(".", "_")
-    key = config_key(config) + variant + ("_vcd" if trace else "")
+    key = config_key(config) + design_suffix(design) + ("_vcd" if trace else "")
     out = BUILD_ROOT / key
     flags = ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
              "--noassert", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", TOP_NAME,

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from hw.config import ArrayConfig
-from hw.export import TOP_NAME, config_key, export_verilog
+from hw.export import TOP_NAME, config_key, design_suffix, export_verilog
 
 __all__ = ["CocotbFailure", "run_cocotb", "SIMULATORS"]
 
@@ -60,8 +60,7 @@ def run_cocotb(config: ArrayConfig, x_codes, w_codes, *, stall_prob: float = 0.0
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)  # the runner looks the simulator up on PATH
     try:
-        variant = "" if design is None else f"_{design.__module__}.{design.__qualname__}".replace(".", "_")
-        build_dir = (ROOT / "build" / "cocotb" / f"{simulator}_{config_key(config)}{variant}"
+        build_dir = (ROOT / "build" / "cocotb" / f"{simulator}_{config_key(config)}{design_suffix(design)}"
                      f"{'_waves' if waves else ''}")
         verilog = export_verilog(config, build_dir / "rtl", design=design)
         runner = get_runner(simulator)
