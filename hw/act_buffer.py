@@ -20,15 +20,16 @@ def act_word_layout(config: ArrayConfig) -> data.ArrayLayout:
 class ActBuffer(wiring.Component):
     """Two banks of ``max_chunks`` words of ``lanes`` codes in block RAM.
 
-    A token is ``chunks`` beats on ``load``; when its last beat is written the bank is *available*
+    A token is ``last_chunk + 1`` beats on ``load``; when its last beat is written the bank is *available*
     to the reader, which reads one word a cycle (synchronous: data one cycle after ``rd_en``) and
     pulses ``release`` after its last read. ``load`` is ready while the bank it fills is free.
 
     Members
     -------
     load : In(stream.Signature(act_word_layout(config)))
-    chunks : In(range(max_chunks + 1))
-        Beats per token, ceil(K / lanes); held stable while tokens are in flight.
+    last_chunk : In(range(max_chunks))
+        Index of a token's last beat, ceil(K / lanes) - 1 (a register upstream: a subtraction
+        here would sit on the write path); held stable while tokens are in flight.
     available : Out(1)
         The read bank holds a whole token.
     rd_en : In(1)
@@ -42,7 +43,7 @@ class ActBuffer(wiring.Component):
         self._config = config
         super().__init__({
             "load": In(stream.Signature(act_word_layout(config))),
-            "chunks": In(range(config.max_chunks + 1)),
+            "last_chunk": In(range(config.max_chunks)),
             "available": Out(1),
             "rd_en": In(1),
             "rd_addr": In(range(config.max_chunks)),
@@ -77,7 +78,7 @@ class ActBuffer(wiring.Component):
         filled = Signal(2)
         freed = Signal(2)
         with m.If(wr.en):
-            with m.If(wr_chunk == self.chunks - 1):
+            with m.If(wr_chunk == self.last_chunk):
                 m.d.comb += filled.bit_select(wr_bank, 1).eq(1)
                 m.d.sync += [wr_chunk.eq(0), wr_bank.eq(~wr_bank)]
             with m.Else():

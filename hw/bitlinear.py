@@ -33,7 +33,8 @@ class BitLinear(wiring.Component):
     Weights first: ``w_in`` carries the N rows of K trit codes, ``ceil(K/lanes)`` beats a row.
     Then each token is ``ceil(K/lanes)`` beats of ``lanes`` int8 codes on ``x_in`` (lanes past K
     are ignored), and gives ``ceil(N/rows)`` beats on ``acc_out``; accumulators past N read 0.
-    ``k`` and ``n`` must stay constant while a matrix or tokens are in flight. ``w_in`` is accepted
+    ``k`` and ``n`` are registered: set them at least two cycles before the first beat that uses
+    them, and keep them constant while a matrix or tokens are in flight. ``w_in`` is accepted
     only between tokens and never while a buffered token could start; its first beat clears
     ``weights_loaded``, and tokens wait until the whole matrix is in. So a token computes with the
     new matrix if that matrix's first beat is taken before the token's last beat.
@@ -51,7 +52,7 @@ class BitLinear(wiring.Component):
     perf_busy, perf_in_stall, perf_out_stall : Out(perf_bits)
         Cycles from the first ``x_in`` beat to the latest ``acc_out`` beat, split three ways:
         a chunk was issued; the output stalled the pipeline; nothing to issue (waiting for
-        activations or weights, or draining the pipeline).
+        activations or weights, or draining the pipeline). They settle two cycles after that beat.
     """
 
     def __init__(self, config: ArrayConfig):
@@ -92,21 +93,30 @@ class BitLinear(wiring.Component):
         wiring.connect(m, wiring.flipped(self.x_in), act.load)
         wiring.connect(m, wiring.flipped(self.w_in), wmem.load)
 
-        # Layer shape in chunks; lanes is a power of two, so these are shifts and masks.
+        # Layer shape, registered: k and n are quasi-static, and computing chunks - 1 or a lane
+        # mask from them combinationally put a subtraction and a compare chain on every path
+        # that decides a handshake. lanes is a power of two, so these are shifts and masks.
         chunks = Signal(range(config.max_chunks + 1))
+        last_chunk_index = Signal(range(config.max_chunks))
         last_lanes = Signal(config.lanes)
+        last_row = Signal(range(config.max_n))
+        last_block_start = Signal(signed(max(config.max_n, config.rows).bit_length() + 2))
         k_low = Signal(max(lane_bits, 1))
-        m.d.comb += [
+        m.d.comb += k_low.eq((self.k - 1)[:lane_bits] if lane_bits else 0)
+        m.d.sync += [
             chunks.eq((self.k + (config.lanes - 1)) >> lane_bits),
-            k_low.eq((self.k - 1)[:lane_bits] if lane_bits else 0),
+            last_chunk_index.eq(((self.k + (config.lanes - 1)) >> lane_bits) - 1),
+            last_row.eq(self.n - 1),
+            last_block_start.eq(self.n - config.rows),  # the last block starts at row >= this
         ]
         for lane in range(config.lanes):
-            m.d.comb += last_lanes[lane].eq(k_low >= lane)
+            m.d.sync += last_lanes[lane].eq(k_low >= lane)
         m.d.comb += [
-            act.chunks.eq(chunks),
+            act.last_chunk.eq(last_chunk_index),
             wmem.chunks.eq(chunks),
+            wmem.last_chunk.eq(last_chunk_index),
             wmem.last_lanes.eq(last_lanes),
-            wmem.n.eq(self.n),
+            wmem.last_row.eq(last_row),
             self.weights_loaded.eq(wmem.loaded),
         ]
 
@@ -123,8 +133,8 @@ class BitLinear(wiring.Component):
             advance.eq(~self.acc_out.valid | self.acc_out.ready),
             can_issue.eq(act.available & wmem.loaded),
             issue.eq(can_issue & advance),
-            last_chunk.eq(chunk == chunks - 1),
-            last_block.eq(block_row + config.rows >= self.n),
+            last_chunk.eq(chunk == last_chunk_index),
+            last_block.eq(block_row >= last_block_start),
             act.rd_addr.eq(chunk),
             act.rd_en.eq(advance),
             wmem.rd_addr.eq(addr),
@@ -181,6 +191,8 @@ class BitLinear(wiring.Component):
             m.d.sync += self.acc_out.valid.eq(0)
 
         # ---- performance counters
+        # Each cycle is classified now and counted a cycle later, so the 32-bit adders do not sit
+        # behind the handshake logic; the snapshot strobe is delayed to match.
         started = Signal()
         counting = Signal()
         out_beat = Signal()
@@ -188,17 +200,21 @@ class BitLinear(wiring.Component):
             counting.eq(started | (self.x_in.valid & self.x_in.ready)),
             out_beat.eq(self.acc_out.valid & self.acc_out.ready),
         ]
+        out_beat_seen = Signal()
+        m.d.sync += out_beat_seen.eq(out_beat & ~self.perf_clear)
         counters = {
             "busy": (self.perf_busy, issue),
             "in_stall": (self.perf_in_stall, advance & ~issue),
             "out_stall": (self.perf_out_stall, ~advance),
         }
         for name, (snapshot, condition) in counters.items():
+            seen = Signal(name=f"perf_{name}_seen")
             live = Signal(unsigned(config.perf_bits), name=f"perf_{name}_live")
             following = Signal.like(live, name=f"perf_{name}_next")
-            m.d.comb += following.eq(live + (counting & condition))
+            m.d.sync += seen.eq(counting & condition & ~self.perf_clear)
+            m.d.comb += following.eq(live + seen)
             m.d.sync += live.eq(following)
-            with m.If(out_beat):
+            with m.If(out_beat_seen):
                 m.d.sync += snapshot.eq(following)
             with m.If(self.perf_clear):
                 m.d.sync += [live.eq(0), snapshot.eq(0)]

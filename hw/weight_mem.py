@@ -38,10 +38,13 @@ class WeightMemory(wiring.Component):
     allow : In(1)
         The controller permits loading (it is not reading a token).
     chunks : In(range(max_chunks + 1))
+        Beats per row, ceil(K / lanes).
+    last_chunk : In(range(max_chunks))
+        ``chunks - 1`` (registered upstream, like every shape input).
     last_lanes : In(lanes)
         Lanes of a row's last beat that lie inside K (bit l set for l < K - (chunks-1)·lanes).
-    n : In(range(max_n + 1))
-        Rows in the matrix.
+    last_row : In(range(max_n))
+        N - 1.
     loaded : Out(1)
     rd_en : In(1)
     rd_addr : In(range(max_blocks · max_chunks))
@@ -54,8 +57,9 @@ class WeightMemory(wiring.Component):
             "load": In(stream.Signature(trit_word_layout(config))),
             "allow": In(1),
             "chunks": In(range(config.max_chunks + 1)),
+            "last_chunk": In(range(config.max_chunks)),
             "last_lanes": In(config.lanes),
-            "n": In(range(config.max_n + 1)),
+            "last_row": In(range(config.max_n)),
             "loaded": Out(1),
             "rd_en": In(1),
             "rd_addr": In(range(config.max_blocks * config.max_chunks)),
@@ -79,7 +83,7 @@ class WeightMemory(wiring.Component):
         m.d.comb += [
             self.load.ready.eq(self.allow & ~padding),
             write.eq((self.load.valid & self.load.ready) | padding),
-            last_chunk.eq(chunk == self.chunks - 1),
+            last_chunk.eq(chunk == self.last_chunk),
         ]
         # Lanes outside K and the rows of padding store the zero trit.
         for lane in range(config.lanes):
@@ -106,7 +110,7 @@ class WeightMemory(wiring.Component):
                 m.d.sync += chunk.eq(chunk + 1)
             with m.Else():
                 m.d.sync += chunk.eq(0)
-                last_row = ~padding & (rows_written == self.n - 1)
+                last_row = ~padding & (rows_written == self.last_row)
                 with m.If(~padding):
                     m.d.sync += rows_written.eq(rows_written + 1)
                 with m.If(bank == config.rows - 1):

@@ -111,6 +111,9 @@ def encode_activations(config: ArrayConfig, x: np.ndarray, rng: np.random.Genera
     return _pack_fields(_chunked(x, config.lanes, fill), config.act_bits)
 
 
+#: Idle cycles between setting k and n and cycle 0 (BitLinear registers its layer shape).
+SETTLE_CYCLES = 2
+
 #: Bits of one cycle of a stall pattern.
 W_MAY_BE_VALID, X_MAY_BE_VALID, OUT_MAY_BE_READY = 1, 2, 4
 
@@ -244,6 +247,7 @@ def _run_amaranth(config: ArrayConfig, stimulus: Stimulus, scoreboard: "Scoreboa
     async def testbench(ctx):
         ctx.set(dut.k, stimulus.k)
         ctx.set(dut.n, stimulus.n)
+        await ctx.tick().repeat(SETTLE_CYCLES)  # the shape registers take k and n
         w_payload, x_payload = dut.w_in.payload.as_value(), dut.x_in.payload.as_value()
         out_payload = dut.acc_out.payload.as_value()
         inputs = (dut.w_in.valid, dut.x_in.valid, dut.acc_out.ready, w_payload, x_payload)

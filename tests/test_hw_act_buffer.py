@@ -22,7 +22,7 @@ def test_tokens_round_trip(run_sim, chunks, stall_prob, seed):
     log = {"overlap": 0, "both_full": 0}
 
     async def testbench(ctx):
-        ctx.set(buf.chunks, chunks)
+        ctx.set(buf.last_chunk, chunks - 1)
         loaded = read_token = read_chunk = 0
         pending = None
         reading = False
@@ -66,7 +66,7 @@ def test_load_waits_when_both_banks_hold_tokens(run_sim):
     buf = ActBuffer(config)
 
     async def testbench(ctx):
-        ctx.set(buf.chunks, 2)
+        ctx.set(buf.last_chunk, 1)
         ctx.set(buf.load.valid, 1)
         readies = []
         for _ in range(6):

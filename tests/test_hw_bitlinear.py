@@ -166,6 +166,7 @@ def test_second_matrix_replaces_the_first(run_sim):
         ctx.set(dut.acc_out.ready, 1)
         for w, x, w_beats, x_beats in phases:
             ctx.set(dut.n, w.shape[0])
+            await ctx.tick().repeat(2)  # k and n are registered
             blocks = x.shape[0] * -(-w.shape[0] // config.rows)
             w_next = x_next = 0
             beats = []

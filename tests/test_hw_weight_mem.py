@@ -36,7 +36,8 @@ def test_load_then_read_back(run_sim, n, k, stall_prob, seed):
 
     async def testbench(ctx):
         ctx.set(mem.chunks, chunks)
-        ctx.set(mem.n, n)
+        ctx.set(mem.last_chunk, chunks - 1)
+        ctx.set(mem.last_row, n - 1)
         ctx.set(mem.last_lanes, sum(1 << lane for lane in range(config.lanes)
                                     if lane < k - (chunks - 1) * config.lanes))
         ctx.set(mem.allow, 1)
@@ -73,7 +74,8 @@ def test_loaded_flag_and_padding_cycles(run_sim):
 
     async def testbench(ctx):
         ctx.set(mem.chunks, 2)
-        ctx.set(mem.n, 4)           # 2 blocks: rows 4 and 5 are padding, 2 chunks each
+        ctx.set(mem.last_chunk, 1)
+        ctx.set(mem.last_row, 3)    # N = 4, 2 blocks: rows 4 and 5 are padding, 2 chunks each
         ctx.set(mem.last_lanes, 0b1111)
         ctx.set(mem.allow, 1)
         ctx.set(mem.load.valid, 1)

@@ -15,8 +15,8 @@ from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from hw.config import ArrayConfig
-from sim.harness import (OUT_MAY_BE_READY, W_MAY_BE_VALID, X_MAY_BE_VALID, Scoreboard,
-                         check_operands, make_stimulus)
+from sim.harness import (OUT_MAY_BE_READY, SETTLE_CYCLES, W_MAY_BE_VALID, X_MAY_BE_VALID,
+                         Scoreboard, check_operands, make_stimulus)
 
 
 @cocotb.test()
@@ -37,6 +37,8 @@ async def bitlinear_matches_golden(dut):
     dut.rst.value = 1
     await RisingEdge(dut.clk)
     dut.rst.value = 0
+    for _ in range(SETTLE_CYCLES):  # the shape registers take k and n
+        await RisingEdge(dut.clk)
 
     w_beats, x_beats, pattern = stimulus.w_beats, stimulus.x_beats, stimulus.pattern
     w_next = x_next = cycle = quiet = 0

@@ -89,6 +89,9 @@ int main(int argc, char** argv) {
     top->W_VALID = 0; top->X_VALID = 0; top->OUT_READY = 0;
     top->rst = 1; top->clk = 0; top->eval(); dump(); top->clk = 1; top->eval(); dump();
     top->rst = 0;
+    for (int i = 0; i < 2; i++) {  // SETTLE_CYCLES: the shape registers take k and n
+        top->clk = 0; top->eval(); dump(); top->clk = 1; top->eval(); dump();
+    }
 
     long cycle = 0, wn = 0, xn = 0, received = 0, quiet = 0, held = 0;
     bool timeout = false;
