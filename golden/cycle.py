@@ -1,6 +1,6 @@
 """Cycle model of the BitLinear array's schedule: which output beat appears on which cycle.
 
-It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows, tree_latency),
+It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows, row_latency),
 and describes the schedule of ``hw/bitlinear.py`` when no stream stalls:
 
 * cycle 0 is the first cycle on which ``w_in`` and ``x_in`` offer beats; each stream offers its
@@ -11,8 +11,8 @@ and describes the schedule of ``hw/bitlinear.py`` when no stream stalls:
   free bank and can be read from the cycle after its last beat; a bank is free again the cycle
   after the last read of its token;
 * the array issues one chunk a cycle, block by block, token by token;
-* the beat of a block appears ``2 + tree_latency`` cycles after its last chunk is issued
-  (one cycle of memory read, the tree's registers, the accumulator register).
+* the beat of a block appears ``2 + row_latency`` cycles after its last chunk is issued
+  (one cycle of memory read, the row's registers: tree cuts and row sum, the accumulator).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def schedule(config, x_codes, w_codes) -> Schedule:
         bank_free[token % 2] = issue_end + 1
         issue_starts.append(issue_start)
 
-    delay = 2 + config.tree_latency
+    delay = 2 + config.row_latency
     beats = []
     for index, (token, block, acc) in enumerate(values):
         cycle = issue_starts[token] + (block + 1) * chunks - 1 + delay

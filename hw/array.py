@@ -20,14 +20,15 @@ class TernaryRow(wiring.Component):
 
     The PEs are ``config.pe_kind``; their outputs go through an :class:`AdderTree` with
     ``config.tree_cuts``, and, for kinds with a correction, the correction bits through a popcount
-    tree with the same cuts, added at the root. ``sum`` follows its inputs by ``latency`` cycles.
+    tree with the same cuts, added at the root. ``sum`` is registered and follows its inputs by
+    ``latency = config.row_latency`` cycles.
 
     Members
     -------
     acts : In(act_word_layout(config))
     codes : In(trit_word_layout(config))
     en : In(1, init=1)
-        Clock enable of the tree registers.
+        Clock enable of every register in the row.
     sum : Out(signed(pe width + tree depth + 1))
     """
 
@@ -44,7 +45,7 @@ class TernaryRow(wiring.Component):
 
     @property
     def latency(self) -> int:
-        return self._config.tree_latency
+        return self._config.row_latency
 
     def elaborate(self, platform) -> Module:
         config = self._config
@@ -67,8 +68,9 @@ class TernaryRow(wiring.Component):
             ]
             if pe_class.has_correction:
                 m.d.comb += popcount.inputs[lane].eq(pe.correction)
-        if pe_class.has_correction:
-            m.d.comb += self.sum.eq(tree.out + popcount.out)
-        else:
-            m.d.comb += self.sum.eq(tree.out)
+        with m.If(self.en):
+            if pe_class.has_correction:
+                m.d.sync += self.sum.eq(tree.out + popcount.out)
+            else:
+                m.d.sync += self.sum.eq(tree.out)
         return m

@@ -2,7 +2,7 @@
 
 Schedule (the same one golden/cycle.py models): for each token, for each block of ``rows`` outputs,
 for each ``lanes``-wide chunk of K, one *issue* a cycle reads one activation word and one weight word
-per row; the words reach the PEs a cycle later, pass the adder tree's ``tree_latency`` registers and
+per row; the words reach the PEs a cycle later, pass the row's ``row_latency`` registers and
 are accumulated; the last chunk of a block writes the ``rows`` sums to the output register, which is
 one beat of ``acc_out``. A full output register that is not accepted freezes the whole pipeline
 (one clock enable, ``advance``), so nothing is lost and the timing stays exact.
@@ -81,7 +81,7 @@ class BitLinear(wiring.Component):
     @property
     def latency(self) -> int:
         """Cycles from issuing a block's last chunk to its beat on ``acc_out``."""
-        return 2 + self._config.tree_latency
+        return 2 + self._config.row_latency
 
     def elaborate(self, platform) -> Module:
         config = self._config
@@ -161,7 +161,7 @@ class BitLinear(wiring.Component):
             ]
             rows.append(ternary_row)
 
-        # ---- pipeline flags: stage 0 is the issue, stage 1 the memory data, then the tree cuts
+        # ---- pipeline flags: stage 0 is the issue, stage 1 the memory data, then the row's registers
         stages = 1 + rows[0].latency
         valid = [Signal(name=f"valid_{s}") for s in range(stages + 1)]
         first = [Signal(name=f"first_{s}") for s in range(stages + 1)]

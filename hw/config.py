@@ -103,6 +103,12 @@ class ArrayConfig:
         return len(self.tree_cuts)
 
     @property
+    def row_latency(self) -> int:
+        """Cycles through a row: the tree's cuts plus the register on the row's sum (which keeps
+        the correction add and the accumulator add in separate cycles)."""
+        return self.tree_latency + 1
+
+    @property
     def acc_bits(self) -> int:
         """Accumulator width: |sum| <= max_k * 2**(act_bits-1) always fits."""
         return _acc_bits(self.max_k, self.act_bits)

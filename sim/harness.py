@@ -150,7 +150,7 @@ def make_stimulus(config: ArrayConfig, x: np.ndarray, w: np.ndarray, expected: S
     limit = int((expected.cycles + len(w_beats) + 100) * (4 / (1 - stall_prob) ** 2))
     return Stimulus(k=w.shape[1], n=w.shape[0], w_beats=w_beats, x_beats=x_beats,
                     pattern=stall_pattern(seed, stall_prob, limit),
-                    drain=2 * (2 + config.tree_latency) + 4)
+                    drain=2 * (2 + config.row_latency) + 4)
 
 
 def decode_acc_word(config: ArrayConfig, word: int) -> np.ndarray:

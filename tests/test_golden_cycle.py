@@ -11,19 +11,20 @@ from hw.config import ArrayConfig
 
 
 def test_hand_worked_schedule():
-    # lanes 4, rows 2, one tree register: delay 2 + 1 = 3. K = 10 -> 3 chunks; N = 3 -> 2 blocks,
+    # lanes 4, rows 2, one tree register and the row-sum register: delay 2 + 2 = 4.
+    # K = 10 -> 3 chunks; N = 3 -> 2 blocks,
     # weights (4 rows incl. one of padding) x 3 chunks are ready on cycle 12.
     # Token 0 loads on cycles 0-2 but issues 12-17; token 1 loads 3-5, issues 18-23; token 2 waits
-    # for bank 0 (free on 18), loads 18-20 and issues 24-29. A block's beat comes 3 cycles after its
-    # last chunk: 14+3, 17+3, 20+3, 23+3, 26+3, 29+3.
+    # for bank 0 (free on 18), loads 18-20 and issues 24-29. A block's beat comes 4 cycles after its
+    # last chunk: 14+4, 17+4, 20+4, 23+4, 26+4, 29+4.
     config = ArrayConfig(lanes=4, rows=2, max_k=16, max_n=4, tree_cuts=(1,))
     rng = np.random.default_rng(0)
     x, w = rng.integers(-128, 128, (3, 10)), rng.integers(-1, 2, (3, 10))
     s = schedule(config, x, w)
     assert (s.chunks, s.blocks, s.weights_ready_cycle) == (3, 2, 12)
-    assert [b.cycle for b in s.beats] == [17, 20, 23, 26, 29, 32]
+    assert [b.cycle for b in s.beats] == [18, 21, 24, 27, 30, 33]
     assert [(b.token, b.block) for b in s.beats] == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1)]
-    assert (s.perf_busy, s.perf_in_stall, s.perf_out_stall, s.cycles) == (18, 15, 0, 33)
+    assert (s.perf_busy, s.perf_in_stall, s.perf_out_stall, s.cycles) == (18, 16, 0, 34)
     acc = int_matmul(x, w)
     for b in s.beats:
         want = np.zeros(2, np.int64)
@@ -34,11 +35,12 @@ def test_hand_worked_schedule():
 
 def test_one_chunk_one_block_streams_a_token_a_cycle():
     # K = 4 = lanes, N = 1: weights ready on cycle 2 (a row and a padding row). Token t issues on
-    # cycle 2 + t once the pipeline is full; with no tree registers its beat comes 2 cycles later.
+    # cycle 2 + t once the pipeline is full; with no tree cuts its beat comes 3 cycles later
+    # (memory read, row sum, accumulator).
     config = ArrayConfig(lanes=4, rows=2, max_k=4, max_n=2, tree_cuts=())
     x, w = np.ones((5, 4), int), np.ones((1, 4), int)
     s = schedule(config, x, w)
-    assert [b.cycle for b in s.beats] == [4, 5, 6, 7, 8]
+    assert [b.cycle for b in s.beats] == [5, 6, 7, 8, 9]
 
 
 def test_cycle_model_does_not_import_amaranth():

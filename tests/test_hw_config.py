@@ -29,6 +29,7 @@ def test_derived_sizes():
     config = ArrayConfig(lanes=16, rows=3, max_k=100, max_n=10, tree_cuts=(0, 4))
     assert config.tree_depth == 4
     assert config.tree_latency == 2
+    assert config.row_latency == 3     # plus the row-sum register
     assert config.max_chunks == 7      # ceil(100 / 16)
     assert config.max_blocks == 4      # ceil(10 / 3)
     assert config.pes == 48
