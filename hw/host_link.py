@@ -1,0 +1,396 @@
+"""``HostLink``: the framed byte protocol of hw/protocol.py in gateware, around a BitLinear array.
+
+Bytes in on ``rx``, bytes out on ``tx``: a board adds a UART (or any byte pipe) and clocks. A
+request is buffered whole in block RAM and executed only after its CRC checked out, so a broken
+frame never reaches the array. Results of TOKENS stream straight from ``acc_out`` into the reply
+while the tokens are still going in. No multiplier anywhere: lengths are counted, not computed.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed
+from amaranth.lib import stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from .bitlinear import BitLinear
+from .config import ArrayConfig
+from .protocol import (DEVICE_SYNC, HOST_SYNC, MAX_PAYLOAD, MAX_REPLY, Command, Status,
+                       identify_payload, weight_beat_bytes)
+
+__all__ = ["HostLink", "crc16_next"]
+
+
+def crc16_next(m: Module, crc, byte) -> Signal:
+    """A signal holding CRC-16/CCITT-FALSE after one more byte: XOR logic, each of the eight
+    bit steps its own signal (chaining them as expressions would repeat each step twice)."""
+    value = Signal(16, name="crc_step_0")
+    m.d.comb += value.eq(crc ^ (byte << 8))
+    for step in range(1, 9):
+        following = Signal(16, name=f"crc_step_{step}")
+        m.d.comb += following.eq((value << 1) ^ (value[15].replicate(16) & 0x1021))
+        value = following
+    return value
+
+
+class HostLink(wiring.Component):
+    """Protocol engine plus the BitLinear array it drives.
+
+    Members
+    -------
+    rx : In(stream.Signature(8))
+        Request bytes.
+    tx : Out(stream.Signature(8))
+        Reply bytes.
+    busy : Out(1)
+        A request is being executed or answered.
+    """
+
+    def __init__(self, config: ArrayConfig, *, timeout_cycles: int):
+        if not isinstance(timeout_cycles, int) or timeout_cycles < 16:
+            self._MustUse__silence = True
+            raise ValueError(f"timeout_cycles must be an integer >= 16, got {timeout_cycles!r}")
+        if config.acc_bits > 32:
+            self._MustUse__silence = True
+            raise ValueError(f"the host link sends int32 accumulators; acc_bits must be <= 32, "
+                             f"got {config.acc_bits} (max_k {config.max_k})")
+        if config.act_bits != 8:
+            self._MustUse__silence = True
+            raise ValueError(f"the host link sends one byte per activation code; "
+                             f"act_bits must be 8, got {config.act_bits}")
+        self._config = config
+        self._timeout = timeout_cycles
+        super().__init__({
+            "rx": In(stream.Signature(8)),
+            "tx": Out(stream.Signature(8)),
+            "busy": Out(1),
+        })
+
+    @property
+    def config(self) -> ArrayConfig:
+        return self._config
+
+    def elaborate(self, platform) -> Module:
+        config = self._config
+        m = Module()
+        m.submodules.array = array = BitLinear(config)
+
+        lane_bits = config.tree_depth
+        w_bytes = weight_beat_bytes(config.lanes)
+        identify = identify_payload(config)
+        perf_bytes = 8
+
+        # ---------------------------------------------------------------- state
+        command = Signal(8)
+        length = Signal(16)
+        count = Signal(17)
+        crc = Signal(16)
+        crc_low = Signal(8)
+        params = Signal(64)              # the first 8 payload bytes (SET_SHAPE)
+        timer = Signal(range(self._timeout + 1))
+        status = Signal(8)
+
+        k = Signal(range(config.max_k + 1))
+        n = Signal(range(config.max_n + 1))
+        shape_set = Signal()
+        weights_fresh = Signal()         # a full matrix was loaded since the last SET_SHAPE
+        loaded_before = Signal()
+        token_bytes = Signal(range(config.max_chunks * config.lanes + 1))
+        token_reply = Signal(17)         # result bytes of one token
+        covered = Signal(range(config.max_n + config.rows + 1))
+
+        token_fill = Signal.like(token_bytes)   # bytes into the current token while receiving
+        reply_length = Signal(18)
+
+        m.d.comb += [array.k.eq(k), array.n.eq(n)]
+        m.d.sync += loaded_before.eq(array.weights_loaded)
+        with m.If(array.weights_loaded & ~loaded_before & shape_set):
+            m.d.sync += weights_fresh.eq(1)
+
+        # ---------------------------------------------------------------- payload buffer
+        m.submodules.buffer = buffer = Memory(shape=8, depth=MAX_PAYLOAD, init=[])
+        buf_wr = buffer.write_port()
+        buf_rd = buffer.read_port()
+        read_addr = Signal(range(MAX_PAYLOAD + 1))
+        m.d.comb += buf_rd.addr.eq(read_addr)
+
+        # ---------------------------------------------------------------- beat pusher
+        # Reads the buffer a byte a cycle, assembles beats, offers them on w_in or x_in.
+        push_active = Signal()
+        push_weights = Signal()
+        push_word = Signal(config.lanes * 8)
+        push_fill = Signal(range(max(config.lanes, w_bytes) + 1))
+        push_pending = Signal()          # a read was issued last cycle
+        push_valid = Signal()
+        beat_bytes = Signal.like(push_fill)
+        m.d.comb += [
+            beat_bytes.eq(Mux(push_weights, w_bytes, config.lanes)),
+            array.w_in.payload.eq(push_word[:2 * config.lanes]),
+            array.x_in.payload.eq(push_word),
+            array.w_in.valid.eq(push_valid & push_weights),
+            array.x_in.valid.eq(push_valid & ~push_weights),
+        ]
+        taken = Signal()
+        m.d.comb += taken.eq(Mux(push_weights, array.w_in.ready, array.x_in.ready))
+        reading = Signal()
+        m.d.comb += [
+            reading.eq(push_active & ~push_valid & (push_fill + push_pending < beat_bytes)
+                       & (read_addr < length)),
+            buf_rd.en.eq(1),
+        ]
+        with m.If(reading):
+            m.d.sync += read_addr.eq(read_addr + 1)
+        m.d.sync += push_pending.eq(reading)
+        with m.If(push_pending):
+            # bytes arrive in order: shift down, the newest byte enters at the top of the beat
+            with m.Switch(beat_bytes):
+                for size in sorted({w_bytes, config.lanes}):
+                    with m.Case(size):
+                        width = size * 8
+                        m.d.sync += push_word[:width].eq(Cat(push_word[8:width], buf_rd.data))
+            m.d.sync += push_fill.eq(push_fill + 1)
+        with m.If(push_active & ~push_valid & (push_fill == beat_bytes)):
+            m.d.sync += push_valid.eq(1)
+        with m.If(push_valid & taken):
+            m.d.sync += [push_valid.eq(0), push_fill.eq(0)]
+            with m.If(read_addr == length):
+                m.d.sync += push_active.eq(0)
+
+        # ---------------------------------------------------------------- result serializer
+        result_word = Signal(config.rows * 32)
+        result_left = Signal(range(config.rows * 4 + 1))
+        result_take = Signal()
+        m.d.comb += array.acc_out.ready.eq(result_left == 0)
+        widened = []
+        for r in range(config.rows):  # sign-extend each accumulator to an int32 on the wire
+            wide = Signal(signed(32), name=f"result_{r}")
+            m.d.comb += wide.eq(array.acc_out.payload[r])
+            widened.append(wide)
+        with m.If(array.acc_out.valid & (result_left == 0)):
+            m.d.sync += [result_word.eq(Cat(*widened)), result_left.eq(config.rows * 4)]
+        with m.Elif(result_take):
+            m.d.sync += [result_word.eq(result_word >> 8), result_left.eq(result_left - 1)]
+
+        # ---------------------------------------------------------------- reply sources
+        reply_source = Signal(2)  # 0 none, 1 identify ROM, 2 perf, 3 results
+        perf_word = Signal(3 * perf_bytes * 8)
+        rom = Array(Const(b, 8) for b in identify)
+        payload_byte = Signal(8)
+        payload_ready = Signal()
+        with m.Switch(reply_source):
+            with m.Case(1):
+                m.d.comb += [payload_byte.eq(rom[count[:max(1, (len(identify) - 1).bit_length())]]),
+                             payload_ready.eq(1)]
+            with m.Case(2):
+                m.d.comb += [payload_byte.eq(perf_word[:8]), payload_ready.eq(1)]
+            with m.Case(3):
+                m.d.comb += [payload_byte.eq(result_word[:8]), payload_ready.eq(result_left != 0)]
+
+        def reply(code, source=0, size=0):
+            """Statements that start a reply (to be placed inside an FSM state)."""
+            m.d.sync += [status.eq(code), reply_source.eq(source), reply_length.eq(size),
+                         count.eq(0), crc.eq(0xFFFF)]
+            m.next = "T_SYNC"
+
+        # One CRC unit for both directions: a state puts its byte on crc_byte.
+        crc_byte = Signal(8)
+        crc_next = crc16_next(m, crc, crc_byte)
+
+        def send(byte, next_state, *, checksum=True):
+            m.d.comb += [self.tx.payload.eq(byte), self.tx.valid.eq(1)]
+            if checksum:
+                m.d.comb += crc_byte.eq(byte)
+            with m.If(self.tx.ready):
+                if checksum:
+                    m.d.sync += crc.eq(crc_next)
+                m.next = next_state
+
+        # w_bytes is 1 or a power of two (lanes is), so alignment is a look at the low bits
+        misaligned_weights = (length[:(w_bytes - 1).bit_length()] != 0) if w_bytes > 1 else Const(0)
+
+        # ---------------------------------------------------------------- main FSM
+        byte = self.rx.payload
+        got = Signal()
+        m.d.comb += got.eq(self.rx.valid & self.rx.ready)
+        in_frame = Signal()
+        with m.If(got | ~in_frame):
+            m.d.sync += timer.eq(0)
+        with m.Elif(timer != self._timeout):
+            m.d.sync += timer.eq(timer + 1)
+        timed_out = Signal()
+        m.d.comb += timed_out.eq(in_frame & (timer == self._timeout))
+
+        with m.FSM(name="link"):
+            with m.State("SYNC"):
+                m.d.comb += self.rx.ready.eq(1)
+                with m.If(got & (byte == HOST_SYNC)):
+                    m.d.sync += crc.eq(0xFFFF)
+                    m.next = "CMD"
+            for state, next_state in (("CMD", "LEN0"), ("LEN0", "LEN1"), ("LEN1", None)):
+                with m.State(state):
+                    m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1), crc_byte.eq(byte)]
+                    with m.If(timed_out):
+                        reply(Status.TIMEOUT)
+                    with m.Elif(got):
+                        m.d.sync += crc.eq(crc_next)
+                        if state == "CMD":
+                            m.d.sync += command.eq(byte)
+                            m.next = next_state
+                        elif state == "LEN0":
+                            m.d.sync += length[:8].eq(byte)
+                            m.next = next_state
+                        else:
+                            m.d.sync += [length[8:].eq(byte), count.eq(0), token_fill.eq(0),
+                                         reply_length.eq(0)]
+                            full = Cat(length[:8], byte)
+                            with m.If(full > MAX_PAYLOAD):
+                                m.next = "DISCARD"
+                            with m.Elif(full == 0):
+                                m.next = "CRC0"
+                            with m.Else():
+                                m.next = "PAYLOAD"
+            with m.State("PAYLOAD"):
+                m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1), crc_byte.eq(byte),
+                             buf_wr.addr.eq(count), buf_wr.data.eq(byte), buf_wr.en.eq(got)]
+                with m.If(timed_out):
+                    reply(Status.TIMEOUT)
+                with m.Elif(got):
+                    m.d.sync += [crc.eq(crc_next), count.eq(count + 1),
+                                 params.eq(Cat(params[8:], byte))]
+                    # count whole tokens and their reply bytes as they arrive (no multiplier)
+                    with m.If(token_fill + 1 == token_bytes):
+                        m.d.sync += [token_fill.eq(0), reply_length.eq(reply_length + token_reply)]
+                    with m.Else():
+                        m.d.sync += token_fill.eq(token_fill + 1)
+                    with m.If(count + 1 == length):
+                        m.next = "CRC0"
+            with m.State("DISCARD"):  # too long to buffer: swallow it, then say so
+                m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1)]
+                with m.If(timed_out):
+                    reply(Status.TIMEOUT)
+                with m.Elif(got):
+                    m.d.sync += count.eq(count + 1)
+                    with m.If(count + 1 == length + 2):
+                        reply(Status.BAD_LENGTH)
+            with m.State("CRC0"):
+                m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1)]
+                with m.If(timed_out):
+                    reply(Status.TIMEOUT)
+                with m.Elif(got):
+                    m.d.sync += crc_low.eq(byte)
+                    m.next = "CRC1"
+            with m.State("CRC1"):
+                m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1)]
+                with m.If(timed_out):
+                    reply(Status.TIMEOUT)
+                with m.Elif(got):
+                    with m.If(Cat(crc_low, byte) != crc):
+                        reply(Status.BAD_CRC)
+                    with m.Else():
+                        m.next = "EXECUTE"
+            with m.State("EXECUTE"):
+                m.d.comb += self.busy.eq(1)
+                k_param, n_param = params[:32], params[32:]
+                with m.Switch(command):
+                    with m.Case(Command.IDENTIFY):
+                        with m.If(length != 0):
+                            reply(Status.BAD_LENGTH)
+                        with m.Else():
+                            reply(Status.OK, 1, len(identify))
+                    with m.Case(Command.PERF):
+                        with m.If(length != 0):
+                            reply(Status.BAD_LENGTH)
+                        with m.Else():
+                            fields = []
+                            for value in (array.perf_busy, array.perf_in_stall, array.perf_out_stall):
+                                fields.append(value.as_unsigned() if len(value) >= 64 else
+                                              Cat(value, Const(0, 64 - len(value))))
+                            m.d.sync += perf_word.eq(Cat(*fields))
+                            reply(Status.OK, 2, 3 * perf_bytes)
+                    with m.Case(Command.PERF_CLEAR):
+                        with m.If(length != 0):
+                            reply(Status.BAD_LENGTH)
+                        with m.Else():
+                            m.d.comb += array.perf_clear.eq(1)
+                            reply(Status.OK)
+                    with m.Case(Command.SET_SHAPE):
+                        with m.If(length != 8):
+                            reply(Status.BAD_LENGTH)
+                        with m.Elif((k_param == 0) | (k_param > config.max_k)
+                                    | (n_param == 0) | (n_param > config.max_n)):
+                            reply(Status.BAD_SHAPE)
+                        with m.Else():
+                            m.d.sync += [
+                                k.eq(k_param), n.eq(n_param), shape_set.eq(0), weights_fresh.eq(0),
+                                token_bytes.eq(((k_param + config.lanes - 1) >> lane_bits) << lane_bits),
+                                token_reply.eq(0), covered.eq(0),
+                            ]
+                            m.next = "SHAPE"
+                    with m.Case(Command.WEIGHTS):
+                        with m.If(~shape_set):
+                            reply(Status.NOT_READY)
+                        with m.Elif((length == 0) | misaligned_weights):
+                            reply(Status.BAD_LENGTH)
+                        with m.Else():
+                            m.d.sync += [push_active.eq(1), push_weights.eq(1), read_addr.eq(0),
+                                         push_fill.eq(0)]
+                            m.next = "PUSH"
+                    with m.Case(Command.TOKENS):
+                        with m.If(~shape_set):
+                            reply(Status.NOT_READY)
+                        with m.Elif((length == 0) | (token_fill != 0) | (reply_length > MAX_REPLY)):
+                            reply(Status.BAD_LENGTH)
+                        with m.Elif(~weights_fresh | ~array.weights_loaded):
+                            reply(Status.NOT_READY)
+                        with m.Else():
+                            m.d.sync += [push_active.eq(1), push_weights.eq(0), read_addr.eq(0),
+                                         push_fill.eq(0)]
+                            reply(Status.OK, 3, reply_length)
+                    with m.Default():
+                        reply(Status.UNKNOWN_COMMAND)
+            with m.State("SHAPE"):  # blocks = ceil(n / rows) by counting, reply bytes likewise
+                m.d.comb += self.busy.eq(1)
+                with m.If(covered < n):
+                    m.d.sync += [covered.eq(covered + config.rows),
+                                 token_reply.eq(token_reply + config.rows * 4)]
+                with m.Else():
+                    m.d.sync += shape_set.eq(1)
+                    reply(Status.OK)
+            with m.State("PUSH"):  # weights: answer once every beat is in
+                m.d.comb += self.busy.eq(1)
+                with m.If(~push_active):
+                    reply(Status.OK)
+            # ---- reply serializer
+            with m.State("T_SYNC"):
+                m.d.comb += self.busy.eq(1)
+                send(DEVICE_SYNC, "T_STATUS", checksum=False)
+            with m.State("T_STATUS"):
+                m.d.comb += self.busy.eq(1)
+                send(status, "T_LEN0")
+            with m.State("T_LEN0"):
+                m.d.comb += self.busy.eq(1)
+                send(reply_length[:8], "T_LEN1")
+            with m.State("T_LEN1"):
+                m.d.comb += self.busy.eq(1)
+                send(reply_length[8:16], "T_PAYLOAD")
+                with m.If(self.tx.ready & (reply_length == 0)):
+                    m.next = "T_CRC0"
+            with m.State("T_PAYLOAD"):
+                m.d.comb += self.busy.eq(1)
+                m.d.comb += crc_byte.eq(payload_byte)
+                with m.If(payload_ready):
+                    m.d.comb += [self.tx.payload.eq(payload_byte), self.tx.valid.eq(1)]
+                    with m.If(self.tx.ready):
+                        m.d.sync += [crc.eq(crc_next), count.eq(count + 1)]
+                        m.d.comb += result_take.eq(reply_source == 3)
+                        with m.If(reply_source == 2):
+                            m.d.sync += perf_word.eq(perf_word >> 8)
+                        with m.If(count + 1 == reply_length):
+                            m.next = "T_CRC0"
+            with m.State("T_CRC0"):
+                m.d.comb += self.busy.eq(1)
+                send(crc[:8], "T_CRC1", checksum=False)
+            with m.State("T_CRC1"):
+                m.d.comb += self.busy.eq(1)
+                send(crc[8:], "SYNC", checksum=False)
+        return m
