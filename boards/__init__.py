@@ -1,0 +1,21 @@
+"""Boards: one module per board and one line here. Only boards/ touches pins."""
+
+from __future__ import annotations
+
+import importlib
+
+from .base import Board
+
+__all__ = ["BOARDS", "Board", "get_board"]
+
+#: name -> "module:class"; adding a board is one module plus one line.
+BOARDS = {
+    "icebreaker": "boards.icebreaker:ICEBreaker",
+}
+
+
+def get_board(name: str) -> Board:
+    if name not in BOARDS:
+        raise ValueError(f"unknown board {name!r}; known boards: {', '.join(sorted(BOARDS))}")
+    module, cls = BOARDS[name].split(":")
+    return getattr(importlib.import_module(module), cls)()

@@ -137,6 +137,26 @@ class ArrayConfig:
         fields["acc_bits"] = self.acc_bits
         return fields
 
+    def with_overrides(self, assignments: list[str]) -> "ArrayConfig":
+        """Apply ``["lanes=32", "tree_cuts=2,4", "pe_kind=mux"]`` (command-line ``--set``)."""
+        names = {f.name: f for f in dataclasses.fields(self)}
+        changes = {}
+        for item in assignments:
+            name, sep, text = item.partition("=")
+            if not sep or name not in names:
+                raise ValueError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of "
+                                 f"{', '.join(names)}")
+            if name == "tree_cuts":
+                changes[name] = tuple(int(v) for v in text.split(",") if v.strip())
+            elif isinstance(getattr(self, name), int):
+                try:
+                    changes[name] = int(text)
+                except ValueError:
+                    raise ValueError(f"--set {item!r}: {name} needs an integer") from None
+            else:
+                changes[name] = text
+        return self.replace(**changes)
+
     @classmethod
     def from_dict(cls, fields: dict) -> "ArrayConfig":
         """Inverse of :meth:`to_dict` (derived values are checked, not taken)."""
@@ -165,9 +185,11 @@ class ArrayConfig:
 
     @classmethod
     def icebreaker(cls, **changes) -> "ArrayConfig":
-        """Board default for the iCE40UP5K (resized by the board issue from measured builds)."""
-        return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 8, "max_k": 512, "max_n": 128,
-                      "tree_cuts": (2, 4), **changes})
+        """Board default for the iCE40UP5K, sized by measured builds with the UART host link:
+        16 × 4 PEs use 4,385 of 5,280 LC and 25 of 30 EBR (16 × 6 runs out of EBR, 16 × 8 of LC).
+        """
+        return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 4, "max_k": 512, "max_n": 64,
+                      "tree_cuts": (2,), **changes})
 
     @classmethod
     def presets(cls) -> dict[str, "ArrayConfig"]:

@@ -15,10 +15,11 @@ from amaranth.lib.wiring import In, Out
 
 from .bitlinear import BitLinear
 from .config import ArrayConfig
+from .uart import UARTReceiver, UARTTransmitter
 from .protocol import (DEVICE_SYNC, HOST_SYNC, MAX_PAYLOAD, MAX_REPLY, Command, Status,
                        identify_payload, weight_beat_bytes)
 
-__all__ = ["HostLink", "crc16_next"]
+__all__ = ["HostLink", "UARTHostLink", "crc16_next"]
 
 
 def crc16_next(m: Module, crc, byte) -> Signal:
@@ -84,6 +85,12 @@ class HostLink(wiring.Component):
         command = Signal(8)
         length = Signal(16)
         count = Signal(17)
+        # Down-counters with their "== 1" kept in a register beside them: the decisions then
+        # read one flop instead of an adder or a wide compare.
+        left = Signal(18)                # bytes still to come
+        left_last = Signal()             # left == 1
+        token_left = Signal(range(config.max_chunks * config.lanes + 1))
+        token_last = Signal()            # token_left == 1
         crc = Signal(16)
         crc_low = Signal(8)
         params = Signal(64)              # the first 8 payload bytes (SET_SHAPE)
@@ -98,8 +105,8 @@ class HostLink(wiring.Component):
         token_bytes = Signal(range(config.max_chunks * config.lanes + 1))
         token_reply = Signal(17)         # result bytes of one token
         covered = Signal(range(config.max_n + config.rows + 1))
+        more_blocks = Signal()
 
-        token_fill = Signal.like(token_bytes)   # bytes into the current token while receiving
         reply_length = Signal(18)
 
         m.d.comb += [array.k.eq(k), array.n.eq(n)]
@@ -173,7 +180,13 @@ class HostLink(wiring.Component):
 
         # ---------------------------------------------------------------- reply sources
         reply_source = Signal(2)  # 0 none, 1 identify ROM, 2 perf, 3 results
-        perf_word = Signal(3 * perf_bytes * 8)
+        # PERF reads the counters' snapshots byte by byte: they only change on an output beat,
+        # and none is in flight while a PERF request is answered.
+        perf_bytes_all = []
+        for value in (array.perf_busy, array.perf_in_stall, array.perf_out_stall):
+            for i in range(perf_bytes):
+                perf_bytes_all.append(value[8 * i:8 * i + 8] if 8 * i < len(value) else Const(0, 8))
+        perf_rom = Array(perf_bytes_all)
         rom = Array(Const(b, 8) for b in identify)
         payload_byte = Signal(8)
         payload_ready = Signal()
@@ -182,27 +195,48 @@ class HostLink(wiring.Component):
                 m.d.comb += [payload_byte.eq(rom[count[:max(1, (len(identify) - 1).bit_length())]]),
                              payload_ready.eq(1)]
             with m.Case(2):
-                m.d.comb += [payload_byte.eq(perf_word[:8]), payload_ready.eq(1)]
+                m.d.comb += [payload_byte.eq(perf_rom[count[:5]]), payload_ready.eq(1)]
             with m.Case(3):
                 m.d.comb += [payload_byte.eq(result_word[:8]), payload_ready.eq(result_left != 0)]
+
+        ACT_ERROR, ACT_IDENTIFY, ACT_PERF, ACT_PERF_CLEAR, ACT_SET_SHAPE, ACT_WEIGHTS, ACT_TOKENS = range(7)
+        decided_action = Signal(3)
+        decided_status = Signal(8)
 
         def reply(code, source=0, size=0):
             """Statements that start a reply (to be placed inside an FSM state)."""
             m.d.sync += [status.eq(code), reply_source.eq(source), reply_length.eq(size),
-                         count.eq(0), crc.eq(0xFFFF)]
+                         count.eq(0), left.eq(size), left_last.eq(size == 1)]
+            m.d.comb += crc_start.eq(1)
             m.next = "T_SYNC"
 
-        # One CRC unit for both directions: a state puts its byte on crc_byte.
+        # One CRC unit for both directions, a cycle behind: a state puts its byte on crc_byte and
+        # raises crc_add; the byte is registered and folded in on the next cycle, so the XOR tree
+        # never sits behind the FSM's decode. Whoever reads crc waits for crc_busy to fall.
         crc_byte = Signal(8)
-        crc_next = crc16_next(m, crc, crc_byte)
+        crc_add = Signal()
+        crc_byte_r = Signal(8)
+        crc_add_r = Signal()
+        crc_start = Signal()
+        crc_busy = Signal()
+        crc_next = crc16_next(m, crc, crc_byte_r)
+        m.d.sync += [crc_byte_r.eq(crc_byte), crc_add_r.eq(crc_add)]
+        m.d.comb += crc_busy.eq(crc_add_r)
+        with m.If(crc_start):
+            m.d.sync += crc.eq(0xFFFF)
+        with m.Elif(crc_add_r):
+            m.d.sync += crc.eq(crc_next)
+
+        def fail(code):
+            """Answer ``code``: every error goes through EXECUTE, the one place replies start."""
+            m.d.sync += [decided_action.eq(ACT_ERROR), decided_status.eq(code)]
+            m.next = "EXECUTE"
 
         def send(byte, next_state, *, checksum=True):
             m.d.comb += [self.tx.payload.eq(byte), self.tx.valid.eq(1)]
             if checksum:
-                m.d.comb += crc_byte.eq(byte)
+                m.d.comb += [crc_byte.eq(byte), crc_add.eq(self.tx.ready)]
             with m.If(self.tx.ready):
-                if checksum:
-                    m.d.sync += crc.eq(crc_next)
                 m.next = next_state
 
         # w_bytes is 1 or a power of two (lanes is), so alignment is a look at the low bits
@@ -213,26 +247,27 @@ class HostLink(wiring.Component):
         got = Signal()
         m.d.comb += got.eq(self.rx.valid & self.rx.ready)
         in_frame = Signal()
+        expired = Signal()   # registered, so the wide compare is not in front of every decision
         with m.If(got | ~in_frame):
-            m.d.sync += timer.eq(0)
-        with m.Elif(timer != self._timeout):
-            m.d.sync += timer.eq(timer + 1)
+            m.d.sync += [timer.eq(0), expired.eq(0)]
+        with m.Elif(~expired):
+            m.d.sync += [timer.eq(timer + 1), expired.eq(timer == self._timeout - 1)]
         timed_out = Signal()
-        m.d.comb += timed_out.eq(in_frame & (timer == self._timeout))
+        m.d.comb += timed_out.eq(in_frame & expired)
 
         with m.FSM(name="link"):
             with m.State("SYNC"):
                 m.d.comb += self.rx.ready.eq(1)
                 with m.If(got & (byte == HOST_SYNC)):
-                    m.d.sync += crc.eq(0xFFFF)
+                    m.d.comb += crc_start.eq(1)
                     m.next = "CMD"
             for state, next_state in (("CMD", "LEN0"), ("LEN0", "LEN1"), ("LEN1", None)):
                 with m.State(state):
-                    m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1), crc_byte.eq(byte)]
+                    m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1), crc_byte.eq(byte),
+                                 crc_add.eq(got)]
                     with m.If(timed_out):
-                        reply(Status.TIMEOUT)
+                        fail(Status.TIMEOUT)
                     with m.Elif(got):
-                        m.d.sync += crc.eq(crc_next)
                         if state == "CMD":
                             m.d.sync += command.eq(byte)
                             m.next = next_state
@@ -240,9 +275,14 @@ class HostLink(wiring.Component):
                             m.d.sync += length[:8].eq(byte)
                             m.next = next_state
                         else:
-                            m.d.sync += [length[8:].eq(byte), count.eq(0), token_fill.eq(0),
-                                         reply_length.eq(0)]
                             full = Cat(length[:8], byte)
+                            m.d.sync += [length[8:].eq(byte), count.eq(0),
+                                         token_left.eq(token_bytes), reply_length.eq(0)]
+                            m.d.sync += token_last.eq(token_bytes == 1)
+                            with m.If(full > MAX_PAYLOAD):
+                                m.d.sync += [left.eq(full + 2), left_last.eq(0)]
+                            with m.Else():
+                                m.d.sync += [left.eq(full), left_last.eq(full == 1)]
                             with m.If(full > MAX_PAYLOAD):
                                 m.next = "DISCARD"
                             with m.Elif(full == 0):
@@ -251,107 +291,124 @@ class HostLink(wiring.Component):
                                 m.next = "PAYLOAD"
             with m.State("PAYLOAD"):
                 m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1), crc_byte.eq(byte),
+                             crc_add.eq(got),
                              buf_wr.addr.eq(count), buf_wr.data.eq(byte), buf_wr.en.eq(got)]
                 with m.If(timed_out):
-                    reply(Status.TIMEOUT)
+                    fail(Status.TIMEOUT)
                 with m.Elif(got):
-                    m.d.sync += [crc.eq(crc_next), count.eq(count + 1),
+                    m.d.sync += [count.eq(count + 1),
                                  params.eq(Cat(params[8:], byte))]
                     # count whole tokens and their reply bytes as they arrive (no multiplier)
-                    with m.If(token_fill + 1 == token_bytes):
-                        m.d.sync += [token_fill.eq(0), reply_length.eq(reply_length + token_reply)]
+                    m.d.sync += [left.eq(left - 1), left_last.eq(left == 2)]
+                    with m.If(token_last):
+                        m.d.sync += [token_left.eq(token_bytes), token_last.eq(token_bytes == 1),
+                                     reply_length.eq(reply_length + token_reply)]
                     with m.Else():
-                        m.d.sync += token_fill.eq(token_fill + 1)
-                    with m.If(count + 1 == length):
+                        m.d.sync += [token_left.eq(token_left - 1), token_last.eq(token_left == 2)]
+                    with m.If(left_last):
                         m.next = "CRC0"
             with m.State("DISCARD"):  # too long to buffer: swallow it, then say so
                 m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1)]
                 with m.If(timed_out):
-                    reply(Status.TIMEOUT)
+                    fail(Status.TIMEOUT)
                 with m.Elif(got):
-                    m.d.sync += count.eq(count + 1)
-                    with m.If(count + 1 == length + 2):
-                        reply(Status.BAD_LENGTH)
+                    m.d.sync += [left.eq(left - 1), left_last.eq(left == 2)]
+                    with m.If(left_last):
+                        fail(Status.BAD_LENGTH)
             with m.State("CRC0"):
                 m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1)]
                 with m.If(timed_out):
-                    reply(Status.TIMEOUT)
+                    fail(Status.TIMEOUT)
                 with m.Elif(got):
                     m.d.sync += crc_low.eq(byte)
                     m.next = "CRC1"
             with m.State("CRC1"):
-                m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1)]
+                m.d.comb += [self.rx.ready.eq(~crc_busy), in_frame.eq(1)]
                 with m.If(timed_out):
-                    reply(Status.TIMEOUT)
+                    fail(Status.TIMEOUT)
                 with m.Elif(got):
                     with m.If(Cat(crc_low, byte) != crc):
-                        reply(Status.BAD_CRC)
+                        fail(Status.BAD_CRC)
                     with m.Else():
-                        m.next = "EXECUTE"
+                        m.next = "DECODE"
+            with m.State("DECODE"):
+                # All checks of a request end in two registers (action, status); the next state
+                # acts on them. Deciding and acting in one cycle made this the critical path.
+                m.d.comb += self.busy.eq(1)
+                k_param, n_param = params[:32], params[32:]
+                action = Signal(3)
+                verdict = Signal(8)
+                m.d.comb += verdict.eq(Status.OK)
+                with m.Switch(command):
+                    with m.Case(Command.IDENTIFY, Command.PERF, Command.PERF_CLEAR):
+                        with m.If(length != 0):
+                            m.d.comb += verdict.eq(Status.BAD_LENGTH)
+                        with m.Else():
+                            m.d.comb += action.eq(Mux(command == Command.IDENTIFY, ACT_IDENTIFY,
+                                                      Mux(command == Command.PERF, ACT_PERF,
+                                                          ACT_PERF_CLEAR)))
+                    with m.Case(Command.SET_SHAPE):
+                        with m.If(length != 8):
+                            m.d.comb += verdict.eq(Status.BAD_LENGTH)
+                        with m.Elif((k_param == 0) | (k_param > config.max_k)
+                                    | (n_param == 0) | (n_param > config.max_n)):
+                            m.d.comb += verdict.eq(Status.BAD_SHAPE)
+                        with m.Else():
+                            m.d.comb += action.eq(ACT_SET_SHAPE)
+                    with m.Case(Command.WEIGHTS):
+                        with m.If(~shape_set):
+                            m.d.comb += verdict.eq(Status.NOT_READY)
+                        with m.Elif((length == 0) | misaligned_weights):
+                            m.d.comb += verdict.eq(Status.BAD_LENGTH)
+                        with m.Else():
+                            m.d.comb += action.eq(ACT_WEIGHTS)
+                    with m.Case(Command.TOKENS):
+                        with m.If(~shape_set):
+                            m.d.comb += verdict.eq(Status.NOT_READY)
+                        with m.Elif((length == 0) | (token_left != token_bytes)
+                                    | (reply_length > MAX_REPLY)):
+                            m.d.comb += verdict.eq(Status.BAD_LENGTH)
+                        with m.Elif(~weights_fresh | ~array.weights_loaded):
+                            m.d.comb += verdict.eq(Status.NOT_READY)
+                        with m.Else():
+                            m.d.comb += action.eq(ACT_TOKENS)
+                    with m.Default():
+                        m.d.comb += verdict.eq(Status.UNKNOWN_COMMAND)
+                m.d.sync += [decided_action.eq(action), decided_status.eq(verdict)]
+                m.next = "EXECUTE"
             with m.State("EXECUTE"):
                 m.d.comb += self.busy.eq(1)
                 k_param, n_param = params[:32], params[32:]
-                with m.Switch(command):
-                    with m.Case(Command.IDENTIFY):
-                        with m.If(length != 0):
-                            reply(Status.BAD_LENGTH)
-                        with m.Else():
-                            reply(Status.OK, 1, len(identify))
-                    with m.Case(Command.PERF):
-                        with m.If(length != 0):
-                            reply(Status.BAD_LENGTH)
-                        with m.Else():
-                            fields = []
-                            for value in (array.perf_busy, array.perf_in_stall, array.perf_out_stall):
-                                fields.append(value.as_unsigned() if len(value) >= 64 else
-                                              Cat(value, Const(0, 64 - len(value))))
-                            m.d.sync += perf_word.eq(Cat(*fields))
-                            reply(Status.OK, 2, 3 * perf_bytes)
-                    with m.Case(Command.PERF_CLEAR):
-                        with m.If(length != 0):
-                            reply(Status.BAD_LENGTH)
-                        with m.Else():
-                            m.d.comb += array.perf_clear.eq(1)
-                            reply(Status.OK)
-                    with m.Case(Command.SET_SHAPE):
-                        with m.If(length != 8):
-                            reply(Status.BAD_LENGTH)
-                        with m.Elif((k_param == 0) | (k_param > config.max_k)
-                                    | (n_param == 0) | (n_param > config.max_n)):
-                            reply(Status.BAD_SHAPE)
-                        with m.Else():
-                            m.d.sync += [
-                                k.eq(k_param), n.eq(n_param), shape_set.eq(0), weights_fresh.eq(0),
-                                token_bytes.eq(((k_param + config.lanes - 1) >> lane_bits) << lane_bits),
-                                token_reply.eq(0), covered.eq(0),
-                            ]
-                            m.next = "SHAPE"
-                    with m.Case(Command.WEIGHTS):
-                        with m.If(~shape_set):
-                            reply(Status.NOT_READY)
-                        with m.Elif((length == 0) | misaligned_weights):
-                            reply(Status.BAD_LENGTH)
-                        with m.Else():
-                            m.d.sync += [push_active.eq(1), push_weights.eq(1), read_addr.eq(0),
-                                         push_fill.eq(0)]
-                            m.next = "PUSH"
-                    with m.Case(Command.TOKENS):
-                        with m.If(~shape_set):
-                            reply(Status.NOT_READY)
-                        with m.Elif((length == 0) | (token_fill != 0) | (reply_length > MAX_REPLY)):
-                            reply(Status.BAD_LENGTH)
-                        with m.Elif(~weights_fresh | ~array.weights_loaded):
-                            reply(Status.NOT_READY)
-                        with m.Else():
-                            m.d.sync += [push_active.eq(1), push_weights.eq(0), read_addr.eq(0),
-                                         push_fill.eq(0)]
-                            reply(Status.OK, 3, reply_length)
+                with m.Switch(decided_action):
+                    with m.Case(ACT_IDENTIFY):
+                        reply(Status.OK, 1, len(identify))
+                    with m.Case(ACT_PERF):
+                        reply(Status.OK, 2, 3 * perf_bytes)
+                    with m.Case(ACT_PERF_CLEAR):
+                        m.d.comb += array.perf_clear.eq(1)
+                        reply(Status.OK)
+                    with m.Case(ACT_SET_SHAPE):
+                        m.d.sync += [
+                            k.eq(k_param), n.eq(n_param), shape_set.eq(0), weights_fresh.eq(0),
+                            token_bytes.eq(((k_param + config.lanes - 1) >> lane_bits) << lane_bits),
+                            token_reply.eq(0), covered.eq(0), more_blocks.eq(1),  # n >= 1
+                        ]
+                        m.next = "SHAPE"
+                    with m.Case(ACT_WEIGHTS):
+                        m.d.sync += [push_active.eq(1), push_weights.eq(1), read_addr.eq(0),
+                                     push_fill.eq(0)]
+                        m.next = "PUSH"
+                    with m.Case(ACT_TOKENS):
+                        m.d.sync += [push_active.eq(1), push_weights.eq(0), read_addr.eq(0),
+                                     push_fill.eq(0)]
+                        reply(Status.OK, 3, reply_length)
                     with m.Default():
-                        reply(Status.UNKNOWN_COMMAND)
+                        reply(decided_status)
             with m.State("SHAPE"):  # blocks = ceil(n / rows) by counting, reply bytes likewise
                 m.d.comb += self.busy.eq(1)
-                with m.If(covered < n):
+                with m.If(more_blocks):  # registered: covered < n, as of this cycle
                     m.d.sync += [covered.eq(covered + config.rows),
+                                 more_blocks.eq(covered + config.rows < n),
                                  token_reply.eq(token_reply + config.rows * 4)]
                 with m.Else():
                     m.d.sync += shape_set.eq(1)
@@ -379,18 +436,48 @@ class HostLink(wiring.Component):
                 m.d.comb += self.busy.eq(1)
                 m.d.comb += crc_byte.eq(payload_byte)
                 with m.If(payload_ready):
-                    m.d.comb += [self.tx.payload.eq(payload_byte), self.tx.valid.eq(1)]
+                    m.d.comb += [self.tx.payload.eq(payload_byte), self.tx.valid.eq(1),
+                                 crc_add.eq(self.tx.ready)]
                     with m.If(self.tx.ready):
-                        m.d.sync += [crc.eq(crc_next), count.eq(count + 1)]
+                        m.d.sync += [count.eq(count + 1), left.eq(left - 1), left_last.eq(left == 2)]
                         m.d.comb += result_take.eq(reply_source == 3)
-                        with m.If(reply_source == 2):
-                            m.d.sync += perf_word.eq(perf_word >> 8)
-                        with m.If(count + 1 == reply_length):
+                        with m.If(left_last):
                             m.next = "T_CRC0"
             with m.State("T_CRC0"):
                 m.d.comb += self.busy.eq(1)
-                send(crc[:8], "T_CRC1", checksum=False)
+                with m.If(~crc_busy):  # the last payload byte is folded in a cycle late
+                    send(crc[:8], "T_CRC1", checksum=False)
             with m.State("T_CRC1"):
                 m.d.comb += self.busy.eq(1)
                 send(crc[8:], "SYNC", checksum=False)
+        return m
+
+
+class UARTHostLink(wiring.Component):
+    """A UART (8N1, ``divisor`` clocks a bit) in front of a :class:`HostLink`: what a board puts
+    between its serial pins and the array, and what the simulated serial port talks to.
+
+    Members
+    -------
+    rx : In(1, init=1)
+    tx : Out(1, init=1)
+    busy : Out(1)
+    """
+
+    def __init__(self, config: ArrayConfig, *, divisor: int, timeout_bytes: int = 64):
+        self.uart_rx = UARTReceiver(divisor=divisor)
+        self.uart_tx = UARTTransmitter(divisor=divisor)
+        # a request that stops for timeout_bytes byte-times is answered with TIMEOUT
+        self.link = HostLink(config, timeout_cycles=divisor * 10 * timeout_bytes)
+        self.divisor = divisor
+        super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1), "busy": Out(1)})
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        m.submodules.uart_rx = rx = self.uart_rx
+        m.submodules.uart_tx = tx = self.uart_tx
+        m.submodules.link = link = self.link
+        wiring.connect(m, rx.data, link.rx)
+        wiring.connect(m, link.tx, tx.data)
+        m.d.comb += [rx.rx.eq(self.rx), self.tx.eq(tx.tx), self.busy.eq(link.busy)]
         return m

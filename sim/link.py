@@ -1,9 +1,11 @@
 """A pyserial-like port onto a simulated accelerator: the host driver talks to gateware.
 
-``SimulatedSerial(HostLink(config, ...))`` feeds written bytes into the link's ``rx`` stream and
-collects its ``tx`` bytes; ``read`` runs the clock until enough bytes came out or its cycle budget
-ran out (like a serial timeout). Faults are injected by the caller: drop or corrupt bytes before
-``write``, or ``drop_reply_byte`` to lose one byte on the way back.
+``SimulatedSerial(HostLink(config, ...))`` feeds written bytes into the link's ``rx`` byte stream
+and collects its ``tx`` bytes. ``SimulatedSerial(UARTHostLink(config, divisor=...))`` does the same
+at the bit level: bytes go in as 8N1 frames on the ``rx`` line and come back decoded from the ``tx``
+line, through the board's own UART. ``read`` runs the clock until enough bytes came out or its
+cycle budget ran out (like a serial timeout). Faults are injected by the caller: drop or corrupt
+bytes before ``write``, or ``drop_reply_byte`` to lose one byte on the way back.
 """
 
 from __future__ import annotations
@@ -29,7 +31,41 @@ class SimulatedSerial:
         self.cycles = 0
         self._sim = Simulator(link)
         self._sim.add_clock(self._period)
-        self._sim.add_testbench(self._bench, background=True)
+        uart = getattr(link, "divisor", None)
+        self._sim.add_testbench(self._bench if uart is None else self._uart_bench, background=True)
+
+    def _received(self, byte: int):
+        if self._sent_back not in self._drop_reply_bytes:
+            self._from_device.append(byte)
+        self._sent_back += 1
+
+    async def _uart_bench(self, ctx):
+        """Bit-level host side of the UART: 8N1 frames out on rx, decoded from tx."""
+        link, divisor = self._link, self._link.divisor
+        line_out = []          # levels still to drive on rx, one per cycle
+        rx_state = None        # (cycles to the next sample, bits so far, value)
+        while True:
+            if not line_out and self._to_device:
+                byte = self._to_device.popleft()
+                for bit in [0] + [(byte >> i) & 1 for i in range(8)] + [1]:
+                    line_out += [bit] * divisor
+            level = line_out.pop(0) if line_out else 1
+            ctx.set(link.rx, level)
+            _, _, tx = await ctx.tick().sample(link.tx)
+            self.cycles += 1
+            if rx_state is None:
+                if tx == 0:  # start bit: sample data bits in their middles
+                    rx_state = (divisor + divisor // 2 - 1, 0, 0)
+            else:
+                wait, bits, value = rx_state
+                if wait:
+                    rx_state = (wait - 1, bits, value)
+                elif bits < 8:
+                    rx_state = (divisor - 1, bits + 1, value | (tx << bits))
+                else:  # the stop bit
+                    rx_state = None
+                    if tx == 1:
+                        self._received(value)
 
     async def _bench(self, ctx):
         link = self._link
@@ -50,9 +86,7 @@ class SimulatedSerial:
                 self._to_device.popleft()
                 offered = None
             if tx_valid:
-                if self._sent_back not in self._drop_reply_bytes:
-                    self._from_device.append(tx_byte)
-                self._sent_back += 1
+                self._received(tx_byte)
 
     def _run(self, cycles: int):
         self._now += cycles * self._period

@@ -166,3 +166,22 @@ def test_link_rejects_configs_it_cannot_carry():
         HostLink(ArrayConfig.tiny(act_bits=4), timeout_cycles=100)
     with pytest.raises(ValueError, match="timeout_cycles must be an integer >= 16"):
         HostLink(CONFIG, timeout_cycles=3)
+
+
+def test_through_the_uart_at_the_bit_level():
+    """The board's composition (UART + link + array) with 8N1 frames on the wires, as on the
+    iCEBreaker but without the PLL: the host driver gets golden's numbers."""
+    from hw.host_link import UARTHostLink
+
+    port = SimulatedSerial(UARTHostLink(CONFIG, divisor=4, timeout_bytes=16),
+                           timeout_cycles=400_000)
+    device = Accelerator(port)
+    assert device.config == CONFIG
+    rng = np.random.default_rng(4)
+    w = rng.standard_normal((3, 9)).astype(np.float32)
+    x = rng.standard_normal((2, 9)).astype(np.float32)
+    device.load_weights(w)
+    np.testing.assert_array_equal(device.run(x), bitlinear(x, w))
+    frame = encode_frame(Command.IDENTIFY)
+    assert raw(port, frame[:-1] + bytes([frame[-1] ^ 1]))[0] == Status.BAD_CRC
+    assert device.identify()[1] == CONFIG

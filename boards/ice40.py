@@ -1,0 +1,92 @@
+"""iCE40 family pieces shared by iCE40 boards: the PLL parameter search and the clock/reset top."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Instance, Module, ResetSignal, Signal
+
+__all__ = ["PLLParams", "pll_params", "PLLClockReset"]
+
+#: SB_PLL40 limits from the iCE40 sysCLOCK guide (the same icepll checks).
+PFD_RANGE_HZ = (10e6, 133e6)
+VCO_RANGE_HZ = (533e6, 1066e6)
+
+
+@dataclass(frozen=True)
+class PLLParams:
+    divr: int
+    divf: int
+    divq: int
+    filter_range: int
+    out_hz: float
+
+
+def _filter_range(pfd_hz: float) -> int:
+    for limit, value in ((17e6, 1), (26e6, 2), (44e6, 3), (66e6, 4), (101e6, 5)):
+        if pfd_hz < limit:
+            return value
+    return 6
+
+
+def pll_params(in_hz: float, out_hz: float) -> PLLParams:
+    """The SB_PLL40 divider setting whose output is closest to ``out_hz`` (ties: lower VCO)."""
+    best = None
+    for divr in range(16):
+        pfd = in_hz / (divr + 1)
+        if not PFD_RANGE_HZ[0] <= pfd <= PFD_RANGE_HZ[1]:
+            continue
+        for divf in range(128):
+            vco = pfd * (divf + 1)
+            if not VCO_RANGE_HZ[0] <= vco <= VCO_RANGE_HZ[1]:
+                continue
+            for divq in range(1, 7):
+                out = vco / (1 << divq)
+                key = (abs(out - out_hz), vco)
+                if best is None or key < best[0]:
+                    best = (key, PLLParams(divr, divf, divq, _filter_range(pfd), out))
+    if best is None or best[1].out_hz < 16e6 or best[1].out_hz > 275e6:
+        raise ValueError(f"no SB_PLL40 setting makes {out_hz / 1e6:g} MHz from {in_hz / 1e6:g} MHz")
+    return best[1]
+
+
+class PLLClockReset(Elaboratable):
+    """Drives the ``sync`` domain (which the parent defines) from an SB_PLL40_PAD on the clock
+    pin ``pad`` (a port from ``platform.request(..., dir="-")``; on the UP5K the 12 MHz pin is the
+    PLL's own pad, so no input buffer may sit in between), held in reset after lock for
+    ``hold_cycles``.
+
+    The hold covers iCE40 block RAM reading 0 for a while after configuration when the design runs
+    on its own clock domain (amaranth issue #943).
+    """
+
+    def __init__(self, *, in_hz: float, out_hz: float, hold_cycles: int = 1024):
+        self.params = pll_params(in_hz, out_hz)
+        self._hold = hold_cycles
+        self.pad = None            # set by the board top before elaboration
+        self.clk_out = Signal()
+        self.locked = Signal()
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        p = self.params
+        pll_out = self.clk_out
+        if self.pad is None:
+            raise ValueError("PLLClockReset.pad must be the clock pin's port")
+        m.submodules.pll = Instance(
+            "SB_PLL40_PAD",
+            p_FEEDBACK_PATH="SIMPLE", p_DIVR=p.divr, p_DIVF=p.divf, p_DIVQ=p.divq,
+            p_FILTER_RANGE=p.filter_range,
+            i_PACKAGEPIN=self.pad.io, i_RESETB=1, i_BYPASS=0,
+            o_PLLOUTGLOBAL=pll_out, o_LOCK=self.locked,
+        )
+        m.d.comb += ClockSignal("sync").eq(pll_out)
+        m.domains.por = ClockDomain("por", reset_less=True)
+        m.d.comb += ClockSignal("por").eq(pll_out)
+        hold = Signal(range(self._hold + 1))
+        with m.If(~self.locked):
+            m.d.por += hold.eq(0)
+        with m.Elif(hold != self._hold):
+            m.d.por += hold.eq(hold + 1)
+        m.d.comb += ResetSignal("sync").eq(hold != self._hold)
+        return m

