@@ -243,9 +243,17 @@ class HostLink(wiring.Component):
         misaligned_weights = (length[:(w_bytes - 1).bit_length()] != 0) if w_bytes > 1 else Const(0)
 
         # ---------------------------------------------------------------- main FSM
-        byte = self.rx.payload
+        # A one-byte input register: the byte source sees a ready that is a flop, and the FSM
+        # decides on a held byte (``accept`` says whether this state takes it).
+        byte = Signal(8)
+        held = Signal()
+        accept = Signal()
         got = Signal()
-        m.d.comb += got.eq(self.rx.valid & self.rx.ready)
+        m.d.comb += [self.rx.ready.eq(~held), got.eq(held & accept)]
+        with m.If(self.rx.valid & ~held):
+            m.d.sync += [byte.eq(self.rx.payload), held.eq(1)]
+        with m.Elif(got):
+            m.d.sync += held.eq(0)
         in_frame = Signal()
         expired = Signal()   # registered, so the wide compare is not in front of every decision
         with m.If(got | ~in_frame):
@@ -255,15 +263,15 @@ class HostLink(wiring.Component):
         timed_out = Signal()
         m.d.comb += timed_out.eq(in_frame & expired)
 
-        with m.FSM(name="link"):
+        with m.FSM(name="link") as link_fsm:
             with m.State("SYNC"):
-                m.d.comb += self.rx.ready.eq(1)
+                m.d.comb += accept.eq(1)
                 with m.If(got & (byte == HOST_SYNC)):
                     m.d.comb += crc_start.eq(1)
                     m.next = "CMD"
             for state, next_state in (("CMD", "LEN0"), ("LEN0", "LEN1"), ("LEN1", None)):
                 with m.State(state):
-                    m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1), crc_byte.eq(byte),
+                    m.d.comb += [accept.eq(1), in_frame.eq(1), crc_byte.eq(byte),
                                  crc_add.eq(got)]
                     with m.If(timed_out):
                         fail(Status.TIMEOUT)
@@ -290,7 +298,7 @@ class HostLink(wiring.Component):
                             with m.Else():
                                 m.next = "PAYLOAD"
             with m.State("PAYLOAD"):
-                m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1), crc_byte.eq(byte),
+                m.d.comb += [accept.eq(1), in_frame.eq(1), crc_byte.eq(byte),
                              crc_add.eq(got),
                              buf_wr.addr.eq(count), buf_wr.data.eq(byte), buf_wr.en.eq(got)]
                 with m.If(timed_out):
@@ -308,7 +316,7 @@ class HostLink(wiring.Component):
                     with m.If(left_last):
                         m.next = "CRC0"
             with m.State("DISCARD"):  # too long to buffer: swallow it, then say so
-                m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1)]
+                m.d.comb += [accept.eq(1), in_frame.eq(1)]
                 with m.If(timed_out):
                     fail(Status.TIMEOUT)
                 with m.Elif(got):
@@ -316,14 +324,14 @@ class HostLink(wiring.Component):
                     with m.If(left_last):
                         fail(Status.BAD_LENGTH)
             with m.State("CRC0"):
-                m.d.comb += [self.rx.ready.eq(1), in_frame.eq(1)]
+                m.d.comb += [accept.eq(1), in_frame.eq(1)]
                 with m.If(timed_out):
                     fail(Status.TIMEOUT)
                 with m.Elif(got):
                     m.d.sync += crc_low.eq(byte)
                     m.next = "CRC1"
             with m.State("CRC1"):
-                m.d.comb += [self.rx.ready.eq(~crc_busy), in_frame.eq(1)]
+                m.d.comb += [accept.eq(~crc_busy), in_frame.eq(1)]
                 with m.If(timed_out):
                     fail(Status.TIMEOUT)
                 with m.Elif(got):
@@ -334,7 +342,6 @@ class HostLink(wiring.Component):
             with m.State("DECODE"):
                 # All checks of a request end in two registers (action, status); the next state
                 # acts on them. Deciding and acting in one cycle made this the critical path.
-                m.d.comb += self.busy.eq(1)
                 k_param, n_param = params[:32], params[32:]
                 action = Signal(3)
                 verdict = Signal(8)
@@ -377,7 +384,6 @@ class HostLink(wiring.Component):
                 m.d.sync += [decided_action.eq(action), decided_status.eq(verdict)]
                 m.next = "EXECUTE"
             with m.State("EXECUTE"):
-                m.d.comb += self.busy.eq(1)
                 k_param, n_param = params[:32], params[32:]
                 with m.Switch(decided_action):
                     with m.Case(ACT_IDENTIFY):
@@ -405,7 +411,6 @@ class HostLink(wiring.Component):
                     with m.Default():
                         reply(decided_status)
             with m.State("SHAPE"):  # blocks = ceil(n / rows) by counting, reply bytes likewise
-                m.d.comb += self.busy.eq(1)
                 with m.If(more_blocks):  # registered: covered < n, as of this cycle
                     m.d.sync += [covered.eq(covered + config.rows),
                                  more_blocks.eq(covered + config.rows < n),
@@ -414,26 +419,20 @@ class HostLink(wiring.Component):
                     m.d.sync += shape_set.eq(1)
                     reply(Status.OK)
             with m.State("PUSH"):  # weights: answer once every beat is in
-                m.d.comb += self.busy.eq(1)
                 with m.If(~push_active):
                     reply(Status.OK)
             # ---- reply serializer
             with m.State("T_SYNC"):
-                m.d.comb += self.busy.eq(1)
                 send(DEVICE_SYNC, "T_STATUS", checksum=False)
             with m.State("T_STATUS"):
-                m.d.comb += self.busy.eq(1)
                 send(status, "T_LEN0")
             with m.State("T_LEN0"):
-                m.d.comb += self.busy.eq(1)
                 send(reply_length[:8], "T_LEN1")
             with m.State("T_LEN1"):
-                m.d.comb += self.busy.eq(1)
                 send(reply_length[8:16], "T_PAYLOAD")
                 with m.If(self.tx.ready & (reply_length == 0)):
                     m.next = "T_CRC0"
             with m.State("T_PAYLOAD"):
-                m.d.comb += self.busy.eq(1)
                 m.d.comb += crc_byte.eq(payload_byte)
                 with m.If(payload_ready):
                     m.d.comb += [self.tx.payload.eq(payload_byte), self.tx.valid.eq(1),
@@ -444,12 +443,15 @@ class HostLink(wiring.Component):
                         with m.If(left_last):
                             m.next = "T_CRC0"
             with m.State("T_CRC0"):
-                m.d.comb += self.busy.eq(1)
                 with m.If(~crc_busy):  # the last payload byte is folded in a cycle late
                     send(crc[:8], "T_CRC1", checksum=False)
             with m.State("T_CRC1"):
-                m.d.comb += self.busy.eq(1)
                 send(crc[8:], "SYNC", checksum=False)
+        # busy is an LED and a status: registered, so it shares no logic with the decisions
+        m.d.sync += self.busy.eq(~(link_fsm.ongoing("SYNC") | link_fsm.ongoing("CMD")
+                                   | link_fsm.ongoing("LEN0") | link_fsm.ongoing("LEN1")
+                                   | link_fsm.ongoing("PAYLOAD") | link_fsm.ongoing("DISCARD")
+                                   | link_fsm.ongoing("CRC0") | link_fsm.ongoing("CRC1")))
         return m
 
 
