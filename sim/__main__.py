@@ -47,9 +47,9 @@ def default_runs(quick: bool):
     scale = 10 if quick else 1
     runs += [
         ("verilator", "tiny/xor+stalls", presets["tiny"], (4000 // scale, 40, 12), 0.3, 6),
-        ("verilator", "icebreaker/xor+stalls", presets["icebreaker"], (2500 // scale, 64, 128), 0.3, 7),
+        ("verilator", "icebreaker/xor+stalls", presets["icebreaker"], (2500 // scale, 64, 64), 0.3, 7),
         ("verilator", "rows3/mux+stalls", rows3, (8000 // scale, 61, 10), 0.3, 8),
-        ("verilator", "icebreaker/xor", presets["icebreaker"], (64 // scale, 512, 128), 0.0, 9),
+        ("verilator", "icebreaker/xor", presets["icebreaker"], (64 // scale, 512, 64), 0.0, 9),
     ]
     if not quick:
         runs += [("verilator", f"lanes{lanes}x1/xor", config, (2000, 512, 2), 0.0, 5)
