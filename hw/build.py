@@ -21,6 +21,7 @@ from pathlib import Path
 from boards import BOARDS, get_board
 
 from .config import ArrayConfig
+from .tools import temporary_environ
 
 __all__ = ["build", "main", "count_multipliers", "BuildFailed"]
 
@@ -73,25 +74,18 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
         f"{config.rows} rows, max K {config.max_k}, max N {config.max_n}, target "
         f"{target_hz / 1e6:g} MHz, seed {seed}")
     log("  yosys + nextpnr + icepack (YoWASP; the first run compiles WebAssembly) ...")
-    saved = {key: os.environ.get(key) for key in _tool_env()}
-    os.environ.update(_tool_env())
     failure = None
-    try:
-        products = platform.build(
-            top, name="top", build_dir=str(out), do_program=False,
-            nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
-            # Amaranth gives FSM state registers an init value (their first state, 0), which
-            # stops yosys from re-encoding them one-hot; iCE40 flops start at 0 and the sync
-            # domain is reset after PLL lock anyway, so the attribute is dropped for them.
-            script_after_read="setattr -unset init w:*fsm_state w:*_state")
-    except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
-        failure = error
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with temporary_environ(_tool_env()):
+        try:
+            platform.build(
+                top, name="top", build_dir=str(out), do_program=False,
+                nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
+                # Amaranth gives FSM state registers an init value (their first state, 0), which
+                # stops yosys from re-encoding them one-hot; iCE40 flops start at 0 and the sync
+                # domain is reset after PLL lock anyway, so the attribute is dropped for them.
+                script_after_read="setattr -unset init w:*fsm_state w:*_state")
+        except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
+            failure = error
     wall = time.perf_counter() - start
     report_path = out / "nextpnr_report.json"
     if failure is not None or not report_path.exists():
@@ -128,7 +122,6 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
         "bitstream": str(out / "top.bin"),
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    del products
     return report
 
 

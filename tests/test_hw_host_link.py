@@ -11,7 +11,7 @@ from golden.bitlinear import bitlinear, int_matmul
 from hw.config import ArrayConfig
 from hw.host import Accelerator, pack_weight_beats
 from hw.host_link import HostLink
-from hw.protocol import (MAX_PAYLOAD, Command, ProtocolError, Status, crc16, encode_frame,
+from hw.protocol import (MAX_PAYLOAD, Command, Status, crc16, encode_frame,
                          parse_reply)
 from sim.link import SimulatedSerial
 

@@ -3,7 +3,7 @@
 import pytest
 from amaranth.sim import Simulator
 
-from hw.pe import PE_KINDS, TRIT_CODE, decode_trit  # noqa: F401
+from hw.pe import PE_KINDS, TRIT_CODE
 
 
 def run_comb(dut, check):

@@ -19,6 +19,7 @@ import numpy as np
 
 from hw.config import ArrayConfig
 from hw.export import TOP_NAME, config_key, design_suffix, export_verilog
+from hw.tools import temporary_environ
 
 __all__ = ["CocotbFailure", "run_cocotb", "SIMULATORS"]
 
@@ -57,9 +58,7 @@ def run_cocotb(config: ArrayConfig, x_codes, w_codes, *, stall_prob: float = 0.0
     if waves is None:
         waves = os.environ.get("BITNET_WAVES") == "1"
     env = _simulator_env(simulator)
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)  # the runner looks the simulator up on PATH
-    try:
+    with temporary_environ(env):  # the runner looks the simulator up on PATH
         build_dir = (ROOT / "build" / "cocotb" / f"{simulator}_{config_key(config)}{design_suffix(design)}"
                      f"{'_waves' if waves else ''}")
         verilog = export_verilog(config, build_dir / "rtl", design=design)
@@ -93,12 +92,6 @@ def run_cocotb(config: ArrayConfig, x_codes, w_codes, *, stall_prob: float = 0.0
         except SystemExit:
             pass  # under pytest the runner exits on a failed test; the XML below says why
         test_seconds = time.perf_counter() - start
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     if not xml.exists():
         raise CocotbFailure(f"cocotb ({simulator}) wrote no results ({xml}); see the log above")
     tests, failed = get_results(xml)
