@@ -19,7 +19,11 @@ from .array import TernaryRow
 from .config import ArrayConfig
 from .weight_mem import WeightMemory, trit_word_layout
 
-__all__ = ["BitLinear", "acc_word_layout"]
+__all__ = ["BitLinear", "SHAPE_SETTLE_CYCLES", "acc_word_layout"]
+
+#: Cycles between changing ``k``/``n`` and the first beat that may use them (the shape is
+#: registered once; one spare cycle keeps drivers clear of the edge).
+SHAPE_SETTLE_CYCLES = 2
 
 
 def acc_word_layout(config: ArrayConfig) -> data.ArrayLayout:
@@ -33,8 +37,8 @@ class BitLinear(wiring.Component):
     Weights first: ``w_in`` carries the N rows of K trit codes, ``ceil(K/lanes)`` beats a row.
     Then each token is ``ceil(K/lanes)`` beats of ``lanes`` int8 codes on ``x_in`` (lanes past K
     are ignored), and gives ``ceil(N/rows)`` beats on ``acc_out``; accumulators past N read 0.
-    ``k`` and ``n`` are registered: set them at least two cycles before the first beat that uses
-    them, and keep them constant while a matrix or tokens are in flight. ``w_in`` is accepted
+    ``k`` and ``n`` are registered: set them at least ``SHAPE_SETTLE_CYCLES`` cycles before the
+    first beat that uses them, and keep them constant while a matrix or tokens are in flight. ``w_in`` is accepted
     only between tokens and never while a buffered token could start; its first beat clears
     ``weights_loaded``, and tokens wait until the whole matrix is in. So a token computes with the
     new matrix if that matrix's first beat is taken before the token's last beat.

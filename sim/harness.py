@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from golden.cycle import Schedule, schedule
+from hw.bitlinear import SHAPE_SETTLE_CYCLES
 from hw.config import ArrayConfig
 
 __all__ = ["BACKENDS", "BitLinearResult", "Scoreboard", "ScoreboardError", "Stimulus", "run_bitlinear",
@@ -112,7 +113,7 @@ def encode_activations(config: ArrayConfig, x: np.ndarray, rng: np.random.Genera
 
 
 #: Idle cycles between setting k and n and cycle 0 (BitLinear registers its layer shape).
-SETTLE_CYCLES = 2
+SETTLE_CYCLES = SHAPE_SETTLE_CYCLES
 
 #: Bits of one cycle of a stall pattern.
 W_MAY_BE_VALID, X_MAY_BE_VALID, OUT_MAY_BE_READY = 1, 2, 4

@@ -92,6 +92,8 @@ def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
 
 
 def _write_stimulus(path: Path, config: ArrayConfig, stimulus, expected_beats: int) -> None:
+    from .harness import SETTLE_CYCLES
+
     w_words = _words(2 * config.lanes)
     x_words = _words(config.act_bits * config.lanes)
     out_words = _words(config.acc_bits * config.rows)
@@ -104,7 +106,7 @@ def _write_stimulus(path: Path, config: ArrayConfig, stimulus, expected_beats: i
     with open(path, "wb") as f:
         header = (f"{stimulus.k} {stimulus.n} {len(stimulus.w_beats)} {w_words} "
                   f"{len(stimulus.x_beats)} {x_words} {out_words} {expected_beats} "
-                  f"{stimulus.limit} {stimulus.drain}\n")
+                  f"{stimulus.limit} {stimulus.drain} {SETTLE_CYCLES}\n")
         f.write(header.encode())
         f.write((hex_words(stimulus.w_beats, w_words) + "\n").encode())
         f.write((hex_words(stimulus.x_beats, x_words) + "\n").encode())

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from golden.bitlinear import int_matmul
-from hw.bitlinear import BitLinear
+from hw.bitlinear import SHAPE_SETTLE_CYCLES, BitLinear
 from hw.config import ArrayConfig
 from hw.pe import PE_KINDS
 from sim import ScoreboardError, run_bitlinear
@@ -166,7 +166,7 @@ def test_second_matrix_replaces_the_first(run_sim):
         ctx.set(dut.acc_out.ready, 1)
         for w, x, w_beats, x_beats in phases:
             ctx.set(dut.n, w.shape[0])
-            await ctx.tick().repeat(2)  # k and n are registered
+            await ctx.tick().repeat(SHAPE_SETTLE_CYCLES)  # k and n are registered
             blocks = x.shape[0] * -(-w.shape[0] // config.rows)
             w_next = x_next = 0
             beats = []

@@ -27,7 +27,10 @@ def test_tiny_build_report(tiny_build, capsys):
     assert status == 0 and report["timing_met"] and report["fmax_mhz"] >= 24
     assert report["multipliers"] == 0 and report["dsp_used"] == 0
     assert report["config"] == ArrayConfig.tiny().to_dict()
-    assert report["seed"] == 3 and report["lc_total"] == 5280
+    from boards import get_board
+    budget = get_board("icebreaker").budget    # the registry's budget is what nextpnr saw
+    assert report["seed"] == 3 and report["lc_total"] == budget["lc"]
+    assert report["ebr_total"] == budget["ebr"]
     assert 0 < report["lc_used"] < report["lc_total"]
     assert (out / "top.bin").stat().st_size > 100_000      # a UP5K bitstream is ~104 KB
     assert all(report["tools"].values())

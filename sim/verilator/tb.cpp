@@ -57,9 +57,9 @@ int main(int argc, char** argv) {
     FILE* in = fopen(argv[1], "r");
     if (!in) { perror(argv[1]); return 2; }
     long k, n, nw, nx, expected, limit, drain;
-    int ww, xw, ow;
-    if (fscanf(in, "%ld %ld %ld %d %ld %d %d %ld %ld %ld", &k, &n, &nw, &ww, &nx, &xw, &ow,
-               &expected, &limit, &drain) != 10) { fprintf(stderr, "tb: bad header\n"); return 2; }
+    int ww, xw, ow, settle;
+    if (fscanf(in, "%ld %ld %ld %d %ld %d %d %ld %ld %ld %d", &k, &n, &nw, &ww, &nx, &xw, &ow,
+               &expected, &limit, &drain, &settle) != 11) { fprintf(stderr, "tb: bad header\n"); return 2; }
     std::vector<uint32_t> wb = read_beats(in, nw, ww), xb = read_beats(in, nx, xw);
     fgetc(in);  // the newline before the pattern
     std::vector<uint8_t> pattern(limit);
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     top->W_VALID = 0; top->X_VALID = 0; top->OUT_READY = 0;
     top->rst = 1; top->clk = 0; top->eval(); dump(); top->clk = 1; top->eval(); dump();
     top->rst = 0;
-    for (int i = 0; i < 2; i++) {  // SETTLE_CYCLES: the shape registers take k and n
+    for (int i = 0; i < settle; i++) {  // the shape registers take k and n
         top->clk = 0; top->eval(); dump(); top->clk = 1; top->eval(); dump();
     }
 
