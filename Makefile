@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test sim setup clean
+.PHONY: test sim demo train setup clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,14 @@ test: $(STAMP)
 # Cycle-by-cycle verification of the default configs against golden/ (exits 1 on a mismatch).
 sim: $(STAMP)
 	PYTHONWARNINGS=error $(PY) -m sim $(SIM_ARGS)
+
+# The tiny BitNet model generates text on golden/ and on the Verilated array (exits 1 on a mismatch).
+demo: $(STAMP)
+	PYTHONWARNINGS=error $(PY) -m lm $(DEMO_ARGS)
+
+# Retrain the shipped model (lm/tiny_bitnet.npz) and its float twin, NumPy only.
+train: $(STAMP)
+	PYTHONWARNINGS=error $(PY) -m lm.train
 
 clean:
 	rm -rf build .pytest_cache

@@ -32,7 +32,7 @@ from ._checks import as_code_array, as_float_array
 
 __all__ = [
     "ACT_MAX_CLAMP", "WEIGHT_MEAN_CLAMP", "acc_bits", "activation_scale", "bitlinear",
-    "int_matmul", "quantize_activations", "quantize_weights",
+    "int_matmul", "quantize_activations", "quantize_weights", "rescale",
 ]
 
 #: Upstream clamps the reductions with ``clamp(min=1e-5)``; the scalar becomes float32.
@@ -124,5 +124,11 @@ def bitlinear(x, w, rounding: str = "torch") -> np.ndarray:
         raise ValueError(f"x and w: K differs ({x_arr.shape[-1]} vs {w_codes.shape[1]}); "
                          f"x is …×K, w is N×K")
     x_codes, x_scale = quantize_activations(x_arr, rounding)
-    acc = int_matmul(x_codes, w_codes).astype(np.float32)
-    return acc / (w_scale * x_scale)
+    return rescale(int_matmul(x_codes, w_codes), w_scale, x_scale)
+
+
+def rescale(acc, w_scale, x_scale) -> np.ndarray:
+    """BitLinear output from the integer product, in upstream's order and precision:
+    ``float32(acc) / (w_scale * x_scale)``. Every engine (NumPy, simulated array, board) ends here,
+    so equal accumulators give equal outputs, bit for bit."""
+    return np.asarray(acc).astype(np.float32) / (np.float32(w_scale) * np.asarray(x_scale, np.float32))

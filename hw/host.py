@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from golden.bitlinear import quantize_activations, quantize_weights
+from golden.bitlinear import quantize_activations, quantize_weights, rescale
 from golden._checks import as_code_array
 
 from .protocol import (DEVICE_SYNC, MAX_PAYLOAD, MAX_REPLY, Command, ProtocolError, ShapeInfo,
@@ -183,8 +183,7 @@ class Accelerator:
             raise RuntimeError("run() needs float weights (load_weights(w_float)); use run_codes")
         codes, x_scale = quantize_activations(x)
         acc = self.run_codes(codes.reshape(-1, codes.shape[-1]))
-        y = acc.astype(np.float32).reshape(*codes.shape[:-1], -1) / (self._w_scale * x_scale)
-        return y
+        return rescale(acc.reshape(*codes.shape[:-1], -1), self._w_scale, x_scale)
 
     def perf(self) -> dict:
         busy, in_stall, out_stall = struct.unpack("<QQQ", self.transact(Command.PERF))

@@ -1,0 +1,174 @@
+"""``make demo``: the tiny BitNet model generates text on golden/ and on the simulated array.
+
+    python -m lm [--tokens 32] [--prompt "the "] [--config icebreaker] [--set F=V] [--backend verilator]
+
+Both engines generate from the same prompt and seed; every BitLinear product of the hardware engine
+runs on the exported array under Verilator (checked beat by beat against golden/ as it runs). The
+run passes when the tokens and every layer's accumulators are identical; the summary (text, cycles
+per token, projected tokens/s) is printed and written to build/demo/summary.json. Exits 1 on any
+mismatch, 2 on bad input (a damaged model file, a layer that does not fit the config).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hw.config import ArrayConfig
+
+from .engines import GoldenEngine, LayerDoesNotFit, SimEngine
+from .model import DEFAULT_MODEL, ModelFileError, TernaryModel
+
+BUILD_REPORT = Path("build/icebreaker/report.json")
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def clock_for_projection(config: ArrayConfig, fmax_mhz: float | None, report_path: Path) -> tuple[float, str]:
+    """The clock to project tokens/s at, and where it came from: ``--fmax-mhz``, else the Fmax of
+    an icebreaker build of this same config, else the board's default target clock."""
+    if fmax_mhz is not None:
+        return fmax_mhz, "--fmax-mhz"
+    if report_path.is_file():
+        report = json.loads(report_path.read_text())
+        if report.get("config") == config.to_dict():
+            return float(report["fmax_mhz"]), f"Fmax of {report_path} (seed {report.get('seed')})"
+        log(f"note: {report_path} was built for another config; not using its Fmax")
+    from boards import get_board
+    target = get_board("icebreaker").default_target_hz / 1e6
+    return target, ("the icebreaker target clock (no build report for this config: run "
+                    "`python -m hw.build --board icebreaker` for a measured Fmax)")
+
+
+def first_difference(golden, hardware) -> str | None:
+    """Where two generations first differ (token or any accumulator), or None."""
+    for step, (g_id, h_id) in enumerate(zip(golden.ids, hardware.ids)):
+        for layer, g_acc in golden.accs[step].items():
+            h_acc = hardware.accs[step][layer]
+            if not np.array_equal(g_acc, h_acc):
+                where = tuple(int(i) for i in np.argwhere(g_acc != h_acc)[0])
+                return (f"token {step}: layer {layer} accumulator {where} is {h_acc[where]} on the "
+                        f"hardware, {g_acc[where]} in golden")
+        if g_id != h_id:
+            return f"token {step}: hardware drew {h_id}, golden {g_id}"
+    if len(golden.ids) != len(hardware.ids):
+        return f"lengths differ: {len(golden.ids)} vs {len(hardware.ids)}"
+    return None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lm", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--tokens", type=int, default=64)
+    parser.add_argument("--prompt", default="the ")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--temperature", type=float, default=0.8)
+    parser.add_argument("--config", default="icebreaker", choices=sorted(ArrayConfig.presets()))
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="override one ArrayConfig field (repeatable)")
+    parser.add_argument("--backend", default="verilator", choices=("verilator", "amaranth"))
+    parser.add_argument("--fmax-mhz", type=float, default=None,
+                        help="clock for the tokens/s projection (default: the build report's Fmax)")
+    parser.add_argument("--build-report", type=Path, default=BUILD_REPORT)
+    parser.add_argument("--report", type=Path, default=Path("build/demo/summary.json"))
+    args = parser.parse_args(argv)
+    if args.tokens < 1:
+        parser.error("--tokens must be >= 1")
+    if args.temperature < 0:
+        parser.error("--temperature must be >= 0")
+    try:
+        config = ArrayConfig.presets()[args.config].with_overrides(args.set)
+        model = TernaryModel.load(args.model)
+        hardware = SimEngine(model, config, backend=args.backend)
+        golden = GoldenEngine(model)
+        from .corpus import encode
+        encode(args.prompt)
+    except (ModelFileError, LayerDoesNotFit, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    shape = model.shape
+    log(f"model {args.model}: {shape.ternary_weights:,} ternary weights in "
+        f"{', '.join(f'{n}x{k} {name}' for name, (n, k) in shape.layers.items())}")
+    log(f"array: {config.pe_kind}, {config.lanes} lanes x {config.rows} rows, max K {config.max_k}, "
+        f"max N {config.max_n}; backend {args.backend}")
+
+    start = time.perf_counter()
+    reference = model.generate(golden, args.prompt, args.tokens, seed=args.seed,
+                               temperature=args.temperature)
+    golden_seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    runs_per_token = []
+
+    def progress(step: int, token: int) -> None:
+        runs_per_token.append(len(hardware.runs))
+        cycles = sum(r.cycles for r in hardware.runs[(runs_per_token[-2] if step else 0):])
+        log(f"[hardware] token {step + 1:3d}/{args.tokens}  {token_repr(token)}  "
+            f"{cycles:,} cycles  ({time.perf_counter() - start:.1f} s)")
+
+    try:
+        generated = model.generate(hardware, args.prompt, args.tokens, seed=args.seed,
+                                   temperature=args.temperature, on_token=progress)
+    except AssertionError as error:     # sim.ScoreboardError: a beat differed from golden/
+        print(f"MISMATCH: the simulated array disagreed with golden/: {error}", file=sys.stderr)
+        return 1
+    hardware_seconds = time.perf_counter() - start
+
+    difference = first_difference(reference, generated)
+    same_tokens = sum(g == h for g, h in zip(reference.ids, generated.ids))
+    total_cycles = sum(r.cycles for r in hardware.runs)
+    weight_cycles = sum(r.weight_cycles for r in hardware.runs)
+    cycles_per_token = total_cycles / args.tokens
+    clock_mhz, clock_source = clock_for_projection(config, args.fmax_mhz, args.build_report)
+    values = sum(acc.size for step in generated.accs for acc in step.values())
+    summary = {
+        "model": str(args.model), "ternary_weights": shape.ternary_weights,
+        "layers": {name: {"n": n, "k": k} for name, (n, k) in shape.layers.items()},
+        "validation": model.meta.get("validation"),
+        "config": config.to_dict(), "backend": args.backend,
+        "prompt": args.prompt, "seed": args.seed, "temperature": args.temperature,
+        "tokens": args.tokens, "golden_text": reference.text, "hardware_text": generated.text,
+        "bit_exact_tokens": same_tokens, "accumulators_compared": values,
+        "bit_exact": difference is None, "first_difference": difference,
+        "array_runs": len(hardware.runs), "cycles_total": total_cycles,
+        "cycles_per_token": round(cycles_per_token, 1),
+        "weight_load_cycles_per_token": round(weight_cycles / args.tokens, 1),
+        "projection_clock_mhz": clock_mhz, "projection_clock_source": clock_source,
+        "projected_tokens_per_second": round(clock_mhz * 1e6 / cycles_per_token, 1),
+        "wall_seconds": {"golden": round(golden_seconds, 2), "hardware": round(hardware_seconds, 2)},
+    }
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps(summary, indent=2) + "\n")
+
+    print(f"prompt:   {args.prompt!r}")
+    print(f"golden:   {args.prompt + reference.text!r}")
+    print(f"hardware: {args.prompt + generated.text!r}")
+    print(f"bit-exact: {same_tokens}/{args.tokens} tokens; "
+          f"{'identical' if difference is None else 'DIFFERENT'} integer accumulators "
+          f"({values:,} compared)")
+    print(f"simulated cycles per token: {cycles_per_token:,.0f} ({summary['array_runs']} array runs, "
+          f"{weight_cycles / total_cycles:.0%} of cycles loading weights)")
+    print(f"projected: {summary['projected_tokens_per_second']:,.0f} tokens/s at {clock_mhz:g} MHz, "
+          f"{clock_source}; the serial link's transfer time is not included")
+    print(f"summary: {args.report}")
+    if difference is not None:
+        print(f"MISMATCH at {difference}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def token_repr(token: int) -> str:
+    from .corpus import VOCAB
+    return repr(VOCAB[token]).ljust(4)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""``python -m lm`` (make demo): passes when the engines agree, fails loudly when they do not, and
+refuses bad input with exit code 2 and a message."""
+
+import json
+
+import pytest
+
+from boards import get_board
+from hw.config import ArrayConfig
+from lm import __main__ as demo
+from lm.engines import SimEngine
+from lm.model import DEFAULT_MODEL
+
+
+def test_demo_agrees_and_reports(tmp_path, capsys):
+    report = tmp_path / "summary.json"
+    assert demo.main(["--tokens", "3", "--report", str(report), "--fmax-mhz", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "bit-exact: 3/3 tokens; identical integer accumulators" in out
+    summary = json.loads(report.read_text())
+    assert summary["bit_exact"] and summary["golden_text"] == summary["hardware_text"]
+    assert len(summary["hardware_text"]) == 3
+    assert summary["cycles_per_token"] == summary["cycles_total"] / 3
+    assert summary["projected_tokens_per_second"] == pytest.approx(30e6 / summary["cycles_per_token"],
+                                                                   abs=0.1)
+
+
+def test_demo_fails_when_an_accumulator_differs(tmp_path, capsys, monkeypatch):
+    honest = SimEngine.__call__
+
+    def off_by_one(self, layer, x_codes):
+        acc = honest(self, layer, x_codes)
+        if layer == "fc2":
+            acc = acc.copy()
+            acc[0, 5] += 1
+        return acc
+
+    monkeypatch.setattr(SimEngine, "__call__", off_by_one)
+    assert demo.main(["--tokens", "2", "--report", str(tmp_path / "s.json")]) == 1
+    err = capsys.readouterr().err
+    assert "MISMATCH at token 0: layer fc2 accumulator (0, 5)" in err
+    assert json.loads((tmp_path / "s.json").read_text())["bit_exact"] is False
+
+
+def test_a_damaged_model_file_exits_2(tmp_path, capsys):
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(DEFAULT_MODEL.read_bytes()[:-100])
+    assert demo.main(["--model", str(broken)]) == 2
+    assert "not a readable model file" in capsys.readouterr().err
+
+
+def test_a_layer_that_does_not_fit_exits_2(capsys):
+    assert demo.main(["--set", "max_k=128"]) == 2
+    assert "layer 'fc1' (N=128, K=256) does not fit the array" in capsys.readouterr().err
+
+
+def test_the_projection_uses_a_matching_build_report(tmp_path):
+    config = ArrayConfig.icebreaker()
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"config": config.to_dict(), "fmax_mhz": 41.5, "seed": 2}))
+    assert demo.clock_for_projection(config, None, report)[0] == 41.5
+    other = config.replace(rows=2)
+    mhz, source = demo.clock_for_projection(other, None, report)
+    assert "target clock" in source
+    assert mhz == get_board("icebreaker").default_target_hz / 1e6
