@@ -1,6 +1,7 @@
 """``make demo``: the tiny BitNet model generates text on golden/ and on the simulated array.
 
-    python -m lm [--tokens 32] [--prompt "the "] [--config icebreaker] [--set F=V] [--backend verilator]
+    python -m lm [--tokens 64] [--prompt "the "] [--config icebreaker] [--set F=V] [--backend verilator]
+    python -m lm --port /dev/ttyUSB1          # the hardware engine is a board running hw.build's bitstream
 
 Both engines generate from the same prompt and seed; every BitLinear product of the hardware engine
 runs on the exported array under Verilator (checked beat by beat against golden/ as it runs). The
@@ -21,7 +22,7 @@ import numpy as np
 
 from hw.config import ArrayConfig
 
-from .engines import GoldenEngine, LayerDoesNotFit, SimEngine
+from .engines import BoardEngine, GoldenEngine, LayerDoesNotFit, SimEngine
 from .model import DEFAULT_MODEL, ModelFileError, TernaryModel
 
 BUILD_REPORT = Path("build/icebreaker/report.json")
@@ -45,6 +46,20 @@ def clock_for_projection(config: ArrayConfig, fmax_mhz: float | None, report_pat
     target = get_board("icebreaker").default_target_hz / 1e6
     return target, ("the icebreaker target clock (no build report for this config: run "
                     "`python -m hw.build --board icebreaker` for a measured Fmax)")
+
+
+def open_accelerator(port: str, baudrate: int):
+    from hw.host import Accelerator
+    return Accelerator(port, baudrate=baudrate)
+
+
+def hardware_engine(args, model):
+    """A board when ``--port`` is given (its config comes from the device), else the simulated
+    array for ``--config``/``--set``."""
+    if args.port:
+        return BoardEngine(model, open_accelerator(args.port, args.baud))
+    config = ArrayConfig.presets()[args.config].with_overrides(args.set)
+    return SimEngine(model, config, backend=args.backend)
 
 
 def first_difference(golden, hardware) -> str | None:
@@ -76,6 +91,8 @@ def main(argv=None) -> int:
     parser.add_argument("--backend", default="verilator", choices=("verilator", "amaranth"))
     parser.add_argument("--fmax-mhz", type=float, default=None,
                         help="clock for the tokens/s projection (default: the build report's Fmax)")
+    parser.add_argument("--port", help="serial port of a board: run the hardware engine there")
+    parser.add_argument("--baud", type=int, default=1_000_000)
     parser.add_argument("--build-report", type=Path, default=BUILD_REPORT)
     parser.add_argument("--report", type=Path, default=Path("build/demo/summary.json"))
     args = parser.parse_args(argv)
@@ -84,21 +101,22 @@ def main(argv=None) -> int:
     if args.temperature < 0:
         parser.error("--temperature must be >= 0")
     try:
-        config = ArrayConfig.presets()[args.config].with_overrides(args.set)
         model = TernaryModel.load(args.model)
-        hardware = SimEngine(model, config, backend=args.backend)
+        hardware = hardware_engine(args, model)
+        config = hardware.config
         golden = GoldenEngine(model)
         from .corpus import encode
         encode(args.prompt)
-    except (ModelFileError, LayerDoesNotFit, ValueError) as error:
+    except (ModelFileError, LayerDoesNotFit, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    on_board = isinstance(hardware, BoardEngine)
 
     shape = model.shape
     log(f"model {args.model}: {shape.ternary_weights:,} ternary weights in "
         f"{', '.join(f'{n}x{k} {name}' for name, (n, k) in shape.layers.items())}")
     log(f"array: {config.pe_kind}, {config.lanes} lanes x {config.rows} rows, max K {config.max_k}, "
-        f"max N {config.max_n}; backend {args.backend}")
+        f"max N {config.max_n}; " + (f"board on {args.port}" if on_board else f"backend {args.backend}"))
 
     start = time.perf_counter()
     reference = model.generate(golden, args.prompt, args.tokens, seed=args.seed,
@@ -106,13 +124,13 @@ def main(argv=None) -> int:
     golden_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    runs_per_token = []
+    cycles_after = [0]
 
     def progress(step: int, token: int) -> None:
-        runs_per_token.append(len(hardware.runs))
-        cycles = sum(r.cycles for r in hardware.runs[(runs_per_token[-2] if step else 0):])
-        log(f"[hardware] token {step + 1:3d}/{args.tokens}  {token_repr(token)}  "
-            f"{cycles:,} cycles  ({time.perf_counter() - start:.1f} s)")
+        cycles_after.append(hardware.cycles)
+        log(f"[{hardware.name}] token {step + 1:3d}/{args.tokens}  {token_repr(token)}  "
+            f"{cycles_after[-1] - cycles_after[-2]:,} {'busy ' if on_board else ''}cycles  "
+            f"({time.perf_counter() - start:.1f} s)")
 
     try:
         generated = model.generate(hardware, args.prompt, args.tokens, seed=args.seed,
@@ -120,31 +138,39 @@ def main(argv=None) -> int:
     except AssertionError as error:     # sim.ScoreboardError: a beat differed from golden/
         print(f"MISMATCH: the simulated array disagreed with golden/: {error}", file=sys.stderr)
         return 1
+    except (OSError, RuntimeError) as error:   # the board stopped answering (hw.protocol errors)
+        print(f"error: the board failed: {error}", file=sys.stderr)
+        return 1
     hardware_seconds = time.perf_counter() - start
 
     difference = first_difference(reference, generated)
     same_tokens = sum(g == h for g, h in zip(reference.ids, generated.ids))
-    total_cycles = sum(r.cycles for r in hardware.runs)
-    weight_cycles = sum(r.weight_cycles for r in hardware.runs)
-    cycles_per_token = total_cycles / args.tokens
-    clock_mhz, clock_source = clock_for_projection(config, args.fmax_mhz, args.build_report)
     values = sum(acc.size for step in generated.accs for acc in step.values())
+    cycles_per_token = cycles_after[-1] / args.tokens
     summary = {
         "model": str(args.model), "ternary_weights": shape.ternary_weights,
         "layers": {name: {"n": n, "k": k} for name, (n, k) in shape.layers.items()},
         "validation": model.meta.get("validation"),
-        "config": config.to_dict(), "backend": args.backend,
+        "config": config.to_dict(), "engine": hardware.name,
+        "backend": None if on_board else args.backend, "port": args.port,
         "prompt": args.prompt, "seed": args.seed, "temperature": args.temperature,
         "tokens": args.tokens, "golden_text": reference.text, "hardware_text": generated.text,
         "bit_exact_tokens": same_tokens, "accumulators_compared": values,
         "bit_exact": difference is None, "first_difference": difference,
-        "array_runs": len(hardware.runs), "cycles_total": total_cycles,
-        "cycles_per_token": round(cycles_per_token, 1),
-        "weight_load_cycles_per_token": round(weight_cycles / args.tokens, 1),
-        "projection_clock_mhz": clock_mhz, "projection_clock_source": clock_source,
-        "projected_tokens_per_second": round(clock_mhz * 1e6 / cycles_per_token, 1),
         "wall_seconds": {"golden": round(golden_seconds, 2), "hardware": round(hardware_seconds, 2)},
     }
+    if on_board:
+        summary |= {"busy_cycles_per_token": round(cycles_per_token, 1),
+                    "measured_tokens_per_second": round(args.tokens / hardware_seconds, 2)}
+    else:
+        weight_cycles = sum(r.weight_cycles for r in hardware.runs)
+        clock_mhz, clock_source = clock_for_projection(config, args.fmax_mhz, args.build_report)
+        summary |= {
+            "array_runs": len(hardware.runs), "cycles_total": cycles_after[-1],
+            "cycles_per_token": round(cycles_per_token, 1),
+            "weight_load_cycles_per_token": round(weight_cycles / args.tokens, 1),
+            "projection_clock_mhz": clock_mhz, "projection_clock_source": clock_source,
+            "projected_tokens_per_second": round(clock_mhz * 1e6 / cycles_per_token, 1)}
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(summary, indent=2) + "\n")
 
@@ -154,10 +180,14 @@ def main(argv=None) -> int:
     print(f"bit-exact: {same_tokens}/{args.tokens} tokens; "
           f"{'identical' if difference is None else 'DIFFERENT'} integer accumulators "
           f"({values:,} compared)")
-    print(f"simulated cycles per token: {cycles_per_token:,.0f} ({summary['array_runs']} array runs, "
-          f"{weight_cycles / total_cycles:.0%} of cycles loading weights)")
-    print(f"projected: {summary['projected_tokens_per_second']:,.0f} tokens/s at {clock_mhz:g} MHz, "
-          f"{clock_source}; the serial link's transfer time is not included")
+    if on_board:
+        print(f"board: {summary['measured_tokens_per_second']:,} tokens/s measured over the serial "
+              f"link, {cycles_per_token:,.0f} busy array cycles per token")
+    else:
+        print(f"simulated cycles per token: {cycles_per_token:,.0f} ({summary['array_runs']} array "
+              f"runs, {weight_cycles / cycles_after[-1]:.0%} of cycles loading weights)")
+        print(f"projected: {summary['projected_tokens_per_second']:,.0f} tokens/s at {clock_mhz:g} "
+              f"MHz, {clock_source}; the serial link's transfer time is not included")
     print(f"summary: {args.report}")
     if difference is not None:
         print(f"MISMATCH at {difference}", file=sys.stderr)

@@ -81,6 +81,11 @@ class SimEngine:
     def __post_init__(self):
         check_fits(self.model, self.config)
 
+    @property
+    def cycles(self) -> int:
+        """Simulated cycles so far, over every run (weight loads included)."""
+        return sum(run.cycles for run in self.runs)
+
     def __call__(self, layer: str, x_codes) -> np.ndarray:
         from sim.harness import run_bitlinear
 
@@ -106,6 +111,12 @@ class BoardEngine:
     def __post_init__(self):
         self.config = self.accelerator.config
         check_fits(self.model, self.config)
+        self.accelerator.clear_perf()
+
+    @property
+    def cycles(self) -> int:
+        """Cycles the array was busy since this engine was made (the device's counter)."""
+        return self.accelerator.perf()["busy"]
 
     def __call__(self, layer: str, x_codes) -> np.ndarray:
         codes = self.model.codes[layer]

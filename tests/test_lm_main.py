@@ -63,3 +63,38 @@ def test_the_projection_uses_a_matching_build_report(tmp_path):
     mhz, source = demo.clock_for_projection(other, None, report)
     assert "target clock" in source
     assert mhz == get_board("icebreaker").default_target_hz / 1e6
+
+
+def test_demo_on_a_board_through_the_serial_driver(tmp_path, capsys, monkeypatch):
+    """``--port``: the hardware engine is the host driver talking to the (simulated) board."""
+    import numpy as np
+
+    from hw.host import Accelerator
+    from hw.host_link import HostLink
+    from lm.model import ModelShape
+    from lm.train import init_params, quantize_model
+    from sim.link import SimulatedSerial
+
+    shape = ModelShape(context=2, embed=8, hidden=16)          # fits the tiny config (max K 40)
+    path = quantize_model(init_params(shape, np.random.default_rng(4)), shape, {}).save(
+        tmp_path / "small.npz")
+    opened = []
+
+    def simulated_board(port, baudrate):
+        opened.append(port)
+        return Accelerator(SimulatedSerial(HostLink(ArrayConfig.tiny(), timeout_cycles=3000)))
+
+    monkeypatch.setattr(demo, "open_accelerator", simulated_board)
+    report = tmp_path / "board.json"
+    assert demo.main(["--model", str(path), "--port", "/dev/fake", "--tokens", "2",
+                      "--report", str(report)]) == 0
+    assert opened == ["/dev/fake"]
+    assert "bit-exact: 2/2 tokens; identical integer accumulators" in capsys.readouterr().out
+    summary = json.loads(report.read_text())
+    assert summary["engine"] == "board" and summary["config"] == ArrayConfig.tiny().to_dict()
+    assert summary["busy_cycles_per_token"] > 0 and summary["measured_tokens_per_second"] > 0
+
+
+def test_an_unopenable_port_exits_2(capsys):
+    assert demo.main(["--port", "/dev/no-such-port-here"]) == 2
+    assert "no-such-port-here" in capsys.readouterr().err
