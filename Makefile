@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test sim demo train setup clean
+.PHONY: test sim demo train bench setup clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,11 @@ demo: $(STAMP)
 # Retrain the shipped model (lm/tiny_bitnet.npz) and its float twin, NumPy only.
 train: $(STAMP)
 	PYTHONWARNINGS=error $(PY) -m lm.train
+
+# Real builds and simulations: ternary vs int8 baseline, largest array, throughput vs bounds (long:
+# builds are cached in build/bench/synth/; BENCH_ARGS=--quick is the CI smoke).
+bench: $(STAMP)
+	PYTHONWARNINGS=error $(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

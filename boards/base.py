@@ -12,7 +12,9 @@ class Board:
 
     Subclasses set ``name``, ``device``, ``budget`` (lc, ebr, spram, dsp), ``input_clock_hz``,
     ``default_target_hz``, ``default_baud`` and implement ``platform()``, ``default_config()`` and
-    ``top(config, target_hz=..., baud=...)``.
+    ``top(config, target_hz=..., baud=...)`` (the full board: clock, host link, array) and
+    ``bench_top(config, target_hz=...)`` (clock and ``hw.bench_harness.BenchHarness``: the array
+    alone, for resource and Fmax sweeps).
     """
 
     name: str
@@ -31,4 +33,7 @@ class Board:
         raise NotImplementedError
 
     def top(self, config: ArrayConfig, *, target_hz=None, baud=None):
+        raise NotImplementedError
+
+    def bench_top(self, config: ArrayConfig, *, target_hz=None):
         raise NotImplementedError

@@ -5,8 +5,9 @@ from __future__ import annotations
 from amaranth.hdl import ClockDomain, Elaboratable, Module
 from amaranth.lib import io
 
+from hw.bench_harness import BenchHarness
 from hw.config import ArrayConfig
-from hw.host_link import UARTHostLink
+from hw.host_link import UARTHostLink, check_link_config
 from hw.uart import uart_divisor
 
 from .base import Board
@@ -45,6 +46,28 @@ class ICEBreakerTop(Elaboratable):
         return m
 
 
+class ICEBreakerBenchTop(Elaboratable):
+    """PLL and reset hold, then the array fed by :class:`BenchHarness`; its digest drives LED 0.
+    For sweeps of area and Fmax: no host link, nothing else on the chip."""
+
+    baud = None
+
+    def __init__(self, board: "ICEBreaker", config: ArrayConfig, target_hz: float):
+        self.config = config
+        self.clock = PLLClockReset(in_hz=board.input_clock_hz, out_hz=target_hz)
+        self.harness = BenchHarness(config)
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        m.domains.sync = ClockDomain("sync")
+        m.submodules.clock = clock = self.clock
+        m.submodules.harness = harness = self.harness
+        clock.pad = platform.request("clk12", 0, dir="-")
+        m.submodules.led = led = io.Buffer("o", platform.request("led", 0, dir="-"))
+        m.d.comb += led.o.eq(harness.digest)
+        return m
+
+
 class ICEBreaker(Board):
     name = "icebreaker"
     device = "iCE40UP5K-SG48"
@@ -66,5 +89,9 @@ class ICEBreaker(Board):
         return ArrayConfig.icebreaker()
 
     def top(self, config: ArrayConfig, *, target_hz: float | None = None, baud: int | None = None):
+        check_link_config(config)      # before the top exists: it must not go unused
         return ICEBreakerTop(self, config, target_hz or self.default_target_hz,
                              baud or self.default_baud)
+
+    def bench_top(self, config: ArrayConfig, *, target_hz: float | None = None):
+        return ICEBreakerBenchTop(self, config, target_hz or self.default_target_hz)

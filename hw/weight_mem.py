@@ -8,14 +8,15 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from .config import ArrayConfig
-from .pe import TRIT_CODE
+from .pe import PE_KINDS
 
 __all__ = ["WeightMemory", "trit_word_layout", "weight_word_layout"]
 
 
 def trit_word_layout(config: ArrayConfig) -> data.ArrayLayout:
-    """``lanes`` 2-bit trit codes: one beat of the weight stream, one word of one bank."""
-    return data.ArrayLayout(unsigned(2), config.lanes)
+    """``lanes`` 2-bit trit codes: one beat of the weight stream, one word of one bank (8-bit
+    int8 codes for the multiplier baseline, ``config.weight_bits``)."""
+    return data.ArrayLayout(unsigned(config.weight_bits), config.lanes)
 
 
 def weight_word_layout(config: ArrayConfig) -> data.ArrayLayout:
@@ -85,10 +86,11 @@ class WeightMemory(wiring.Component):
             write.eq((self.load.valid & self.load.ready) | padding),
             last_chunk.eq(chunk == self.last_chunk),
         ]
-        # Lanes outside K and the rows of padding store the zero trit.
+        # Lanes outside K and the rows of padding store the zero weight.
+        zero = PE_KINDS[config.pe_kind].zero_code
         for lane in range(config.lanes):
             keep = ~padding & (~last_chunk | self.last_lanes[lane])
-            m.d.comb += word[lane].eq(Mux(keep, self.load.payload[lane], TRIT_CODE[0]))
+            m.d.comb += word[lane].eq(Mux(keep, self.load.payload[lane], zero))
 
         for row in range(config.rows):
             mem = Memory(shape=trit_word_layout(config), depth=depth, init=[])

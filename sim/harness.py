@@ -53,7 +53,7 @@ def check_operands(config: ArrayConfig, x_codes, w_codes) -> tuple[np.ndarray, n
     checked = []
     for name, value, low, high in (("x_codes", x_codes, -(1 << (config.act_bits - 1)),
                                     (1 << (config.act_bits - 1)) - 1),
-                                   ("w_codes", w_codes, -1, 1)):
+                                   ("w_codes", w_codes, *weight_range(config))):
         array = np.asarray(value)
         if array.dtype.kind not in "iu":
             raise ValueError(f"{name}: expected an integer array, got dtype {array.dtype}")
@@ -97,11 +97,18 @@ def _chunked(values: np.ndarray, lanes: int, fill: np.ndarray) -> np.ndarray:
 
 
 def encode_weights(config: ArrayConfig, w: np.ndarray, rng: np.random.Generator) -> list[int]:
-    """``w_in`` beats: row by row, ``lanes`` codes (trit + 1) a beat. Lanes past K hold random
-    codes, which the hardware must ignore."""
+    """``w_in`` beats: row by row, ``lanes`` codes (trit + 1; int8 two's complement for the
+    multiplier baseline) a beat. Lanes past K hold random codes, which the hardware must ignore."""
     chunks = -(-w.shape[1] // config.lanes)
-    fill = rng.integers(-1, 2, (w.shape[0], chunks * config.lanes))
-    return _pack_fields(_chunked(w, config.lanes, fill) + 1, 2)
+    low, high = weight_range(config)
+    fill = rng.integers(low, high + 1, (w.shape[0], chunks * config.lanes))
+    codes = _chunked(w, config.lanes, fill)
+    return _pack_fields(codes + 1 if config.ternary else codes, config.weight_bits)
+
+
+def weight_range(config: ArrayConfig) -> tuple[int, int]:
+    """Weight values the array takes: ternary, or int8 for the multiplier baseline."""
+    return (-1, 1) if config.ternary else (-128, 127)
 
 
 def encode_activations(config: ArrayConfig, x: np.ndarray, rng: np.random.Generator) -> list[int]:

@@ -94,7 +94,7 @@ def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
 def _write_stimulus(path: Path, config: ArrayConfig, stimulus, expected_beats: int) -> None:
     from .harness import SETTLE_CYCLES
 
-    w_words = _words(2 * config.lanes)
+    w_words = _words(config.weight_bits * config.lanes)
     x_words = _words(config.act_bits * config.lanes)
     out_words = _words(config.acc_bits * config.rows)
 

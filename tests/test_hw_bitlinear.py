@@ -1,14 +1,18 @@
 """BitLinear top against golden/: every PE kind × several configs × edge-case shapes, cycle-exact
-without stalls, lossless with random stalls on every stream, counters that add up."""
+without stalls, lossless with random stalls on every stream, counters that add up; and the int8
+multiplier baseline on the same array against golden.baseline."""
 
 import numpy as np
 import pytest
 
+from golden.baseline import int8_matmul
 from golden.bitlinear import int_matmul
 from hw.bitlinear import SHAPE_SETTLE_CYCLES, BitLinear
 from hw.config import ArrayConfig
 from hw.pe import PE_KINDS
 from sim import ScoreboardError, run_bitlinear
+
+TERNARY_KINDS = sorted(kind for kind in PE_KINDS if ArrayConfig(pe_kind=kind).ternary)
 
 CONFIGS = {
     "tiny": ArrayConfig.tiny(),                                                   # 4 lanes × 2 rows
@@ -43,7 +47,7 @@ def cases(config, seed):
         yield f"random_{i}", acts(m, k), trits(n, k)
 
 
-@pytest.mark.parametrize("kind", sorted(PE_KINDS))
+@pytest.mark.parametrize("kind", TERNARY_KINDS)
 @pytest.mark.parametrize("config_name", sorted(CONFIGS))
 def test_cycle_exact_against_golden(kind, config_name):
     config = CONFIGS[config_name].replace(pe_kind=kind)
@@ -66,7 +70,7 @@ def test_worst_case_reaches_accumulator_limit():
     assert (config.max_k * 128).bit_length() + 1 == config.acc_bits
 
 
-@pytest.mark.parametrize("kind", sorted(PE_KINDS))
+@pytest.mark.parametrize("kind", TERNARY_KINDS)
 @pytest.mark.parametrize("config_name", ["tiny", "rows3"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_stalls_lose_nothing(kind, config_name, seed):
@@ -112,9 +116,26 @@ def test_bad_run_arguments():
 
 def test_no_multiplier_in_netlist():
     from amaranth.back import rtlil
-    for kind in PE_KINDS:
+    for kind in TERNARY_KINDS:
         text = rtlil.convert(BitLinear(CONFIGS["rows3"].replace(pe_kind=kind)))
         assert "$mul" not in text
+
+
+@pytest.mark.parametrize("config_name, stall_prob", [("tiny", 0.0), ("rows3", 0.3)])
+def test_int8_baseline_against_golden(config_name, stall_prob):
+    config = CONFIGS[config_name].replace(pe_kind="mul8")
+    rng = np.random.default_rng(7)
+    k, n = config.max_k - 3, config.max_n - 1
+    x = rng.integers(-128, 128, (4, k))
+    w = rng.integers(-128, 128, (n, k))
+    x[0], w[0] = -128, -128        # the largest sum: K·128·128 must fit acc_bits
+    result = run_bitlinear(config, x, w, stall_prob=stall_prob, seed=3)
+    np.testing.assert_array_equal(result.acc, int8_matmul(x, w))
+    assert result.acc[0, 0] == k * 128 * 128
+    if stall_prob == 0:
+        assert result.cycles == result.schedule.cycles
+    with pytest.raises(ValueError, match="w_codes: code 128"):
+        run_bitlinear(config, x, np.full((1, k), 128))
 
 
 def test_scoreboard_catches_wrong_values_and_cycles(monkeypatch):

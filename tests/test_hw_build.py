@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from bench.estimate import estimate_ebr
 from hw.build import main
 from hw.config import ArrayConfig
 
@@ -32,6 +33,8 @@ def test_tiny_build_report(tiny_build, capsys):
     assert report["seed"] == 3 and report["lc_total"] == budget["lc"]
     assert report["ebr_total"] == budget["ebr"]
     assert 0 < report["lc_used"] < report["lc_total"]
+    # bench/estimate.py counts block RAM from the config: the array's memories + the link's buffer
+    assert report["ebr_used"] == estimate_ebr(ArrayConfig.tiny(), extra=1)
     assert (out / "top.bin").stat().st_size > 100_000      # a UP5K bitstream is ~104 KB
     assert all(report["tools"].values())
 
@@ -61,3 +64,23 @@ def test_bad_override_is_named(capsys):
     with pytest.raises(SystemExit):
         main(["--board", "icebreaker", "--set", "colour=3"])
     assert "expected FIELD=VALUE with FIELD one of" in capsys.readouterr().err
+
+
+def test_bench_top_builds_the_dsp_baseline(tmp_path):
+    """The array alone behind the LFSR harness; the int8 baseline's multipliers land on DSPs and
+    are reported, not refused (only a ternary kind must have none)."""
+    status = main(["--board", "icebreaker", "--top", "bench", "--config", "tiny",
+                   "--pe-kind", "mul8_dsp", "--target-mhz", "24", "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert status == 0 and report["top"] == "bench" and report["baud"] is None
+    pes = ArrayConfig.tiny().pes
+    assert report["dsp_used"] == pes
+    assert report["ebr_used"] == estimate_ebr(ArrayConfig.tiny(pe_kind="mul8_dsp"))
+    assert report["multiplier_cells"] == {"mul_cells": pes, "sb_mac16": pes}
+
+
+def test_board_top_refuses_the_baseline(tmp_path, capsys):
+    status = main(["--board", "icebreaker", "--config", "tiny", "--pe-kind", "mul8",
+                   "--out", str(tmp_path)])
+    assert status == 1
+    assert "host link carries 2-bit trit weights" in capsys.readouterr().err

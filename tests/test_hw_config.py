@@ -37,7 +37,7 @@ def test_derived_sizes():
 
 
 @pytest.mark.parametrize("changes, words", [
-    ({"pe_kind": "lut"}, "ArrayConfig.pe_kind: 'lut' is not one of ('mux', 'xor')"),
+    ({"pe_kind": "lut"}, "ArrayConfig.pe_kind: 'lut' is not one of ('mux', 'xor', 'mul8', 'mul8_dsp')"),
     ({"lanes": 0}, "ArrayConfig.lanes: 0 is outside the allowed range [1, 1024]"),
     ({"lanes": 12}, "ArrayConfig.lanes: 12 is not a power of two"),
     ({"lanes": 16.0}, "ArrayConfig.lanes: expected an integer in [1, 1024]"),
@@ -55,3 +55,12 @@ def test_invalid_values_name_field_and_range(changes, words):
     with pytest.raises(ValueError) as info:
         ArrayConfig(**changes)
     assert words in str(info.value)
+
+
+def test_baseline_kinds_widen_weights_and_accumulators():
+    ternary = ArrayConfig(max_k=512)
+    baseline = ternary.replace(pe_kind="mul8")
+    assert ternary.ternary and ternary.weight_bits == 2
+    assert not baseline.ternary and baseline.weight_bits == 8
+    assert baseline.acc_bits == acc_bits(512, 8, 128) == (512 * 128 * 128).bit_length() + 1
+    assert ArrayConfig(pe_kind="mul8_dsp").weight_bits == 8

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from golden.baseline import int8_matmul
 from golden.bitlinear import int_matmul
 from hw.config import ArrayConfig
 from sim import ScoreboardError, run_bitlinear
@@ -27,16 +28,17 @@ def test_backends_agree_bit_and_cycle(stall_prob, seed):
     assert verilator.perf == amaranth.perf
 
 
-@pytest.mark.parametrize("kind", ["mux", "xor"])
+@pytest.mark.parametrize("kind", ["mux", "xor", "mul8"])
 def test_verilator_edge_shapes(kind):
     config = ArrayConfig(pe_kind=kind, lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3))
     rng = np.random.default_rng(3)
+    low, high, product = (-1, 1, int_matmul) if config.ternary else (-128, 127, int8_matmul)
     for m, k, n in [(1, 1, 1), (3, 64, 10), (5, 17, 4)]:
-        x, w = rng.integers(-128, 128, (m, k)), rng.integers(-1, 2, (n, k))
+        x, w = rng.integers(-128, 128, (m, k)), rng.integers(low, high + 1, (n, k))
         result = run_bitlinear(config, x, w, backend="verilator", stall_prob=0.2, seed=m)
-        np.testing.assert_array_equal(result.acc, int_matmul(x, w))
-    worst = run_bitlinear(config, np.full((1, 64), -128), -np.ones((1, 64), int), backend="verilator")
-    assert worst.acc[0, 0] == 64 * 128
+        np.testing.assert_array_equal(result.acc, product(x, w))
+    worst = run_bitlinear(config, np.full((1, 64), -128), np.full((1, 64), low), backend="verilator")
+    assert worst.acc[0, 0] == 64 * 128 * -low
 
 
 @pytest.mark.parametrize("backend", ["amaranth", "verilator"])

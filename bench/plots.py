@@ -1,0 +1,72 @@
+"""PNG plots of ``make bench``'s summary (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["plot_all"]
+
+KIND_STYLE = {"xor": ("tab:blue", "o"), "mux": ("tab:green", "s"), "mul8": ("tab:red", "^"),
+              "mul8_dsp": ("tab:purple", "D")}
+
+
+def _by_kind(points: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for point in points:
+        if point["fits"] and point["rows"] == 1:
+            out.setdefault(point["kind"], []).append(point)
+    return {kind: sorted(ps, key=lambda p: p["lanes"]) for kind, ps in out.items()}
+
+
+def plot_all(summary: dict, out: Path) -> list[Path]:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    sweep = summary.get("sweep")
+    if sweep:
+        kinds = _by_kind(sweep["points"])
+        for key, ylabel, name in (("lc", "logic cells (of 5,280)", "lc_vs_lanes.png"),
+                                  ("fmax_mhz", "Fmax, median of seeds (MHz)", "fmax_vs_lanes.png")):
+            fig, ax = plt.subplots(figsize=(6, 4))
+            for kind, points in kinds.items():
+                color, marker = KIND_STYLE.get(kind, ("black", "x"))
+                ax.plot([p["lanes"] for p in points], [p[key] for p in points], marker=marker,
+                        color=color, label=kind + (" (int8 baseline)" if kind.startswith("mul8") else ""))
+            if key == "lc":
+                ax.axhline(5280, color="grey", linestyle="--", linewidth=1, label="UP5K")
+            else:
+                ax.axhline(summary.get("target_mhz", 48), color="grey", linestyle="--",
+                           linewidth=1, label="target")
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel("lanes (1 row, bench top: array + LFSR harness)")
+            ax.set_ylabel(ylabel)
+            ax.grid(True, alpha=0.3)
+            ax.legend()
+            fig.tight_layout()
+            path = out / name
+            fig.savefig(path, dpi=120)
+            plt.close(fig)
+            written.append(path)
+    tp = summary.get("throughput")
+    if tp:
+        cases = tp["cases"]
+        fig, ax = plt.subplots(figsize=(7, 4))
+        labels = [c["label"] for c in cases]
+        xs = range(len(cases))
+        ax.bar([x - 0.2 for x in xs], [c["efficiency_vs_spram_bound"] for c in cases], width=0.4,
+               label="of the SPRAM-fed roofline (32 trits/cycle)")
+        ax.bar([x + 0.2 for x in xs], [c["efficiency_vs_stream_bound"] for c in cases], width=0.4,
+               label="of the w_in-fed roofline (lanes trits/cycle)")
+        ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
+        ax.set_xticks(list(xs), labels, rotation=30, ha="right")
+        ax.set_ylabel("bound cycles / measured cycles")
+        ax.set_title("throughput vs bound (N x K / tokens)")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = out / "throughput_vs_bound.png"
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        written.append(path)
+    return written

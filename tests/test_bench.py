@@ -1,0 +1,64 @@
+"""bench/: the arithmetic of the comparisons, the estimator against known costs and a real build,
+the throughput bounds against the simulated array, and the CLI's summary."""
+
+import json
+
+import pytest
+
+from bench import estimate, synth, throughput
+from bench.__main__ import compare, main, sweep_points
+from hw.config import ArrayConfig
+
+
+def test_every_sweep_point_is_a_valid_config():
+    for point in sweep_points(quick=False):
+        config = synth.sweep_config(point)
+        assert (config.pe_kind, config.lanes, config.rows) == (point.kind, point.lanes, point.rows)
+        assert config.tree_latency <= 2
+
+
+def test_compare_divides_the_right_way():
+    def point(kind, lc, fmax):
+        return {"kind": kind, "lanes": 8, "rows": 1, "pes": 8, "fits": True, "lc": lc, "fmax_mhz": fmax}
+    rows = compare([point("xor", 500, 80.0), point("mul8", 3000, 40.0), point("mux", 600, 60.0)])
+    by_kind = {r["kind"]: r for r in rows}
+    assert by_kind["xor"]["lc_ratio_mul_over_ternary"] == 6.0
+    assert by_kind["xor"]["perf_per_lc_ratio"] == round((8 * 80 / 500) / (8 * 40 / 3000), 2)
+    assert by_kind["mux"]["lc_ratio_mul_over_ternary"] == 5.0
+
+
+def test_estimator_recovers_costs_and_refuses_unmeasured_kinds():
+    truth = {"fixed": 300.0, "lanes_xor": 3.0, "lanes_mux": 4.0, "lanes_mul8": 25.0,
+             "lanes_mul8_dsp": None, "accumulators": 2.0}
+    configs = [ArrayConfig(pe_kind=kind, lanes=lanes, rows=rows)
+               for kind in ("xor", "mux", "mul8") for lanes, rows in ((4, 1), (16, 2), (32, 1))]
+    lc = [sum(truth[name] * amount for name, amount in zip(estimate.FEATURE_NAMES,
+                                                           estimate.features(c)) if amount)
+          for c in configs]
+    costs = estimate.fit(configs, lc)
+    for name, value in truth.items():
+        assert costs[name] == (None if value is None else pytest.approx(value))
+    assert estimate.estimate_lc(configs[1], costs)["total"] == round(lc[1])
+    with pytest.raises(ValueError, match="lanes_mul8_dsp"):
+        estimate.estimate_lc(ArrayConfig(pe_kind="mul8_dsp"), costs)
+    with pytest.raises(ValueError, match="cannot determine"):
+        estimate.fit(configs[:2], lc[:2])
+
+
+def test_throughput_bounds_are_lower_bounds():
+    config = ArrayConfig.tiny(max_k=64, max_n=16)
+    for case in (throughput.ThroughputCase(16, 64, 1), throughput.ThroughputCase(16, 64, 3)):
+        result = throughput.measure(config, case)
+        bound = max(result["spram_weight_cycles"], result["stream_weight_cycles"],
+                    result["compute_cycles"])
+        assert result["cycles"] >= bound
+        assert 0 < result["efficiency_vs_stream_bound"] <= 1
+        assert result["compute_cycles"] == case.m * 8 * 16
+
+
+def test_quick_bench_throughput_writes_summary_and_plot(tmp_path):
+    assert main(["--quick", "--only", "throughput", "--out", str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary["gemv_efficiency"]) == {"64x256"}
+    assert 0 < summary["gemv_efficiency"]["64x256"] <= 1
+    assert (tmp_path / "throughput_vs_bound.png").stat().st_size > 5000
