@@ -38,6 +38,12 @@ def _simulator_env(simulator: str) -> dict:
         script, vl_env = verilator_env()
         env["VERILATOR_ROOT"] = vl_env["VERILATOR_ROOT"]
         env["PATH"] = f"{script.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        # The wheel's verilated.mk leaves the precompiled-header flag empty, so a design large
+        # enough to be split into several C++ files (the icebreaker preset) fails to compile with
+        # "Vtop__pch.h.fast: linker input file not found". A variable in MAKEFLAGS counts as a
+        # command-line override for the make the cocotb runner starts.
+        env["MAKEFLAGS"] = " ".join(filter(None, [os.environ.get("MAKEFLAGS", ""),
+                                                  "CFG_CXXFLAGS_PCH_I=-include"]))
     elif shutil.which("iverilog") is None:
         raise CocotbFailure("simulator 'icarus' was asked for but iverilog is not installed")
     return env
