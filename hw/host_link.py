@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from .bitlinear import BitLinear
 from .config import ArrayConfig
+from .bram import ebr_memory, ebr_read_port
 from .uart import UARTReceiver, UARTTransmitter
 from .protocol import (DEVICE_SYNC, HOST_SYNC, MAX_PAYLOAD, MAX_REPLY, Command, Status,
                        identify_payload, weight_beat_bytes)
@@ -115,11 +115,11 @@ class HostLink(wiring.Component):
             m.d.sync += weights_fresh.eq(1)
 
         # ---------------------------------------------------------------- payload buffer
-        m.submodules.buffer = buffer = Memory(shape=8, depth=MAX_PAYLOAD, init=[])
+        # written while a request arrives, read only after it was checked: no collision to emulate
+        m.submodules.buffer = buffer = ebr_memory(shape=8, depth=MAX_PAYLOAD)
         buf_wr = buffer.write_port()
-        buf_rd = buffer.read_port()
         read_addr = Signal(range(MAX_PAYLOAD + 1))
-        m.d.comb += buf_rd.addr.eq(read_addr)
+        buf_rd_data = ebr_read_port(m, buffer, addr=read_addr, en=1, name="buf_rd_data")
 
         # ---------------------------------------------------------------- beat pusher
         # Reads the buffer a byte a cycle, assembles beats, offers them on w_in or x_in.
@@ -143,7 +143,6 @@ class HostLink(wiring.Component):
         m.d.comb += [
             reading.eq(push_active & ~push_valid & (push_fill + push_pending < beat_bytes)
                        & (read_addr < length)),
-            buf_rd.en.eq(1),
         ]
         with m.If(reading):
             m.d.sync += read_addr.eq(read_addr + 1)
@@ -154,7 +153,7 @@ class HostLink(wiring.Component):
                 for size in sorted({w_bytes, config.lanes}):
                     with m.Case(size):
                         width = size * 8
-                        m.d.sync += push_word[:width].eq(Cat(push_word[8:width], buf_rd.data))
+                        m.d.sync += push_word[:width].eq(Cat(push_word[8:width], buf_rd_data))
             m.d.sync += push_fill.eq(push_fill + 1)
         with m.If(push_active & ~push_valid & (push_fill == beat_bytes)):
             m.d.sync += push_valid.eq(1)
