@@ -3,9 +3,9 @@
 Schedule (the same one golden/cycle.py models): for each token, for each block of ``rows`` outputs,
 for each ``lanes``-wide chunk of K, one *issue* a cycle reads one activation word and one weight word
 per row; the words reach the PEs a cycle later, pass the row's ``row_latency`` registers and
-are accumulated; the last chunk of a block writes the ``rows`` sums to the output register, which is
-one beat of ``acc_out``. A full output register that is not accepted freezes the whole pipeline
-(one clock enable, ``advance``), so nothing is lost and the timing stays exact.
+are accumulated; after the last chunk of a block the ``rows`` accumulators are one beat of
+``acc_out`` (they are the output register: no copy). A beat that is not accepted freezes the whole
+pipeline (one clock enable, ``advance``), so nothing is lost and the timing stays exact.
 """
 
 from __future__ import annotations
@@ -176,18 +176,17 @@ class BitLinear(wiring.Component):
                 m.d.sync += [valid[s + 1].eq(valid[s]), first[s + 1].eq(first[s]),
                              last[s + 1].eq(last[s])]
 
-        # ---- accumulators and the output register
+        # ---- accumulators, which are the output register: while a beat waits, ``advance`` is low
+        # and nothing accumulates; the cycle it is taken, the next block's first chunk may land.
         done = Signal()
         m.d.comb += done.eq(advance & valid[stages] & last[stages])
         for row, ternary_row in enumerate(rows):
             row_sum = ternary_row.sum
-            acc = Signal(signed(config.acc_bits), name=f"acc_{row}")
+            acc = self.acc_out.payload[row]
             total = Signal(signed(config.acc_bits), name=f"total_{row}")
             m.d.comb += total.eq(Mux(first[stages], 0, acc) + row_sum)
             with m.If(advance & valid[stages]):
                 m.d.sync += acc.eq(total)
-            with m.If(done):
-                m.d.sync += self.acc_out.payload[row].eq(total)
 
         with m.If(done):
             m.d.sync += self.acc_out.valid.eq(1)
