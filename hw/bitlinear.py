@@ -184,7 +184,9 @@ class BitLinear(wiring.Component):
             row_sum = ternary_row.sum
             acc = self.acc_out.payload[row]
             total = Signal(signed(config.acc_bits), name=f"total_{row}")
-            m.d.comb += total.eq(Mux(first[stages], 0, acc) + row_sum)
+            # the mux after the adder, not on its input: each bit is then one LUT4 of (first,
+            # acc, row_sum, carry) beside its SB_CARRY, where masking acc took a LUT of its own
+            m.d.comb += total.eq(Mux(first[stages], row_sum, acc + row_sum))
             with m.If(advance & valid[stages]):
                 m.d.sync += acc.eq(total)
 

@@ -179,7 +179,10 @@ class HostLink(wiring.Component):
         result_value = Signal(signed(32))  # sign-extended to an int32 on the wire
         m.d.comb += [
             array.acc_out.ready.eq(result_release),
-            result_value.eq(array.acc_out.payload[result_row]),
+            # Array muxes: indexing the payload view or word_select with a signal would put a
+            # (constant) $mul in the netlist, which the build rejects
+            result_value.eq(Array(array.acc_out.payload[r]
+                                  for r in range(config.rows))[result_row]),
         ]
         m.d.sync += result_release.eq(0)
         with m.If(result_take):
@@ -209,7 +212,7 @@ class HostLink(wiring.Component):
             with m.Case(2):
                 m.d.comb += [payload_byte.eq(perf_rom[count[:5]]), payload_ready.eq(1)]
             with m.Case(3):
-                m.d.comb += [payload_byte.eq(result_value.word_select(result_byte, 8)),
+                m.d.comb += [payload_byte.eq(Array(result_value[8 * i:8 * i + 8] for i in range(4))[result_byte]),
                              payload_ready.eq(array.acc_out.valid & ~result_release)]
 
         ACT_ERROR, ACT_IDENTIFY, ACT_PERF, ACT_PERF_CLEAR, ACT_SET_SHAPE, ACT_WEIGHTS, ACT_TOKENS = range(7)

@@ -44,6 +44,9 @@ class TernaryPE(wiring.Component):
 
     #: Set by subclasses: does ``correction`` ever carry a 1? A row skips the popcount if not.
     has_correction = False
+    #: Set by subclasses whose ``correction`` is exactly ``decode_trit(code)``'s ``negative``
+    #: whatever the activation: a row may then count it from the codes (see ``TernaryRow``).
+    correction_is_negative = False
 
     def __init__(self, *, act_bits: int = 8):
         if not isinstance(act_bits, int) or not 2 <= act_bits <= 16:
@@ -94,6 +97,7 @@ class XorPE(TernaryPE):
     """
 
     has_correction = True
+    correction_is_negative = True
 
     @staticmethod
     def out_bits(act_bits: int) -> int:
