@@ -69,7 +69,6 @@ class ActBuffer(wiring.Component):
             wr.addr.eq(Cat(wr_chunk[:chunk_bits], wr_bank)),
             wr.data.eq(self.load.payload),
             wr.en.eq(self.load.valid & self.load.ready),
-            self.available.eq(full.bit_select(rd_bank, 1)),
             self.rd_data.eq(ebr_read_port(m, mem, addr=Cat(self.rd_addr[:chunk_bits], rd_bank),
                                           en=self.rd_en)),
         ]
@@ -84,5 +83,10 @@ class ActBuffer(wiring.Component):
         with m.If(self.release):
             m.d.comb += freed.bit_select(rd_bank, 1).eq(1)
             m.d.sync += rd_bank.eq(~rd_bank)
-        m.d.sync += full.eq((full | filled) & ~freed)
+        # ``available`` is a register computed from the next state (exact, not a cycle late): it
+        # starts the issue/allow logic of the controller, which must not begin behind a mux
+        full_next = Signal(2)
+        m.d.comb += full_next.eq((full | filled) & ~freed)
+        m.d.sync += [full.eq(full_next),
+                     self.available.eq(full_next.bit_select(rd_bank ^ self.release, 1))]
         return m

@@ -133,6 +133,9 @@ class BitLinear(wiring.Component):
         addr = Signal(range(config.max_blocks * config.max_chunks))
         last_chunk = Signal()
         last_block = Signal()
+        # chunk == 0 and block_row == 0, as a register: the weight loader's permission is on the
+        # path into the weight banks' write enables
+        at_start = Signal(init=1)
         m.d.comb += [
             advance.eq(~self.acc_out.valid | self.acc_out.ready),
             can_issue.eq(act.available & wmem.loaded),
@@ -143,15 +146,16 @@ class BitLinear(wiring.Component):
             act.rd_en.eq(advance),
             wmem.rd_addr.eq(addr),
             wmem.rd_en.eq(advance),
-            wmem.allow.eq((chunk == 0) & (block_row == 0) & ~can_issue),
+            wmem.allow.eq(at_start & ~can_issue),
         ]
         with m.If(issue):
             with m.If(~last_chunk):
-                m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1)]
+                m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1), at_start.eq(0)]
             with m.Elif(~last_block):
-                m.d.sync += [chunk.eq(0), addr.eq(addr + 1), block_row.eq(block_row + config.rows)]
+                m.d.sync += [chunk.eq(0), addr.eq(addr + 1), block_row.eq(block_row + config.rows),
+                             at_start.eq(0)]
             with m.Else():
-                m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0)]
+                m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0), at_start.eq(1)]
                 m.d.comb += act.release.eq(1)
 
         # ---- rows of PEs and trees; the pipeline depth follows their latency
