@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from amaranth.hdl import Cat, Module, Signal, signed
 from amaranth.lib import data, stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from .config import ArrayConfig
+from .bram import ebr_memory, ebr_read_port
 
 __all__ = ["ActBuffer", "act_word_layout"]
 
@@ -55,10 +55,9 @@ class ActBuffer(wiring.Component):
         config = self._config
         m = Module()
         chunk_bits = max(0, (config.max_chunks - 1).bit_length())
-        m.submodules.mem = mem = Memory(shape=act_word_layout(config),
-                                        depth=2 << chunk_bits, init=[])
+        # The reader never uses a word of the bank being written (it waits for ``available``).
+        m.submodules.mem = mem = ebr_memory(shape=act_word_layout(config), depth=2 << chunk_bits)
         wr = mem.write_port()
-        rd = mem.read_port()
 
         full = Signal(2)
         wr_bank = Signal()
@@ -70,10 +69,8 @@ class ActBuffer(wiring.Component):
             wr.addr.eq(Cat(wr_chunk[:chunk_bits], wr_bank)),
             wr.data.eq(self.load.payload),
             wr.en.eq(self.load.valid & self.load.ready),
-            self.available.eq(full.bit_select(rd_bank, 1)),
-            rd.addr.eq(Cat(self.rd_addr[:chunk_bits], rd_bank)),
-            rd.en.eq(self.rd_en),
-            self.rd_data.eq(rd.data),
+            self.rd_data.eq(ebr_read_port(m, mem, addr=Cat(self.rd_addr[:chunk_bits], rd_bank),
+                                          en=self.rd_en)),
         ]
         filled = Signal(2)
         freed = Signal(2)
@@ -86,5 +83,10 @@ class ActBuffer(wiring.Component):
         with m.If(self.release):
             m.d.comb += freed.bit_select(rd_bank, 1).eq(1)
             m.d.sync += rd_bank.eq(~rd_bank)
-        m.d.sync += full.eq((full | filled) & ~freed)
+        # ``available`` is a register computed from the next state (exact, not a cycle late): it
+        # starts the issue/allow logic of the controller, which must not begin behind a mux
+        full_next = Signal(2)
+        m.d.comb += full_next.eq((full | filled) & ~freed)
+        m.d.sync += [full.eq(full_next),
+                     self.available.eq(full_next.bit_select(rd_bank ^ self.release, 1))]
         return m

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, signed, unsigned
+from amaranth.hdl import Cat, Module, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .act_buffer import act_word_layout
 from .adder_tree import AdderTree
 from .config import ArrayConfig
-from .pe import PE_KINDS
+from .pe import PE_KINDS, decode_trit
 from .weight_mem import trit_word_layout
 
 __all__ = ["TernaryRow"]
@@ -22,6 +22,11 @@ class TernaryRow(wiring.Component):
     ``config.tree_cuts``, and, for kinds with a correction, the correction bits through a popcount
     tree with the same cuts, added at the root. ``sum`` is registered and follows its inputs by
     ``latency = config.row_latency`` cycles.
+
+    When the kind's correction is ``negative`` (``correction_is_negative``) and level 0 is not a
+    cut, the popcount's first level is built from the trit codes of each lane pair: the two bits
+    of ``neg_a + neg_b`` are each one LUT4 of four code bits, where counting the PEs' correction
+    outputs would take a LUT per lane for the correction and then the pair's adder.
 
     Members
     -------
@@ -55,7 +60,20 @@ class TernaryRow(wiring.Component):
             n_inputs=config.lanes, input_shape=signed(pe_class.out_bits(config.act_bits)),
             cuts=config.tree_cuts)
         m.d.comb += tree.en.eq(self.en)
-        if pe_class.has_correction:
+        paired = (pe_class.has_correction and pe_class.correction_is_negative
+                  and config.lanes >= 2 and 0 not in config.tree_cuts)
+        if paired:
+            # level 1 of the popcount from the codes; its levels shift down by one
+            m.submodules.popcount = popcount = AdderTree(
+                n_inputs=config.lanes // 2, input_shape=unsigned(2),
+                cuts=tuple(level - 1 for level in config.tree_cuts))
+            m.d.comb += popcount.en.eq(self.en)
+            for pair in range(config.lanes // 2):
+                neg_a, _ = decode_trit(self.codes[2 * pair])
+                neg_b, _ = decode_trit(self.codes[2 * pair + 1])
+                # written as logic, not ``+``: an adder would become a carry chain
+                m.d.comb += popcount.inputs[pair].eq(Cat(neg_a ^ neg_b, neg_a & neg_b))
+        elif pe_class.has_correction:
             m.submodules.popcount = popcount = AdderTree(
                 n_inputs=config.lanes, input_shape=unsigned(1), cuts=config.tree_cuts)
             m.d.comb += popcount.en.eq(self.en)
@@ -66,7 +84,7 @@ class TernaryRow(wiring.Component):
                 pe.code.eq(self.codes[lane]),
                 tree.inputs[lane].eq(pe.out),
             ]
-            if pe_class.has_correction:
+            if pe_class.has_correction and not paired:
                 m.d.comb += popcount.inputs[lane].eq(pe.correction)
         with m.If(self.en):
             if pe_class.has_correction:

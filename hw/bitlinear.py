@@ -3,9 +3,9 @@
 Schedule (the same one golden/cycle.py models): for each token, for each block of ``rows`` outputs,
 for each ``lanes``-wide chunk of K, one *issue* a cycle reads one activation word and one weight word
 per row; the words reach the PEs a cycle later, pass the row's ``row_latency`` registers and
-are accumulated; the last chunk of a block writes the ``rows`` sums to the output register, which is
-one beat of ``acc_out``. A full output register that is not accepted freezes the whole pipeline
-(one clock enable, ``advance``), so nothing is lost and the timing stays exact.
+are accumulated; after the last chunk of a block the ``rows`` accumulators are one beat of
+``acc_out`` (they are the output register: no copy). A beat that is not accepted freezes the whole
+pipeline (one clock enable, ``advance``), so nothing is lost and the timing stays exact.
 """
 
 from __future__ import annotations
@@ -133,6 +133,9 @@ class BitLinear(wiring.Component):
         addr = Signal(range(config.max_blocks * config.max_chunks))
         last_chunk = Signal()
         last_block = Signal()
+        # chunk == 0 and block_row == 0, as a register: the weight loader's permission is on the
+        # path into the weight banks' write enables
+        at_start = Signal(init=1)
         m.d.comb += [
             advance.eq(~self.acc_out.valid | self.acc_out.ready),
             can_issue.eq(act.available & wmem.loaded),
@@ -143,15 +146,16 @@ class BitLinear(wiring.Component):
             act.rd_en.eq(advance),
             wmem.rd_addr.eq(addr),
             wmem.rd_en.eq(advance),
-            wmem.allow.eq((chunk == 0) & (block_row == 0) & ~can_issue),
+            wmem.allow.eq(at_start & ~can_issue),
         ]
         with m.If(issue):
             with m.If(~last_chunk):
-                m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1)]
+                m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1), at_start.eq(0)]
             with m.Elif(~last_block):
-                m.d.sync += [chunk.eq(0), addr.eq(addr + 1), block_row.eq(block_row + config.rows)]
+                m.d.sync += [chunk.eq(0), addr.eq(addr + 1), block_row.eq(block_row + config.rows),
+                             at_start.eq(0)]
             with m.Else():
-                m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0)]
+                m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0), at_start.eq(1)]
                 m.d.comb += act.release.eq(1)
 
         # ---- rows of PEs and trees; the pipeline depth follows their latency
@@ -176,18 +180,19 @@ class BitLinear(wiring.Component):
                 m.d.sync += [valid[s + 1].eq(valid[s]), first[s + 1].eq(first[s]),
                              last[s + 1].eq(last[s])]
 
-        # ---- accumulators and the output register
+        # ---- accumulators, which are the output register: while a beat waits, ``advance`` is low
+        # and nothing accumulates; the cycle it is taken, the next block's first chunk may land.
         done = Signal()
         m.d.comb += done.eq(advance & valid[stages] & last[stages])
         for row, ternary_row in enumerate(rows):
             row_sum = ternary_row.sum
-            acc = Signal(signed(config.acc_bits), name=f"acc_{row}")
+            acc = self.acc_out.payload[row]
             total = Signal(signed(config.acc_bits), name=f"total_{row}")
-            m.d.comb += total.eq(Mux(first[stages], 0, acc) + row_sum)
+            # the mux after the adder, not on its input: each bit is then one LUT4 of (first,
+            # acc, row_sum, carry) beside its SB_CARRY, where masking acc took a LUT of its own
+            m.d.comb += total.eq(Mux(first[stages], row_sum, acc + row_sum))
             with m.If(advance & valid[stages]):
                 m.d.sync += acc.eq(total)
-            with m.If(done):
-                m.d.sync += self.acc_out.payload[row].eq(total)
 
         with m.If(done):
             m.d.sync += self.acc_out.valid.eq(1)

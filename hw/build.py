@@ -24,6 +24,7 @@ from pathlib import Path
 
 from boards import BOARDS, get_board
 
+from .bram import YOSYS_AFTER_READ
 from .config import ArrayConfig
 from .tools import temporary_environ
 
@@ -92,10 +93,7 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
                 # yosys maps multipliers to SB_MAC16 only when asked: the DSP baseline asks.
                 synth_opts="-dsp" if config.pe_kind == "mul8_dsp" else "", build_dir=str(out), do_program=False,
                 nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
-                # Amaranth gives FSM state registers an init value (their first state, 0), which
-                # stops yosys from re-encoding them one-hot; iCE40 flops start at 0 and the sync
-                # domain is reset after PLL lock anyway, so the attribute is dropped for them.
-                script_after_read="setattr -unset init w:*fsm_state w:*_state")
+                script_after_read=YOSYS_AFTER_READ)
         except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
             failure = error
     wall = time.perf_counter() - start

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from .bitlinear import BitLinear
 from .config import ArrayConfig
+from .bram import ebr_memory, ebr_read_port
 from .uart import UARTReceiver, UARTTransmitter
 from .protocol import (DEVICE_SYNC, HOST_SYNC, MAX_PAYLOAD, MAX_REPLY, Command, Status,
                        identify_payload, weight_beat_bytes)
@@ -104,7 +104,13 @@ class HostLink(wiring.Component):
         token_last = Signal()            # token_left == 1
         crc = Signal(16)
         crc_low = Signal(8)
-        params = Signal(64)              # the first 8 payload bytes (SET_SHAPE)
+        # SET_SHAPE's (k u32, n u32), kept only as wide as max_k / max_n, plus a flag for any
+        # nonzero bit above: a 64-bit shift register and 32-bit compares are not needed.
+        k_value = Signal(range(config.max_k + 1))
+        n_value = Signal(range(config.max_n + 1))
+        k_high = Signal()
+        n_high = Signal()
+        oversized = Signal()             # the payload is too long to buffer: discarded
         timer = Signal(range(self._timeout + 1))
         status = Signal(8)
 
@@ -126,11 +132,11 @@ class HostLink(wiring.Component):
             m.d.sync += weights_fresh.eq(1)
 
         # ---------------------------------------------------------------- payload buffer
-        m.submodules.buffer = buffer = Memory(shape=8, depth=MAX_PAYLOAD, init=[])
+        # written while a request arrives, read only after it was checked: no collision to emulate
+        m.submodules.buffer = buffer = ebr_memory(shape=8, depth=MAX_PAYLOAD)
         buf_wr = buffer.write_port()
-        buf_rd = buffer.read_port()
         read_addr = Signal(range(MAX_PAYLOAD + 1))
-        m.d.comb += buf_rd.addr.eq(read_addr)
+        buf_rd_data = ebr_read_port(m, buffer, addr=read_addr, en=1, name="buf_rd_data")
 
         # ---------------------------------------------------------------- beat pusher
         # Reads the buffer a byte a cycle, assembles beats, offers them on w_in or x_in.
@@ -154,7 +160,6 @@ class HostLink(wiring.Component):
         m.d.comb += [
             reading.eq(push_active & ~push_valid & (push_fill + push_pending < beat_bytes)
                        & (read_addr < length)),
-            buf_rd.en.eq(1),
         ]
         with m.If(reading):
             m.d.sync += read_addr.eq(read_addr + 1)
@@ -165,7 +170,7 @@ class HostLink(wiring.Component):
                 for size in sorted({w_bytes, config.lanes}):
                     with m.Case(size):
                         width = size * 8
-                        m.d.sync += push_word[:width].eq(Cat(push_word[8:width], buf_rd.data))
+                        m.d.sync += push_word[:width].eq(Cat(push_word[8:width], buf_rd_data))
             m.d.sync += push_fill.eq(push_fill + 1)
         with m.If(push_active & ~push_valid & (push_fill == beat_bytes)):
             m.d.sync += push_valid.eq(1)
@@ -175,19 +180,29 @@ class HostLink(wiring.Component):
                 m.d.sync += push_active.eq(0)
 
         # ---------------------------------------------------------------- result serializer
-        result_word = Signal(config.rows * 32)
-        result_left = Signal(range(config.rows * 4 + 1))
+        # Bytes are picked straight from the array's accumulators (its output register), which
+        # hold still until the beat is released: no copy of rows x 32 bits. The release is a
+        # register, so the array's clock enable does not hang off the FSM and the UART.
+        result_row = Signal(range(config.rows))
+        result_byte = Signal(2)
+        result_release = Signal()
         result_take = Signal()
-        m.d.comb += array.acc_out.ready.eq(result_left == 0)
-        widened = []
-        for r in range(config.rows):  # sign-extend each accumulator to an int32 on the wire
-            wide = Signal(signed(32), name=f"result_{r}")
-            m.d.comb += wide.eq(array.acc_out.payload[r])
-            widened.append(wide)
-        with m.If(array.acc_out.valid & (result_left == 0)):
-            m.d.sync += [result_word.eq(Cat(*widened)), result_left.eq(config.rows * 4)]
-        with m.Elif(result_take):
-            m.d.sync += [result_word.eq(result_word >> 8), result_left.eq(result_left - 1)]
+        result_value = Signal(signed(32))  # sign-extended to an int32 on the wire
+        m.d.comb += [
+            array.acc_out.ready.eq(result_release),
+            # Array muxes: indexing the payload view or word_select with a signal would put a
+            # (constant) $mul in the netlist, which the build rejects
+            result_value.eq(Array(array.acc_out.payload[r]
+                                  for r in range(config.rows))[result_row]),
+        ]
+        m.d.sync += result_release.eq(0)
+        with m.If(result_take):
+            m.d.sync += result_byte.eq(result_byte + 1)
+            with m.If(result_byte == 3):
+                with m.If(result_row == config.rows - 1):
+                    m.d.sync += [result_row.eq(0), result_release.eq(1)]
+                with m.Else():
+                    m.d.sync += result_row.eq(result_row + 1)
 
         # ---------------------------------------------------------------- reply sources
         reply_source = Signal(2)  # 0 none, 1 identify ROM, 2 perf, 3 results
@@ -208,7 +223,8 @@ class HostLink(wiring.Component):
             with m.Case(2):
                 m.d.comb += [payload_byte.eq(perf_rom[count[:5]]), payload_ready.eq(1)]
             with m.Case(3):
-                m.d.comb += [payload_byte.eq(result_word[:8]), payload_ready.eq(result_left != 0)]
+                m.d.comb += [payload_byte.eq(Array(result_value[8 * i:8 * i + 8] for i in range(4))[result_byte]),
+                             payload_ready.eq(array.acc_out.valid & ~result_release)]
 
         ACT_ERROR, ACT_IDENTIFY, ACT_PERF, ACT_PERF_CLEAR, ACT_SET_SHAPE, ACT_WEIGHTS, ACT_TOKENS = range(7)
         decided_action = Signal(3)
@@ -297,11 +313,9 @@ class HostLink(wiring.Component):
                             full = Cat(length[:8], byte)
                             m.d.sync += [length[8:].eq(byte), count.eq(0),
                                          token_left.eq(token_bytes), reply_length.eq(0)]
-                            m.d.sync += token_last.eq(token_bytes == 1)
-                            with m.If(full > MAX_PAYLOAD):
-                                m.d.sync += [left.eq(full + 2), left_last.eq(0)]
-                            with m.Else():
-                                m.d.sync += [left.eq(full), left_last.eq(full == 1)]
+                            m.d.sync += [token_last.eq(token_bytes == 1), left.eq(full),
+                                         left_last.eq(full == 1), k_high.eq(0), n_high.eq(0),
+                                         oversized.eq(full > MAX_PAYLOAD)]
                             with m.If(full > MAX_PAYLOAD):
                                 m.next = "DISCARD"
                             with m.Elif(full == 0):
@@ -315,8 +329,19 @@ class HostLink(wiring.Component):
                 with m.If(timed_out):
                     fail(Status.TIMEOUT)
                 with m.Elif(got):
-                    m.d.sync += [count.eq(count + 1),
-                                 params.eq(Cat(params[8:], byte))]
+                    m.d.sync += count.eq(count + 1)
+                    with m.If(count[3:] == 0):  # bytes 0-3 are k, 4-7 are n (little endian)
+                        with m.Switch(count[:3]):
+                            for position in range(8):
+                                value, high = (k_value, k_high) if position < 4 else (n_value, n_high)
+                                low = 8 * (position % 4)
+                                kept = max(0, min(8, len(value) - low))
+                                with m.Case(position):
+                                    if kept:
+                                        m.d.sync += value[low:low + kept].eq(byte[:kept])
+                                    if kept < 8:
+                                        with m.If(byte[kept:] != 0):
+                                            m.d.sync += high.eq(1)
                     # count whole tokens and their reply bytes as they arrive (no multiplier)
                     m.d.sync += [left.eq(left - 1), left_last.eq(left == 2)]
                     with m.If(token_last):
@@ -326,14 +351,14 @@ class HostLink(wiring.Component):
                         m.d.sync += [token_left.eq(token_left - 1), token_last.eq(token_left == 2)]
                     with m.If(left_last):
                         m.next = "CRC0"
-            with m.State("DISCARD"):  # too long to buffer: swallow it, then say so
+            with m.State("DISCARD"):  # too long to buffer: swallow it, then say so (in CRC1)
                 m.d.comb += [accept.eq(1), in_frame.eq(1)]
                 with m.If(timed_out):
                     fail(Status.TIMEOUT)
                 with m.Elif(got):
                     m.d.sync += [left.eq(left - 1), left_last.eq(left == 2)]
                     with m.If(left_last):
-                        fail(Status.BAD_LENGTH)
+                        m.next = "CRC0"
             with m.State("CRC0"):
                 m.d.comb += [accept.eq(1), in_frame.eq(1)]
                 with m.If(timed_out):
@@ -346,14 +371,15 @@ class HostLink(wiring.Component):
                 with m.If(timed_out):
                     fail(Status.TIMEOUT)
                 with m.Elif(got):
-                    with m.If(Cat(crc_low, byte) != crc):
+                    with m.If(oversized):
+                        fail(Status.BAD_LENGTH)
+                    with m.Elif(Cat(crc_low, byte) != crc):
                         fail(Status.BAD_CRC)
                     with m.Else():
                         m.next = "DECODE"
             with m.State("DECODE"):
                 # All checks of a request end in two registers (action, status); the next state
                 # acts on them. Deciding and acting in one cycle made this the critical path.
-                k_param, n_param = params[:32], params[32:]
                 action = Signal(3)
                 verdict = Signal(8)
                 m.d.comb += verdict.eq(Status.OK)
@@ -368,8 +394,8 @@ class HostLink(wiring.Component):
                     with m.Case(Command.SET_SHAPE):
                         with m.If(length != 8):
                             m.d.comb += verdict.eq(Status.BAD_LENGTH)
-                        with m.Elif((k_param == 0) | (k_param > config.max_k)
-                                    | (n_param == 0) | (n_param > config.max_n)):
+                        with m.Elif(k_high | (k_value == 0) | (k_value > config.max_k)
+                                    | n_high | (n_value == 0) | (n_value > config.max_n)):
                             m.d.comb += verdict.eq(Status.BAD_SHAPE)
                         with m.Else():
                             m.d.comb += action.eq(ACT_SET_SHAPE)
@@ -395,7 +421,6 @@ class HostLink(wiring.Component):
                 m.d.sync += [decided_action.eq(action), decided_status.eq(verdict)]
                 m.next = "EXECUTE"
             with m.State("EXECUTE"):
-                k_param, n_param = params[:32], params[32:]
                 with m.Switch(decided_action):
                     with m.Case(ACT_IDENTIFY):
                         reply(Status.OK, 1, len(identify))
@@ -406,8 +431,8 @@ class HostLink(wiring.Component):
                         reply(Status.OK)
                     with m.Case(ACT_SET_SHAPE):
                         m.d.sync += [
-                            k.eq(k_param), n.eq(n_param), shape_set.eq(0), weights_fresh.eq(0),
-                            token_bytes.eq(((k_param + config.lanes - 1) >> lane_bits) << lane_bits),
+                            k.eq(k_value), n.eq(n_value), shape_set.eq(0), weights_fresh.eq(0),
+                            token_bytes.eq(((k_value + config.lanes - 1) >> lane_bits) << lane_bits),
                             token_reply.eq(0), covered.eq(0), more_blocks.eq(1),  # n >= 1
                         ]
                         m.next = "SHAPE"

@@ -51,6 +51,9 @@ class TernaryPE(wiring.Component):
     #: Width of the weight code, and the code of a zero weight (what padding lanes store).
     code_bits = 2
     zero_code = TRIT_CODE[0]
+    #: Set by subclasses whose ``correction`` is exactly ``decode_trit(code)``'s ``negative``
+    #: whatever the activation: a row may then count it from the codes (see ``TernaryRow``).
+    correction_is_negative = False
 
     def __init__(self, *, act_bits: int = 8):
         if not isinstance(act_bits, int) or not 2 <= act_bits <= 16:
@@ -101,6 +104,7 @@ class XorPE(TernaryPE):
     """
 
     has_correction = True
+    correction_is_negative = True
 
     @staticmethod
     def out_bits(act_bits: int) -> int:

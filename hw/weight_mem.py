@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Mux, Signal, unsigned
 from amaranth.lib import data, stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from .config import ArrayConfig
+from .bram import ebr_memory, ebr_read_port
 from .pe import PE_KINDS
 
 __all__ = ["WeightMemory", "trit_word_layout", "weight_word_layout"]
@@ -93,17 +93,16 @@ class WeightMemory(wiring.Component):
             m.d.comb += word[lane].eq(Mux(keep, self.load.payload[lane], zero))
 
         for row in range(config.rows):
-            mem = Memory(shape=trit_word_layout(config), depth=depth, init=[])
+            # reads during a load are never used (tokens wait for ``loaded``)
+            mem = ebr_memory(shape=trit_word_layout(config), depth=depth)
             m.submodules[f"bank_{row}"] = mem
             wr = mem.write_port()
-            rd = mem.read_port()
             m.d.comb += [
                 wr.addr.eq(base + chunk),
                 wr.data.eq(word),
                 wr.en.eq(write & (bank == row)),
-                rd.addr.eq(self.rd_addr),
-                rd.en.eq(self.rd_en),
-                self.rd_data[row].eq(rd.data),
+                self.rd_data[row].eq(ebr_read_port(m, mem, addr=self.rd_addr, en=self.rd_en,
+                                                   name=f"rd_data_{row}")),
             ]
 
         with m.If(write):

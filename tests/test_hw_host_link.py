@@ -83,6 +83,9 @@ def still_serves(port, device):
     (encode_frame(0x7E), Status.UNKNOWN_COMMAND),
     (encode_frame(Command.SET_SHAPE, struct.pack("<II", 41, 3)), Status.BAD_SHAPE),
     (encode_frame(Command.SET_SHAPE, struct.pack("<II", 6, 0)), Status.BAD_SHAPE),
+    # high bytes count even where the low bits would be a valid shape
+    (encode_frame(Command.SET_SHAPE, struct.pack("<II", (1 << 16) + 5, 3)), Status.BAD_SHAPE),
+    (encode_frame(Command.SET_SHAPE, struct.pack("<II", 6, (1 << 31) + 3)), Status.BAD_SHAPE),
     (encode_frame(Command.SET_SHAPE, b"\x01\x02"), Status.BAD_LENGTH),
     (encode_frame(Command.IDENTIFY, b"\x00"), Status.BAD_LENGTH),
     (encode_frame(Command.TOKENS, bytes(7)), Status.BAD_LENGTH),        # not whole tokens (8 bytes)
