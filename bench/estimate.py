@@ -63,14 +63,16 @@ def estimate_lc(config: ArrayConfig, costs: dict) -> dict:
 
 
 def memories(config: ArrayConfig) -> dict[str, tuple[int, int, int]]:
-    """name -> (count, width, depth) of the array's block RAMs."""
-    return {
+    """name -> (count, width, depth) of the array's block RAMs (EBR)."""
+    out = {
         # one memory, two token banks of a power-of-two size each (hw/act_buffer.py)
         "act_buffer": (1, config.lanes * config.act_bits,
                        2 << max(0, (config.max_chunks - 1).bit_length())),
-        "weight_banks": (config.rows, config.lanes * config.weight_bits,
-                         config.max_blocks * config.max_chunks),
     }
+    if config.weight_store == "ebr":     # SPRAM banks use no EBR
+        out["weight_banks"] = (config.rows, config.lanes * config.weight_bits,
+                               config.max_blocks * config.max_chunks)
+    return out
 
 
 def _ebrs(width: int, depth: int) -> int:

@@ -3,11 +3,13 @@
 A point is a PE kind and an array shape; each is built with a few placement seeds and reported by
 the median Fmax (nextpnr's Fmax moves 5-10 % with the seed). Every build's report.json is kept
 under ``build/bench/synth/<point>/seed<N>/``, and a point whose reports are already there for the
-same config is not built again, so an interrupted sweep resumes where it stopped.
+same config and the same gateware sources (a digest of hw/ and boards/) is not built again, so an
+interrupted sweep resumes where it stopped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
 from dataclasses import dataclass
@@ -49,11 +51,20 @@ def sweep_config(point: Point) -> ArrayConfig:
     return base.replace(pe_kind=point.kind, lanes=point.lanes, rows=point.rows, tree_cuts=cuts)
 
 
+def source_digest() -> str:
+    """SHA-256 of the gateware and board sources: a cached build counts only if they match."""
+    root = Path(__file__).parent.parent
+    files = sorted([*root.joinpath("hw").glob("*.py"), *root.joinpath("boards").glob("*.py")])
+    return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
+
+
 def _cached(path: Path, config: ArrayConfig) -> dict | None:
+    """The stored result at ``path`` if it was made from this config and these sources."""
     if not path.is_file():
         return None
     report = json.loads(path.read_text())
-    return report if report.get("config") == config.to_dict() else None
+    fresh = report.get("config") == config.to_dict() and report.get("sources") == source_digest()
+    return report if fresh else None
 
 
 def measure_point(point: Point, *, seeds=(1, 2, 3), target_mhz: float = 48.0, board="icebreaker",
@@ -77,12 +88,15 @@ def measure_point(point: Point, *, seeds=(1, 2, 3), target_mhz: float = 48.0, bo
             try:
                 report = build(board, config, seed=seed, out=out, target_mhz=target_mhz,
                                top=point.top, log=lambda text: None)
+                report["sources"] = source_digest()
+                (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
             except BuildFailed as error:
                 lines = str(error).splitlines()
                 failure = next((line.strip() for line in lines if "ERROR" in line), lines[0])
                 failed.parent.mkdir(parents=True, exist_ok=True)
                 failed.write_text(json.dumps({"config": config.to_dict(), "failure": failure,
-                                              "message": str(error)}, indent=2) + "\n")
+                                              "sources": source_digest(), "message": str(error)},
+                                             indent=2) + "\n")
                 log(f"  {point.label}: does not build ({failure})")
                 break
         else:

@@ -59,11 +59,12 @@ class BitLinear(wiring.Component):
         activations or weights, or draining the pipeline). They settle two cycles after that beat.
     """
 
-    def __init__(self, config: ArrayConfig):
+    def __init__(self, config: ArrayConfig, *, spram_primitive: bool | None = None):
         if not isinstance(config, ArrayConfig):
             self._MustUse__silence = True  # a rejected component is not an unused one
             raise TypeError(f"config: expected an ArrayConfig, got {type(config).__name__}")
         self._config = config
+        self._spram_primitive = spram_primitive  # see hw.spram.SPRAMBank
         perf = unsigned(config.perf_bits)
         super().__init__({
             "k": In(range(config.max_k + 1)),
@@ -93,7 +94,7 @@ class BitLinear(wiring.Component):
         lane_bits = config.tree_depth  # log2(lanes), lanes is a power of two
 
         m.submodules.act_buffer = act = ActBuffer(config)
-        m.submodules.weight_mem = wmem = WeightMemory(config)
+        m.submodules.weight_mem = wmem = WeightMemory(config, spram_primitive=self._spram_primitive)
         wiring.connect(m, wiring.flipped(self.x_in), act.load)
         wiring.connect(m, wiring.flipped(self.w_in), wmem.load)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from golden.bitlinear import acc_bits as _acc_bits
 
-__all__ = ["ArrayConfig", "PE_KIND_NAMES", "MULTIPLIER_PE_KINDS", "WEIGHT_PACKINGS"]
+__all__ = ["ArrayConfig", "PE_KIND_NAMES", "MULTIPLIER_PE_KINDS", "WEIGHT_PACKINGS", "WEIGHT_STORES"]
 
 #: Names of the PE kinds in ``hw.pe.PE_KINDS``; kept here so the config validates without
 #: importing Amaranth (the golden cycle model reads ArrayConfig too). A test checks they agree.
@@ -17,6 +17,9 @@ PE_KIND_NAMES = ("mux", "xor", "mul8", "mul8_dsp")
 MULTIPLIER_PE_KINDS = ("mul8", "mul8_dsp")
 #: Weight storage formats the weight memory implements.
 WEIGHT_PACKINGS = ("2bit",)
+#: Where the weight banks live: block RAM (EBR) or the UP5K's single-port RAM (4 × 16 K × 16 bit).
+WEIGHT_STORES = ("ebr", "spram")
+SPRAM_COUNT, SPRAM_WORDS, SPRAM_BITS = 4, 16384, 16
 
 
 def _ceil_log2(value: int) -> int:
@@ -46,6 +49,9 @@ class ArrayConfig:
         ``tree_depth`` the tree's root. Each cut adds one cycle of latency.
     weight_packing : str
         Weight storage format: ``"2bit"`` (code t+1 in two bits, as golden.packing).
+    weight_store : str
+        ``"ebr"`` (block RAM) or ``"spram"``: each row's bank is ``lanes·2/16`` SPRAMs side by
+        side, 16 K words deep, for layers up to 512 K trits (e.g. 1024 × 512) on the UP5K.
     perf_bits : int
         Width of each performance counter, 8..64.
     """
@@ -59,6 +65,7 @@ class ArrayConfig:
     tree_cuts: tuple[int, ...] = (2,)
     weight_packing: str = "2bit"
     perf_bits: int = 32
+    weight_store: str = "ebr"
 
     def __post_init__(self):
         def integer(name, low, high):
@@ -84,6 +91,11 @@ class ArrayConfig:
         if self.weight_packing not in WEIGHT_PACKINGS:
             raise ValueError(f"ArrayConfig.weight_packing: {self.weight_packing!r} is not one of "
                              f"{WEIGHT_PACKINGS}")
+        if self.weight_store not in WEIGHT_STORES:
+            raise ValueError(f"ArrayConfig.weight_store: {self.weight_store!r} is not one of "
+                             f"{WEIGHT_STORES}")
+        if self.weight_store == "spram":
+            self._check_spram()
         if not isinstance(self.tree_cuts, tuple):
             raise ValueError(f"ArrayConfig.tree_cuts: expected a tuple of levels, got "
                              f"{type(self.tree_cuts).__name__}")
@@ -94,6 +106,22 @@ class ArrayConfig:
                                  f"range [0, {self.tree_depth}] (tree depth for {self.lanes} lanes)")
         if list(self.tree_cuts) != sorted(set(self.tree_cuts)):
             raise ValueError(f"ArrayConfig.tree_cuts: {self.tree_cuts} must be strictly increasing")
+
+    def _check_spram(self):
+        word = self.lanes * self.weight_bits
+        if word % SPRAM_BITS:
+            raise ValueError(f"ArrayConfig.weight_store: 'spram' needs lanes x weight bits to be a "
+                             f"multiple of {SPRAM_BITS} (a row's word spans whole SPRAMs); "
+                             f"{self.lanes} lanes x {self.weight_bits} bits = {word}")
+        if self.rows * word // SPRAM_BITS > SPRAM_COUNT:
+            raise ValueError(f"ArrayConfig.weight_store: 'spram' has {SPRAM_COUNT} SPRAMs of "
+                             f"{SPRAM_BITS} bits; {self.rows} rows x {word} bits need "
+                             f"{self.rows * word // SPRAM_BITS}")
+        if self.max_blocks * self.max_chunks > SPRAM_WORDS:
+            raise ValueError(f"ArrayConfig.weight_store: a SPRAM bank holds {SPRAM_WORDS} words; "
+                             f"max_n {self.max_n} and max_k {self.max_k} need "
+                             f"{self.max_blocks} x {self.max_chunks} = "
+                             f"{self.max_blocks * self.max_chunks}")
 
     # ------------------------------------------------------------ derived values
 
@@ -206,5 +234,13 @@ class ArrayConfig:
                       "tree_cuts": (2,), **changes})
 
     @classmethod
+    def icebreaker_spram(cls, **changes) -> "ArrayConfig":
+        """Large layers on the UP5K: weights in the four SPRAMs (1024 × 512 trits at 2 bits each),
+        16 lanes × 2 rows (one 64-bit SPRAM word a cycle: 32 trits, the SPRAM bandwidth)."""
+        return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 2, "max_k": 512, "max_n": 1024,
+                      "tree_cuts": (2,), "weight_store": "spram", **changes})
+
+    @classmethod
     def presets(cls) -> dict[str, "ArrayConfig"]:
-        return {"tiny": cls.tiny(), "icebreaker": cls.icebreaker()}
+        return {"tiny": cls.tiny(), "icebreaker": cls.icebreaker(),
+                "icebreaker_spram": cls.icebreaker_spram()}

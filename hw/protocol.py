@@ -40,7 +40,7 @@ __all__ = ["HOST_SYNC", "DEVICE_SYNC", "VERSION", "Command", "Status", "crc16",
 
 HOST_SYNC = 0xA5
 DEVICE_SYNC = 0x5A
-VERSION = (0, 1)
+VERSION = (0, 2)     # 0.2: IDENTIFY carries the weight store
 #: Largest request payload the device buffers (one EBR of 512 bytes).
 MAX_PAYLOAD = 512
 #: Largest reply payload (the length field is 16 bits).
@@ -48,6 +48,7 @@ MAX_REPLY = 0xFFFF
 
 PE_KIND_IDS = {"mux": 0, "xor": 1}
 WEIGHT_PACKING_IDS = {"2bit": 0}
+WEIGHT_STORE_IDS = {"ebr": 0, "spram": 1}
 
 
 class Command(IntEnum):
@@ -128,7 +129,7 @@ def weight_beat_bytes(lanes: int) -> int:
     return -(-2 * lanes // 8)
 
 
-_IDENTIFY = struct.Struct("<4sBBBHHBIIBBB")
+_IDENTIFY = struct.Struct("<4sBBBHHBIIBBBB")
 
 
 def identify_payload(config) -> bytes:
@@ -136,7 +137,7 @@ def identify_payload(config) -> bytes:
     head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], PE_KIND_IDS[config.pe_kind],
                           config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
                           config.perf_bits, WEIGHT_PACKING_IDS[config.weight_packing],
-                          len(config.tree_cuts))
+                          WEIGHT_STORE_IDS[config.weight_store], len(config.tree_cuts))
     return head + bytes(config.tree_cuts)
 
 
@@ -146,16 +147,17 @@ def parse_identify(payload: bytes):
 
     if len(payload) < _IDENTIFY.size:
         raise ProtocolError(f"IDENTIFY payload of {len(payload)} bytes is too short")
-    (magic, major, minor, kind, lanes, rows, act_bits, max_k, max_n, perf_bits, packing,
+    (magic, major, minor, kind, lanes, rows, act_bits, max_k, max_n, perf_bits, packing, store,
      n_cuts) = _IDENTIFY.unpack_from(payload)
     if magic != b"BNA1":
         raise ProtocolError(f"IDENTIFY magic {magic!r} is not b'BNA1'")
     cuts = tuple(payload[_IDENTIFY.size:_IDENTIFY.size + n_cuts])
     kinds = {v: k for k, v in PE_KIND_IDS.items()}
     packings = {v: k for k, v in WEIGHT_PACKING_IDS.items()}
+    stores = {v: k for k, v in WEIGHT_STORE_IDS.items()}
     config = ArrayConfig(pe_kind=kinds[kind], lanes=lanes, rows=rows, act_bits=act_bits,
                          max_k=max_k, max_n=max_n, tree_cuts=cuts, weight_packing=packings[packing],
-                         perf_bits=perf_bits)
+                         perf_bits=perf_bits, weight_store=stores[store])
     return (major, minor), config
 
 

@@ -1,4 +1,5 @@
-"""Ternary weight memory: ``rows`` banks of 2-bit trit codes, written from a stream, unpacked by PEs."""
+"""Ternary weight memory: ``rows`` banks of 2-bit trit codes, written from a stream, unpacked by PEs.
+The banks are block RAM, or SPRAM with ``weight_store="spram"`` (hw/spram.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from amaranth.lib.wiring import In, Out
 from .config import ArrayConfig
 from .bram import ebr_memory, ebr_read_port
 from .pe import PE_KINDS
+from .spram import SPRAMBank
 
 __all__ = ["WeightMemory", "trit_word_layout", "weight_word_layout"]
 
@@ -52,8 +54,9 @@ class WeightMemory(wiring.Component):
     rd_data : Out(weight_word_layout(config))
     """
 
-    def __init__(self, config: ArrayConfig):
+    def __init__(self, config: ArrayConfig, *, spram_primitive: bool | None = None):
         self._config = config
+        self._spram_primitive = spram_primitive
         super().__init__({
             "load": In(stream.Signature(trit_word_layout(config))),
             "allow": In(1),
@@ -93,6 +96,18 @@ class WeightMemory(wiring.Component):
             m.d.comb += word[lane].eq(Mux(keep, self.load.payload[lane], zero))
 
         for row in range(config.rows):
+            if config.weight_store == "spram":
+                # single port: the write address wins while loading, when reads are unused
+                m.submodules[f"bank_{row}"] = spram = SPRAMBank(
+                    width=len(word.as_value()), depth=depth, primitive=self._spram_primitive)
+                m.d.comb += [
+                    spram.addr.eq(Mux(write, base + chunk, self.rd_addr)),
+                    spram.wr_data.eq(word),
+                    spram.wr_en.eq(write & (bank == row)),
+                    spram.rd_en.eq(self.rd_en),
+                    self.rd_data[row].eq(spram.rd_data),
+                ]
+                continue
             # reads during a load are never used (tokens wait for ``loaded``)
             mem = ebr_memory(shape=trit_word_layout(config), depth=depth)
             m.submodules[f"bank_{row}"] = mem

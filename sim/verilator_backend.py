@@ -67,8 +67,11 @@ def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
     # The cache key covers everything the model is made from: the gateware sources, the config,
     # the driver and the flags; a hit needs no export at all.
     sources = sorted(Path(__file__).parent.parent.joinpath("hw").glob("*.py"))
+    # A design may bring Verilog models of vendor primitives it instantiates (``verilog_models``).
+    models = [Path(p) for p in getattr(design, "verilog_models", ())]
     if design is not None:
         sources.append(Path(inspect.getfile(design)))
+    sources += models
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources) + DRIVER.read_bytes()
                             + repr(config).encode() + " ".join(flags).encode()).hexdigest()
     binary = out / "obj" / "Vbitlinear_top"
@@ -79,7 +82,7 @@ def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
     shutil.rmtree(out / "obj", ignore_errors=True)
     start = time.perf_counter()
     command = [str(script), *flags, "--Mdir", str(out / "obj"), str(verilog.resolve()),
-               str(DRIVER.resolve()), "-o", "Vbitlinear_top"]
+               *(str(p.resolve()) for p in models), str(DRIVER.resolve()), "-o", "Vbitlinear_top"]
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0 or not binary.exists():
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])

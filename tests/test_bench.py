@@ -62,3 +62,14 @@ def test_quick_bench_throughput_writes_summary_and_plot(tmp_path):
     assert set(summary["gemv_efficiency"]) == {"64x256"}
     assert 0 < summary["gemv_efficiency"]["64x256"] <= 1
     assert (tmp_path / "throughput_vs_bound.png").stat().st_size > 5000
+
+
+def test_a_cached_build_counts_only_for_the_same_config_and_sources(tmp_path):
+    config = synth.sweep_config(synth.Point("xor", 4, 1))
+    path = tmp_path / "report.json"
+    report = {"config": config.to_dict(), "sources": synth.source_digest(), "lc_used": 1}
+    path.write_text(json.dumps(report))
+    assert synth._cached(path, config) == report
+    assert synth._cached(path, config.replace(rows=2)) is None
+    path.write_text(json.dumps(report | {"sources": "an older hw/"}))
+    assert synth._cached(path, config) is None

@@ -84,3 +84,14 @@ def test_board_top_refuses_the_baseline(tmp_path, capsys):
                    "--out", str(tmp_path)])
     assert status == 1
     assert "host link carries 2-bit trit weights" in capsys.readouterr().err
+
+
+def test_spram_preset_puts_the_weights_in_all_four_sprams(tmp_path):
+    """icebreaker_spram: a 1024 x 512 layer's weights in SB_SPRAM256KA, the rest as before."""
+    status = main(["--board", "icebreaker", "--config", "icebreaker_spram", "--target-mhz", "24",
+                   "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "report.json").read_text())
+    config = ArrayConfig.icebreaker_spram()
+    assert status == 0 and report["config"] == config.to_dict()
+    assert report["spram_used"] == 4 and report["multipliers"] == 0
+    assert report["ebr_used"] == estimate_ebr(config, extra=1)    # activations + link buffer only

@@ -11,7 +11,7 @@ from golden.bitlinear import bitlinear, int_matmul
 from hw.config import ArrayConfig
 from hw.host import Accelerator, pack_weight_beats
 from hw.host_link import HostLink
-from hw.protocol import (MAX_PAYLOAD, Command, Status, crc16, encode_frame,
+from hw.protocol import (MAX_PAYLOAD, VERSION, Command, Status, crc16, encode_frame,
                          parse_reply)
 from sim.link import SimulatedSerial
 
@@ -39,7 +39,7 @@ def test_crc_reference_value():
 def test_bitlinear_through_the_link_matches_golden():
     port = make_port()
     device = Accelerator(port)
-    assert device.config == CONFIG and device.version == (0, 1)
+    assert device.config == CONFIG and device.version == VERSION
     rng = np.random.default_rng(0)
     w = rng.standard_normal((11, 37)).astype(np.float32)
     x = rng.standard_normal((30, 37)).astype(np.float32)   # 30 tokens: three TOKENS frames
@@ -188,3 +188,9 @@ def test_through_the_uart_at_the_bit_level():
     frame = encode_frame(Command.IDENTIFY)
     assert raw(port, frame[:-1] + bytes([frame[-1] ^ 1]))[0] == Status.BAD_CRC
     assert device.identify()[1] == CONFIG
+
+
+def test_identify_round_trips_every_preset():
+    from hw.protocol import identify_payload, parse_identify
+    for name, config in ArrayConfig.presets().items():
+        assert parse_identify(identify_payload(config)) == (VERSION, config), name
