@@ -51,19 +51,24 @@ def plot_all(summary: dict, out: Path) -> list[Path]:
             written.append(path)
     tp = summary.get("throughput")
     if tp:
-        cases = tp["cases"]
-        fig, ax = plt.subplots(figsize=(7, 4))
-        labels = [c["label"] for c in cases]
-        xs = range(len(cases))
-        ax.bar([x - 0.2 for x in xs], [c["efficiency_vs_spram_bound"] for c in cases], width=0.4,
-               label="of the SPRAM-fed roofline (32 trits/cycle)")
-        ax.bar([x + 0.2 for x in xs], [c["efficiency_vs_stream_bound"] for c in cases], width=0.4,
-               label="of the w_in-fed roofline (lanes trits/cycle)")
+        fig, ax = plt.subplots(figsize=(8, 4))
+        labels = [c["label"] for c in tp["streamed"]]
+        xs = range(len(labels))
+        resident = [c.get("efficiency_vs_spram_bound", 0) if c["fits"] else 0 for c in tp["resident"]]
+        ax.bar([x - 0.27 for x in xs], resident, width=0.27,
+               label="resident in SPRAM (counters) vs SPRAM/compute roofline")
+        ax.bar(list(xs), [c["efficiency_vs_spram_bound"] for c in tp["streamed"]], width=0.27,
+               label="streamed through w_in vs SPRAM-fed roofline")
+        ax.bar([x + 0.27 for x in xs], [c["efficiency_vs_stream_bound"] for c in tp["streamed"]],
+               width=0.27, label="streamed vs its own w_in-fed roofline")
+        for x, c in zip(xs, tp["resident"]):
+            if not c["fits"]:
+                ax.text(x - 0.27, 0.02, "no fit", rotation=90, fontsize=7, ha="center")
         ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
         ax.set_xticks(list(xs), labels, rotation=30, ha="right")
         ax.set_ylabel("bound cycles / measured cycles")
         ax.set_title("throughput vs bound (N x K / tokens)")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7, loc="lower right")
         fig.tight_layout()
         path = out / "throughput_vs_bound.png"
         fig.savefig(path, dpi=120)

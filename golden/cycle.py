@@ -69,8 +69,12 @@ def beat_values(config, x_codes, w_codes) -> list[tuple[int, int, np.ndarray]]:
             for t in range(m) for b in range(blocks)]
 
 
-def schedule(config, x_codes, w_codes) -> Schedule:
-    """Cycle and value of every output beat with no stalls (see the module doc)."""
+def schedule(config, x_codes, w_codes, x_start: int = 0) -> Schedule:
+    """Cycle and value of every output beat with no stalls (see the module doc). ``x_start``
+    holds ``x_in`` back until that cycle (e.g. until the weights are in, to time tokens on a
+    resident matrix); the performance counters then start there."""
+    if isinstance(x_start, bool) or not isinstance(x_start, int) or x_start < 0:
+        raise ValueError(f"x_start: expected a cycle >= 0, got {x_start!r}")
     values = beat_values(config, x_codes, w_codes)
     m = np.shape(x_codes)[0]
     n, k = np.shape(w_codes)
@@ -79,7 +83,7 @@ def schedule(config, x_codes, w_codes) -> Schedule:
     weights_ready = blocks * config.rows * chunks
 
     bank_free = [0, 0]
-    load_end = -1
+    load_end = x_start - 1
     issue_end = -1
     issue_starts = []
     for token in range(m):
@@ -96,6 +100,6 @@ def schedule(config, x_codes, w_codes) -> Schedule:
         cycle = issue_starts[token] + (block + 1) * chunks - 1 + delay
         beats.append(Beat(index=index, token=token, block=block, cycle=cycle, acc=acc))
     busy = m * blocks * chunks
-    total = beats[-1].cycle + 1  # the first x_in beat is taken on cycle 0
+    total = beats[-1].cycle + 1 - x_start  # the first x_in beat is taken on cycle x_start
     return Schedule(beats=beats, chunks=chunks, blocks=blocks, weights_ready_cycle=weights_ready,
                     perf_busy=busy, perf_in_stall=total - busy, perf_out_stall=0)

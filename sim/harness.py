@@ -151,13 +151,15 @@ class Stimulus:
 
 
 def make_stimulus(config: ArrayConfig, x: np.ndarray, w: np.ndarray, expected: Schedule,
-                  stall_prob: float, seed: int) -> Stimulus:
+                  stall_prob: float, seed: int, x_start: int = 0) -> Stimulus:
     fill = np.random.default_rng(seed)
     w_beats = encode_weights(config, w, fill)
     x_beats = encode_activations(config, x, fill)
     limit = int((expected.cycles + len(w_beats) + 100) * (4 / (1 - stall_prob) ** 2))
+    pattern = stall_pattern(seed, stall_prob, limit)
+    pattern[:x_start] &= ~np.uint8(X_MAY_BE_VALID)      # x_in waits until cycle x_start
     return Stimulus(k=w.shape[1], n=w.shape[0], w_beats=w_beats, x_beats=x_beats,
-                    pattern=stall_pattern(seed, stall_prob, limit),
+                    pattern=pattern,
                     drain=2 * (2 + config.row_latency) + 4)
 
 
@@ -179,9 +181,9 @@ class Scoreboard:
     ``x_in`` handshake, ``beat`` on each ``acc_out`` handshake, counts ``output_held`` cycles and
     ends with ``counters``."""
 
-    def __init__(self, config, x, w, stall_prob):
+    def __init__(self, config, x, w, stall_prob, x_start: int = 0):
         self.config = config
-        self.expected = schedule(config, x, w)
+        self.expected = schedule(config, x, w, x_start)
         self.check_cycles = stall_prob == 0.0
         self.m, self.n = x.shape[0], w.shape[0]
         self.acc = np.zeros((self.m, self.n), dtype=np.int64)
@@ -310,7 +312,7 @@ def _run_amaranth(config: ArrayConfig, stimulus: Stimulus, scoreboard: "Scoreboa
 
 def run_bitlinear(config: ArrayConfig, x_codes, w_codes, *, backend: str = "amaranth",
                   stall_prob: float = 0.0, seed: int = 0, waves: str | os.PathLike | None = None,
-                  design=None) -> BitLinearResult:
+                  design=None, x_start: int = 0) -> BitLinearResult:
     """Simulate ``acc = x_codes @ w_codes.T`` on the array and check it beat by beat.
 
     ``x_codes`` int M×K (act_bits codes), ``w_codes`` int N×K in {-1, 0, 1}. ``stall_prob`` drops
@@ -319,6 +321,8 @@ def run_bitlinear(config: ArrayConfig, x_codes, w_codes, *, backend: str = "amar
     ``"verilator"`` (the exported Verilog, compiled once per config and cached under build/).
     Waveforms go to ``waves`` (a VCD path), or under build/waves/ when ``BITNET_WAVES=1``. ``design`` swaps the device under test: any callable taking the config
     and giving a component with BitLinear's signature (your own array, or a fault injector).
+    ``x_start`` holds ``x_in`` back until that cycle: with ``x_start`` at the end of the weight
+    load, the performance counters time the tokens on a resident matrix alone.
     """
     x, w = check_operands(config, x_codes, w_codes)
     if backend not in BACKENDS:
@@ -328,8 +332,8 @@ def run_bitlinear(config: ArrayConfig, x_codes, w_codes, *, backend: str = "amar
     if waves is None and os.environ.get("BITNET_WAVES") == "1":
         waves = Path("build/waves") / (f"{backend}_{config.pe_kind}_l{config.lanes}_r{config.rows}"
                                        f"_m{x.shape[0]}_k{x.shape[1]}_n{w.shape[0]}_s{seed}.vcd")
-    scoreboard = Scoreboard(config, x, w, float(stall_prob))
-    stimulus = make_stimulus(config, x, w, scoreboard.expected, float(stall_prob), seed)
+    scoreboard = Scoreboard(config, x, w, float(stall_prob), x_start)
+    stimulus = make_stimulus(config, x, w, scoreboard.expected, float(stall_prob), seed, x_start)
     start = time.perf_counter()
     if backend == "amaranth":
         state, setup = _run_amaranth(config, stimulus, scoreboard,

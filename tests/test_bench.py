@@ -73,3 +73,12 @@ def test_a_cached_build_counts_only_for_the_same_config_and_sources(tmp_path):
     assert synth._cached(path, config.replace(rows=2)) is None
     path.write_text(json.dumps(report | {"sources": "an older hw/"}))
     assert synth._cached(path, config) is None
+
+
+def test_resident_throughput_is_bounded_and_refuses_what_spram_cannot_hold():
+    case = throughput.ThroughputCase(32, 256, 2)
+    result = throughput.measure_resident(case)
+    assert result["fits"] and result["cycles"] >= result["compute_cycles"]
+    assert 0.9 < result["efficiency_vs_spram_bound"] <= 1       # 32 PEs read 32 trits a cycle
+    too_big = throughput.measure_resident(throughput.ThroughputCase(1024, 1024, 1))
+    assert not too_big["fits"] and "exceed" in too_big["why"]

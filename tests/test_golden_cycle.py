@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from golden.bitlinear import int_matmul
 from golden.cycle import schedule
@@ -46,3 +47,20 @@ def test_one_chunk_one_block_streams_a_token_a_cycle():
 def test_cycle_model_does_not_import_amaranth():
     code = "import sys, golden.cycle, golden.bitlinear, hw.config; sys.exit('amaranth' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+@pytest.mark.parametrize("m", [1, 3])
+def test_tokens_held_until_the_weights_are_in_time_the_resident_matrix(m):
+    """x_start at the end of the weight load: the counters see one token load, the issues and
+    the pipeline, nothing of the weights."""
+    config = ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3))
+    rng = np.random.default_rng(m)
+    x, w = rng.integers(-128, 128, (m, 50)), rng.integers(-1, 2, (10, 50))
+    ready = schedule(config, x, w).weights_ready_cycle
+    s = schedule(config, x, w, x_start=ready)
+    chunks, blocks, delay = 7, 4, 2 + config.row_latency
+    assert s.perf_busy == m * blocks * chunks
+    assert s.perf_in_stall == chunks + delay
+    assert s.cycles == ready + chunks + m * blocks * chunks + delay
+    with pytest.raises(ValueError, match="x_start"):
+        schedule(config, x, w, x_start=-1)

@@ -223,3 +223,19 @@ def test_output_stall_counter_counts():
     # (and the harness checked it equals the cycles it held acc_out).
     assert result.perf["out_stall"] > 0
     assert result.beats == 60 and config.rows == 2
+
+
+@pytest.mark.parametrize("stall_prob", [0.0, 0.3])
+def test_tokens_after_the_weights_are_timed_by_the_counters(stall_prob):
+    """x_in held until the matrix is in: the counters' window starts there (the scoreboard
+    checks busy + in_stall + out_stall against it, and every cycle when nothing stalls)."""
+    from golden.cycle import schedule
+    config = CONFIGS["rows3"]
+    rng = np.random.default_rng(11)
+    x, w = rng.integers(-128, 128, (3, 50)), rng.integers(-1, 2, (10, 50))
+    ready = schedule(config, x, w).weights_ready_cycle
+    result = run_bitlinear(config, x, w, stall_prob=stall_prob, seed=4, x_start=ready)
+    np.testing.assert_array_equal(result.acc, int_matmul(x, w))
+    assert sum(result.perf.values()) <= result.cycles - ready
+    if stall_prob == 0:
+        assert sum(result.perf.values()) == result.cycles - ready
