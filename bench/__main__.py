@@ -254,10 +254,14 @@ def main(argv=None) -> int:
     summary["wall_seconds"] = round(time.perf_counter() - start, 1)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    from .markdown import figures_markdown
     from .plots import plot_all
     written = plot_all(summary, args.out)
+    command = " ".join(["python -m bench", *(sys.argv[1:] if argv is None else argv)])
+    (args.out / "figures.md").write_text(figures_markdown(summary, command))
     log(format_headline(summary))
-    log(f"summary: {args.out / 'summary.json'}; plots: {', '.join(str(p) for p in written) or 'none'}")
+    log(f"summary: {args.out / 'summary.json'}, {args.out / 'figures.md'}; plots: "
+        f"{', '.join(str(p) for p in written) or 'none'}")
     return 0
 
 

@@ -62,6 +62,7 @@ def test_quick_bench_throughput_writes_summary_and_plot(tmp_path):
     assert set(summary["gemv_efficiency"]) == {"64x256"}
     assert 0 < summary["gemv_efficiency"]["64x256"] <= 1
     assert (tmp_path / "throughput_vs_bound.png").stat().st_size > 5000
+    assert "| 64x256 |" in (tmp_path / "figures.md").read_text()
 
 
 def test_a_cached_build_counts_only_for_the_same_config_and_sources(tmp_path):

@@ -1,0 +1,72 @@
+"""``build/bench/figures.md``: the README's figures section, rendered from summary.json."""
+
+from __future__ import annotations
+
+__all__ = ["figures_markdown"]
+
+
+def _sweep_table(sweep: dict) -> list[str]:
+    lines = ["| PE kind | lanes × rows | LC | EBR | DSP | Fmax (median; seeds) |", "|---|---|---|---|---|---|"]
+    for p in sweep["points"]:
+        shape = f"{p['lanes']} × {p['rows']}"
+        if not p["fits"]:
+            lines.append(f"| {p['kind']} | {shape} | does not fit: {p['failure']} | | | |")
+            continue
+        seeds = ", ".join(f"{f:g}" for f in p["fmax_mhz_by_seed"])
+        lines.append(f"| {p['kind']} | {shape} | {p['lc']:,} | {p['ebr']} | {p['dsp']} | "
+                     f"{p['fmax_mhz']:g} MHz ({seeds}) |")
+    return lines
+
+
+def figures_markdown(summary: dict, command: str) -> str:
+    out = [f"Measured by `{command}` on {summary['date']} (seeds {summary['seeds']}; "
+           f"{summary['wall_seconds'] / 60:.0f} min on this machine).", ""]
+    sweep = summary.get("sweep")
+    if sweep:
+        out += ["Array alone (bench top: LFSR harness, memories max K 256 × max N 32), target "
+                f"{summary['target_mhz']:g} MHz:", "", *_sweep_table(sweep), ""]
+        if sweep["comparison"]:
+            out += ["| size | ternary kind | LC ternary | LC int8 | LC ratio (int8 / ternary) | "
+                    "lanes·Fmax/LC ratio (ternary / int8) |", "|---|---|---|---|---|---|"]
+            for c in sweep["comparison"]:
+                out.append(f"| {c['lanes']} × {c['rows']} | {c['kind']} | {c['lc_ternary']:,} | "
+                           f"{c['lc_mul8']:,} | {c['lc_ratio_mul_over_ternary']} | "
+                           f"{c['perf_per_lc_ratio']} |")
+            out.append("")
+    est = summary.get("estimate")
+    if est and "costs" in est:
+        costs = ", ".join(f"{k} {v:g}" for k, v in est["costs"].items() if v is not None)
+        held = est.get("estimator_max_error_held_out")
+        out += [f"Resource estimator (LC per unit, least squares over the sweep): {costs}. Largest "
+                f"error {est['estimator_max_error']:.1%} in sample, "
+                + (f"{held:.1%} with each point left out of its own fit" if held is not None else "")
+                + f"; EBR counted from the config matches nextpnr on every point: {est['ebr_exact']}.", ""]
+    largest = summary.get("largest")
+    if largest:
+        out += ["Largest array with the full board top (PLL, UART host link) at "
+                f"{summary['target_mhz']:g} MHz:", ""]
+        for kind, entry in largest.items():
+            found = entry["largest"]
+            tried = "; ".join(f"{t['lanes']}×{t['rows']}: " + (f"{t['fmax_mhz']:g} MHz, {t['lc']:,} LC"
+                                                              if t["fits"] else "does not fit")
+                              for t in entry["tried"])
+            out.append(f"- {kind}: " + (f"**{found['lanes']} × {found['rows']} = {found['pes']} PEs**, "
+                                        f"{found['fmax_mhz']:g} MHz median, {found['lc']:,} LC, "
+                                        f"{found['ebr']} EBR" if found else "none met the target")
+                       + f" (tried {tried})")
+        out.append("")
+    tp = summary.get("throughput")
+    if tp:
+        out += ["| layer N×K / tokens | resident in SPRAM: cycles | of roofline | streamed via w_in: "
+                "cycles | of SPRAM roofline |", "|---|---|---|---|---|"]
+        for res, st in zip(tp["resident"], tp["streamed"]):
+            resident = (f"{res['cycles']:,} | {res['efficiency_vs_spram_bound']:.1%}" if res["fits"]
+                        else "does not fit | –")
+            out.append(f"| {res['label']} | {resident} | {st['cycles']:,} | "
+                       f"{st['efficiency_vs_spram_bound']:.0%} |")
+        out.append("")
+    speed = summary.get("simspeed")
+    if speed:
+        out.append("Simulation speed, icebreaker preset (checked cycles/s): " + ", ".join(
+            f"{name} {v['cycles_per_second']:,}" for name, v in speed.items()) + ".")
+    return "\n".join(out) + "\n"
