@@ -134,14 +134,17 @@ class BitLinear(wiring.Component):
         last_chunk = Signal()
         last_block = Signal()
         # chunk == 0 and block_row == 0, as a register: the weight loader's permission is on the
-        # path into the weight banks' write enables
+        # path into the weight banks' write enables. last_chunk and last_block are registers too,
+        # computed from the next chunk / block_row (the compares sit in front of the flops, not
+        # between ``issue`` and the counters' and the activation buffer's enables); the shape
+        # registers above settle before any token can be issued.
         at_start = Signal(init=1)
+        m.d.sync += [last_chunk.eq(chunk == last_chunk_index),
+                     last_block.eq(block_row >= last_block_start)]
         m.d.comb += [
             advance.eq(~self.acc_out.valid | self.acc_out.ready),
             can_issue.eq(act.available & wmem.loaded),
             issue.eq(can_issue & advance),
-            last_chunk.eq(chunk == last_chunk_index),
-            last_block.eq(block_row >= last_block_start),
             act.rd_addr.eq(chunk),
             act.rd_en.eq(advance),
             wmem.rd_addr.eq(addr),
@@ -150,12 +153,16 @@ class BitLinear(wiring.Component):
         ]
         with m.If(issue):
             with m.If(~last_chunk):
-                m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1), at_start.eq(0)]
+                m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1), at_start.eq(0),
+                             last_chunk.eq(chunk + 1 == last_chunk_index)]
             with m.Elif(~last_block):
                 m.d.sync += [chunk.eq(0), addr.eq(addr + 1), block_row.eq(block_row + config.rows),
-                             at_start.eq(0)]
+                             at_start.eq(0), last_chunk.eq(last_chunk_index == 0),
+                             last_block.eq(block_row + config.rows >= last_block_start)]
             with m.Else():
-                m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0), at_start.eq(1)]
+                m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0), at_start.eq(1),
+                             last_chunk.eq(last_chunk_index == 0),
+                             last_block.eq(last_block_start <= 0)]
                 m.d.comb += act.release.eq(1)
 
         # ---- rows of PEs and trees; the pipeline depth follows their latency
