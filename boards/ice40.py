@@ -96,8 +96,11 @@ class PLLClockReset(Elaboratable):
             m.d.por += hold.eq(0)
         with m.Elif(hold != self._hold):
             m.d.por += hold.eq(hold + 1)
-        holding = Signal()
-        m.d.comb += [holding.eq(hold != self._hold), ResetSignal(self._domain).eq(holding)]
+        # a flop drives the reset net (thousands of loads): a compare in front of it was the
+        # critical path of a 16 x 8 array
+        holding = Signal(init=1)
+        m.d.por += holding.eq(hold != self._hold)
+        m.d.comb += ResetSignal(self._domain).eq(holding)
         if self._ref_domain is not None:
             m.submodules.ref_reset = ResetSynchronizer(holding, domain=self._ref_domain)
         return m
