@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Instance, Module, ResetSignal, Signal
+from amaranth.lib.cdc import ResetSynchronizer
 
 __all__ = ["PLLParams", "pll_params", "PLLClockReset"]
 
@@ -51,18 +52,22 @@ def pll_params(in_hz: float, out_hz: float) -> PLLParams:
 
 
 class PLLClockReset(Elaboratable):
-    """Drives the ``sync`` domain (which the parent defines) from an SB_PLL40_PAD on the clock
-    pin ``pad`` (a port from ``platform.request(..., dir="-")``; on the UP5K the 12 MHz pin is the
-    PLL's own pad, so no input buffer may sit in between), held in reset after lock for
-    ``hold_cycles``.
+    """Drives ``domain`` (which the parent defines) from an SB_PLL40_PAD on the clock pin ``pad``
+    (a port from ``platform.request(..., dir="-")``; on the UP5K the 12 MHz pin is the PLL's own
+    pad, so no input buffer may sit in between), held in reset after lock for ``hold_cycles``.
+    With ``ref_domain``, an SB_PLL40_2_PAD also drives that domain with the input clock itself
+    (its port A), under the same reset, released through a synchronizer.
 
     The hold covers iCE40 block RAM reading 0 for a while after configuration when the design runs
     on its own clock domain (amaranth issue #943).
     """
 
-    def __init__(self, *, in_hz: float, out_hz: float, hold_cycles: int = 1024):
+    def __init__(self, *, in_hz: float, out_hz: float, hold_cycles: int = 1024,
+                 domain: str = "sync", ref_domain: str | None = None):
         self.params = pll_params(in_hz, out_hz)
         self._hold = hold_cycles
+        self._domain = domain
+        self._ref_domain = ref_domain
         self.pad = None            # set by the board top before elaboration
         self.clk_out = Signal()
         self.locked = Signal()
@@ -73,14 +78,17 @@ class PLLClockReset(Elaboratable):
         pll_out = self.clk_out
         if self.pad is None:
             raise ValueError("PLLClockReset.pad must be the clock pin's port")
-        m.submodules.pll = Instance(
-            "SB_PLL40_PAD",
-            p_FEEDBACK_PATH="SIMPLE", p_DIVR=p.divr, p_DIVF=p.divf, p_DIVQ=p.divq,
-            p_FILTER_RANGE=p.filter_range,
-            i_PACKAGEPIN=self.pad.io, i_RESETB=1, i_BYPASS=0,
-            o_PLLOUTGLOBAL=pll_out, o_LOCK=self.locked,
-        )
-        m.d.comb += ClockSignal("sync").eq(pll_out)
+        common = dict(p_FEEDBACK_PATH="SIMPLE", p_DIVR=p.divr, p_DIVF=p.divf, p_DIVQ=p.divq,
+                      p_FILTER_RANGE=p.filter_range,
+                      i_PACKAGEPIN=self.pad.io, i_RESETB=1, i_BYPASS=0, o_LOCK=self.locked)
+        if self._ref_domain is None:
+            m.submodules.pll = Instance("SB_PLL40_PAD", o_PLLOUTGLOBAL=pll_out, **common)
+        else:
+            ref_clk = Signal()
+            m.submodules.pll = Instance("SB_PLL40_2_PAD", p_PLLOUT_SELECT_PORTB="GENCLK",
+                                        o_PLLOUTGLOBALA=ref_clk, o_PLLOUTGLOBALB=pll_out, **common)
+            m.d.comb += ClockSignal(self._ref_domain).eq(ref_clk)
+        m.d.comb += ClockSignal(self._domain).eq(pll_out)
         m.domains.por = ClockDomain("por", reset_less=True)
         m.d.comb += ClockSignal("por").eq(pll_out)
         hold = Signal(range(self._hold + 1))
@@ -88,5 +96,11 @@ class PLLClockReset(Elaboratable):
             m.d.por += hold.eq(0)
         with m.Elif(hold != self._hold):
             m.d.por += hold.eq(hold + 1)
-        m.d.comb += ResetSignal("sync").eq(hold != self._hold)
+        # a flop drives the reset net (thousands of loads): a compare in front of it was the
+        # critical path of a 16 x 8 array
+        holding = Signal(init=1)
+        m.d.por += holding.eq(hold != self._hold)
+        m.d.comb += ResetSignal(self._domain).eq(holding)
+        if self._ref_domain is not None:
+            m.submodules.ref_reset = ResetSynchronizer(holding, domain=self._ref_domain)
         return m

@@ -10,7 +10,7 @@ pipeline (one clock enable, ``advance``), so nothing is lost and the timing stay
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -56,7 +56,7 @@ class BitLinear(wiring.Component):
     perf_busy, perf_in_stall, perf_out_stall : Out(perf_bits)
         Cycles from the first ``x_in`` beat to the latest ``acc_out`` beat, split three ways:
         a chunk was issued; the output stalled the pipeline; nothing to issue (waiting for
-        activations or weights, or draining the pipeline). They settle two cycles after that beat.
+        activations or weights, or draining the pipeline). They settle three cycles after that beat.
     """
 
     def __init__(self, config: ArrayConfig, *, spram_primitive: bool | None = None):
@@ -135,14 +135,17 @@ class BitLinear(wiring.Component):
         last_chunk = Signal()
         last_block = Signal()
         # chunk == 0 and block_row == 0, as a register: the weight loader's permission is on the
-        # path into the weight banks' write enables
+        # path into the weight banks' write enables. last_chunk and last_block are registers too,
+        # computed from the next chunk / block_row (the compares sit in front of the flops, not
+        # between ``issue`` and the counters' and the activation buffer's enables); the shape
+        # registers above settle before any token can be issued.
         at_start = Signal(init=1)
+        m.d.sync += [last_chunk.eq(chunk == last_chunk_index),
+                     last_block.eq(block_row >= last_block_start)]
         m.d.comb += [
             advance.eq(~self.acc_out.valid | self.acc_out.ready),
             can_issue.eq(act.available & wmem.loaded),
             issue.eq(can_issue & advance),
-            last_chunk.eq(chunk == last_chunk_index),
-            last_block.eq(block_row >= last_block_start),
             act.rd_addr.eq(chunk),
             act.rd_en.eq(advance),
             wmem.rd_addr.eq(addr),
@@ -151,12 +154,16 @@ class BitLinear(wiring.Component):
         ]
         with m.If(issue):
             with m.If(~last_chunk):
-                m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1), at_start.eq(0)]
+                m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1), at_start.eq(0),
+                             last_chunk.eq(chunk + 1 == last_chunk_index)]
             with m.Elif(~last_block):
                 m.d.sync += [chunk.eq(0), addr.eq(addr + 1), block_row.eq(block_row + config.rows),
-                             at_start.eq(0)]
+                             at_start.eq(0), last_chunk.eq(last_chunk_index == 0),
+                             last_block.eq(block_row + config.rows >= last_block_start)]
             with m.Else():
-                m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0), at_start.eq(1)]
+                m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0), at_start.eq(1),
+                             last_chunk.eq(last_chunk_index == 0),
+                             last_block.eq(last_block_start <= 0)]
                 m.d.comb += act.release.eq(1)
 
         # ---- rows of PEs and trees; the pipeline depth follows their latency
@@ -211,22 +218,31 @@ class BitLinear(wiring.Component):
             out_beat.eq(self.acc_out.valid & self.acc_out.ready),
         ]
         out_beat_seen = Signal()
-        m.d.sync += out_beat_seen.eq(out_beat & ~self.perf_clear)
+        snapshot_now = Signal()
+        m.d.sync += [out_beat_seen.eq(out_beat & ~self.perf_clear),
+                     snapshot_now.eq(out_beat_seen & ~self.perf_clear)]
         counters = {
             "busy": (self.perf_busy, issue),
             "in_stall": (self.perf_in_stall, advance & ~issue),
             "out_stall": (self.perf_out_stall, ~advance),
         }
+        # A counter is two halves, the upper one taking the lower one's carry a cycle later (a
+        # 32-bit carry chain limited the array clock at 44 MHz); its value is
+        # ``(high + carry) << half | low``, which the snapshot takes a cycle after the strobe.
+        half = config.perf_bits // 2
         for name, (snapshot, condition) in counters.items():
             seen = Signal(name=f"perf_{name}_seen")
-            live = Signal(unsigned(config.perf_bits), name=f"perf_{name}_live")
-            following = Signal.like(live, name=f"perf_{name}_next")
+            low = Signal(half, name=f"perf_{name}_low")
+            high = Signal(config.perf_bits - half, name=f"perf_{name}_high")
+            carry = Signal(name=f"perf_{name}_carry")
+            low_next = Signal(half + 1, name=f"perf_{name}_low_next")
             m.d.sync += seen.eq(counting & condition & ~self.perf_clear)
-            m.d.comb += following.eq(live + seen)
-            m.d.sync += live.eq(following)
-            with m.If(out_beat_seen):
-                m.d.sync += snapshot.eq(following)
+            m.d.comb += low_next.eq(low + seen)
+            m.d.sync += [low.eq(low_next[:half]), carry.eq(low_next[half]),
+                         high.eq(high + carry)]
+            with m.If(snapshot_now):
+                m.d.sync += snapshot.eq(Cat(low, high + carry))
             with m.If(self.perf_clear):
-                m.d.sync += [live.eq(0), snapshot.eq(0)]
+                m.d.sync += [low.eq(0), high.eq(0), carry.eq(0), snapshot.eq(0)]
         m.d.sync += started.eq(counting & ~self.perf_clear)
         return m

@@ -108,8 +108,11 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
                           f"see {out / 'top.tim'}\n{log_tail}")
     pnr = json.loads(report_path.read_text())
     util = pnr["utilization"]
+    # the fastest-constrained clock is the array's; every clock must meet its own constraint
     clock = max(pnr["fmax"].items(), key=lambda item: item[1]["constraint"])
     fmax, constraint = clock[1]["achieved"], clock[1]["constraint"]
+    clocks = {name: {"fmax_mhz": round(v["achieved"], 2), "target_mhz": round(v["constraint"], 3)}
+              for name, v in pnr["fmax"].items()}
     multipliers = count_multipliers(out)
     report = {
         "board": board.name,
@@ -121,8 +124,9 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
         "fmax_mhz": round(fmax, 2),
         "target_mhz": round(target_hz / 1e6, 3),
         "pll_mhz": round(design.clock.params.out_hz / 1e6, 3),
-        "timing_met": fmax >= constraint,
+        "timing_met": all(v["achieved"] >= v["constraint"] for v in pnr["fmax"].values()),
         "clock_net": clock[0],
+        "clocks": clocks,
         "multipliers": multipliers["mul_cells"] + multipliers["sb_mac16"],
         "multiplier_cells": multipliers,
         "baud": design.baud,
@@ -148,6 +152,8 @@ def format_report(report: dict) -> str:
         ("SPRAM / DSP", f"{report['spram_used']} / {report['dsp_used']}"),
         ("Fmax", f"{report['fmax_mhz']} MHz (target {report['target_mhz']} MHz, "
                  f"{'met' if report['timing_met'] else 'MISSED'})"),
+        ("all clocks", ", ".join(f"{name} {v['fmax_mhz']} / {v['target_mhz']} MHz"
+                                 for name, v in report.get("clocks", {}).items())),
         ("multipliers", f"{report['multipliers']} ($mul {report['multiplier_cells']['mul_cells']}, "
                         f"SB_MAC16 {report['multiplier_cells']['sb_mac16']})"),
         ("seed / wall time", f"{report['seed']} / {report['wall_seconds']} s"),

@@ -8,11 +8,14 @@ while the tokens are still going in. No multiplier anywhere: lengths are counted
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed
+from amaranth.hdl import Array, Cat, Const, DomainRenamer, Module, Mux, Signal, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from amaranth.lib.cdc import FFSynchronizer, PulseSynchronizer
+
 from .bitlinear import BitLinear
+from .cdc import HandshakeCDC
 from .config import ArrayConfig
 from .bram import ebr_memory, ebr_read_port
 from .uart import UARTReceiver, UARTTransmitter
@@ -59,9 +62,16 @@ class HostLink(wiring.Component):
         Reply bytes.
     busy : Out(1)
         A request is being executed or answered.
+
+    The protocol engine runs in ``sync``; the array in ``array_domain`` (default ``sync`` too).
+    A board clocks the array fast and the link slowly (the UART needs little): beats cross with a
+    :class:`~hw.cdc.HandshakeCDC` each way (payloads are held by their source, so nothing is
+    copied), ``weights_loaded`` through two flops, ``perf_clear`` as a synchronized pulse; the
+    shape (``k``, ``n``) and the performance counters are read only while they hold still. The
+    same logic runs when both are ``sync``, which is what most tests simulate.
     """
 
-    def __init__(self, config: ArrayConfig, *, timeout_cycles: int):
+    def __init__(self, config: ArrayConfig, *, timeout_cycles: int, array_domain: str = "sync"):
         if not isinstance(timeout_cycles, int) or timeout_cycles < 16:
             self._MustUse__silence = True
             raise ValueError(f"timeout_cycles must be an integer >= 16, got {timeout_cycles!r}")
@@ -72,6 +82,7 @@ class HostLink(wiring.Component):
             raise
         self._config = config
         self._timeout = timeout_cycles
+        self.array_domain = array_domain
         super().__init__({
             "rx": In(stream.Signature(8)),
             "tx": Out(stream.Signature(8)),
@@ -85,7 +96,16 @@ class HostLink(wiring.Component):
     def elaborate(self, platform) -> Module:
         config = self._config
         m = Module()
-        m.submodules.array = array = BitLinear(config)
+        fast = self.array_domain
+        array = BitLinear(config)
+        m.submodules.array = DomainRenamer(fast)(array) if fast != "sync" else array
+        m.submodules.beats_cdc = beats_cdc = HandshakeCDC(i_domain="sync", o_domain=fast)
+        m.submodules.results_cdc = results_cdc = HandshakeCDC(i_domain=fast, o_domain="sync")
+        m.submodules.perf_clear_cdc = perf_clear_cdc = PulseSynchronizer(i_domain="sync",
+                                                                          o_domain=fast)
+        weights_loaded = Signal()
+        m.submodules.loaded_cdc = FFSynchronizer(array.weights_loaded, weights_loaded)
+        m.d.comb += array.perf_clear.eq(perf_clear_cdc.o)
 
         lane_bits = config.tree_depth
         w_bytes = weight_beat_bytes(config.lanes)
@@ -127,8 +147,8 @@ class HostLink(wiring.Component):
         reply_length = Signal(18)
 
         m.d.comb += [array.k.eq(k), array.n.eq(n)]
-        m.d.sync += loaded_before.eq(array.weights_loaded)
-        with m.If(array.weights_loaded & ~loaded_before & shape_set):
+        m.d.sync += loaded_before.eq(weights_loaded)
+        with m.If(weights_loaded & ~loaded_before & shape_set):
             m.d.sync += weights_fresh.eq(1)
 
         # ---------------------------------------------------------------- payload buffer
@@ -151,11 +171,13 @@ class HostLink(wiring.Component):
             beat_bytes.eq(Mux(push_weights, w_bytes, config.lanes)),
             array.w_in.payload.eq(push_word[:2 * config.lanes]),
             array.x_in.payload.eq(push_word),
-            array.w_in.valid.eq(push_valid & push_weights),
-            array.x_in.valid.eq(push_valid & ~push_weights),
+            beats_cdc.i_valid.eq(push_valid),
+            array.w_in.valid.eq(beats_cdc.o_valid & push_weights),
+            array.x_in.valid.eq(beats_cdc.o_valid & ~push_weights),
+            beats_cdc.o_ready.eq(Mux(push_weights, array.w_in.ready, array.x_in.ready)),
         ]
         taken = Signal()
-        m.d.comb += taken.eq(Mux(push_weights, array.w_in.ready, array.x_in.ready))
+        m.d.comb += taken.eq(beats_cdc.i_ready)
         reading = Signal()
         m.d.comb += [
             reading.eq(push_active & ~push_valid & (push_fill + push_pending < beat_bytes)
@@ -189,7 +211,9 @@ class HostLink(wiring.Component):
         result_take = Signal()
         result_value = Signal(signed(32))  # sign-extended to an int32 on the wire
         m.d.comb += [
-            array.acc_out.ready.eq(result_release),
+            results_cdc.i_valid.eq(array.acc_out.valid),
+            array.acc_out.ready.eq(results_cdc.i_ready),
+            results_cdc.o_ready.eq(result_release),
             # Array muxes: indexing the payload view or word_select with a signal would put a
             # (constant) $mul in the netlist, which the build rejects
             result_value.eq(Array(array.acc_out.payload[r]
@@ -224,7 +248,7 @@ class HostLink(wiring.Component):
                 m.d.comb += [payload_byte.eq(perf_rom[count[:5]]), payload_ready.eq(1)]
             with m.Case(3):
                 m.d.comb += [payload_byte.eq(Array(result_value[8 * i:8 * i + 8] for i in range(4))[result_byte]),
-                             payload_ready.eq(array.acc_out.valid & ~result_release)]
+                             payload_ready.eq(results_cdc.o_valid & ~result_release)]
 
         ACT_ERROR, ACT_IDENTIFY, ACT_PERF, ACT_PERF_CLEAR, ACT_SET_SHAPE, ACT_WEIGHTS, ACT_TOKENS = range(7)
         decided_action = Signal(3)
@@ -412,7 +436,7 @@ class HostLink(wiring.Component):
                         with m.Elif((length == 0) | (token_left != token_bytes)
                                     | (reply_length > MAX_REPLY)):
                             m.d.comb += verdict.eq(Status.BAD_LENGTH)
-                        with m.Elif(~weights_fresh | ~array.weights_loaded):
+                        with m.Elif(~weights_fresh | ~weights_loaded):
                             m.d.comb += verdict.eq(Status.NOT_READY)
                         with m.Else():
                             m.d.comb += action.eq(ACT_TOKENS)
@@ -427,7 +451,7 @@ class HostLink(wiring.Component):
                     with m.Case(ACT_PERF):
                         reply(Status.OK, 2, 3 * perf_bytes)
                     with m.Case(ACT_PERF_CLEAR):
-                        m.d.comb += array.perf_clear.eq(1)
+                        m.d.comb += perf_clear_cdc.i.eq(1)
                         reply(Status.OK)
                     with m.Case(ACT_SET_SHAPE):
                         m.d.sync += [
@@ -502,12 +526,15 @@ class UARTHostLink(wiring.Component):
     busy : Out(1)
     """
 
-    def __init__(self, config: ArrayConfig, *, divisor: int, timeout_bytes: int = 64):
+    def __init__(self, config: ArrayConfig, *, divisor: int, timeout_bytes: int = 64,
+                 array_domain: str = "sync"):
         check_link_config(config)      # before any part exists that would then go unused
         self.uart_rx = UARTReceiver(divisor=divisor)
         self.uart_tx = UARTTransmitter(divisor=divisor)
         # a request that stops for timeout_bytes byte-times is answered with TIMEOUT
-        self.link = HostLink(config, timeout_cycles=divisor * 10 * timeout_bytes)
+        self.link = HostLink(config, timeout_cycles=divisor * 10 * timeout_bytes,
+                             array_domain=array_domain)
+        self.array_domain = array_domain
         self.divisor = divisor
         super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1), "busy": Out(1)})
 

@@ -48,6 +48,9 @@ class WeightMemory(wiring.Component):
         Lanes of a row's last beat that lie inside K (bit l set for l < K - (chunks-1)·lanes).
     last_row : In(range(max_n))
         N - 1.
+
+    The shape inputs (``chunks`` … ``last_row``) must be stable from one cycle before the first
+    ``load`` beat of a matrix until its last.
     loaded : Out(1)
     rd_en : In(1)
     rd_addr : In(range(max_blocks · max_chunks))
@@ -83,11 +86,17 @@ class WeightMemory(wiring.Component):
 
         write = Signal()
         word = Signal(trit_word_layout(config))
+        # chunk == last_chunk and rows_written == last_row, as registers computed from the next
+        # counts: the compares then sit in front of flops, not between ``write`` and the
+        # counters' enables (that was the critical path at 16 x 8). The shape inputs are
+        # registers upstream, so the flags follow a shape change within SHAPE_SETTLE_CYCLES.
         last_chunk = Signal()
+        at_last_row = Signal()
+        m.d.sync += [last_chunk.eq(chunk == self.last_chunk),
+                     at_last_row.eq(rows_written == self.last_row)]
         m.d.comb += [
             self.load.ready.eq(self.allow & ~padding),
             write.eq((self.load.valid & self.load.ready) | padding),
-            last_chunk.eq(chunk == self.last_chunk),
         ]
         # Lanes outside K and the rows of padding store the zero weight.
         zero = PE_KINDS[config.pe_kind].zero_code
@@ -123,17 +132,18 @@ class WeightMemory(wiring.Component):
         with m.If(write):
             m.d.sync += self.loaded.eq(0)
             with m.If(~last_chunk):
-                m.d.sync += chunk.eq(chunk + 1)
+                m.d.sync += [chunk.eq(chunk + 1), last_chunk.eq(chunk + 1 == self.last_chunk)]
             with m.Else():
-                m.d.sync += chunk.eq(0)
-                last_row = ~padding & (rows_written == self.last_row)
+                m.d.sync += [chunk.eq(0), last_chunk.eq(self.last_chunk == 0)]
+                last_row = ~padding & at_last_row
                 with m.If(~padding):
-                    m.d.sync += rows_written.eq(rows_written + 1)
+                    m.d.sync += [rows_written.eq(rows_written + 1),
+                                 at_last_row.eq(rows_written + 1 == self.last_row)]
                 with m.If(bank == config.rows - 1):
                     m.d.sync += [bank.eq(0), base.eq(base + self.chunks)]
                     with m.If(last_row | padding):  # the matrix is complete
                         m.d.sync += [self.loaded.eq(1), base.eq(0), rows_written.eq(0),
-                                     padding.eq(0)]
+                                     at_last_row.eq(self.last_row == 0), padding.eq(0)]
                 with m.Else():
                     m.d.sync += bank.eq(bank + 1)
                     with m.If(last_row):

@@ -1,6 +1,7 @@
 """A pyserial-like port onto a simulated accelerator: the host driver talks to gateware.
 
 ``SimulatedSerial(HostLink(config, ...))`` feeds written bytes into the link's ``rx`` byte stream
+(a link whose ``array_domain`` is not ``sync`` gets a second, faster clock for its array)
 and collects its ``tx`` bytes. ``SimulatedSerial(UARTHostLink(config, divisor=...))`` does the same
 at the bit level: bytes go in as 8N1 frames on the ``rx`` line and come back decoded from the ``tx``
 line, through the board's own UART. ``read`` runs the clock until enough bytes came out or its
@@ -12,13 +13,15 @@ from __future__ import annotations
 
 from collections import deque
 
+from amaranth.hdl import ClockDomain, Module
 from amaranth.sim import Simulator
 
 __all__ = ["SimulatedSerial"]
 
 
 class SimulatedSerial:
-    def __init__(self, link, *, timeout_cycles: int = 200_000, slice_cycles: int = 2_000):
+    def __init__(self, link, *, timeout_cycles: int = 200_000, slice_cycles: int = 2_000,
+                 array_period: float = 0.37e-8):
         self._link = link
         self._to_device: deque[int] = deque()
         self._from_device = bytearray()
@@ -29,7 +32,17 @@ class SimulatedSerial:
         self._period = 1e-8
         self._now = 0
         self.cycles = 0
-        self._sim = Simulator(link)
+        domain = getattr(link, "array_domain", "sync")
+        if domain == "sync":
+            self._sim = Simulator(link)
+        else:
+            # the array on its own, faster clock (the period is not a divisor of the link's,
+            # so the crossings see every phase), as on a board
+            top = Module()
+            top.domains += ClockDomain(domain)
+            top.submodules.link = link
+            self._sim = Simulator(top)
+            self._sim.add_clock(array_period, domain=domain)
         self._sim.add_clock(self._period)
         uart = getattr(link, "divisor", None)
         self._sim.add_testbench(self._bench if uart is None else self._uart_bench, background=True)

@@ -60,7 +60,10 @@ def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
     out = BUILD_ROOT / key
     flags = ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
              "--noassert", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", TOP_NAME,
-             "-j", str(os.cpu_count() or 1), "-CFLAGS", "-O2"]
+             "-j", str(os.cpu_count() or 1), "-CFLAGS", "-O2",
+             # the PyPI wheel's verilated.mk leaves the precompiled-header include flag empty,
+             # which breaks models big enough to be split into several files (16 x 8 and up)
+             "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include"]
     if trace:
         # VCD, not FST: the wheel's FST writer needs the lz4 headers, which only apt provides.
         flags += ["--trace", "--trace-structs"]

@@ -51,6 +51,22 @@ def test_bitlinear_through_the_link_matches_golden():
     assert device.perf() == {"busy": 0, "in_stall": 0, "out_stall": 0}
 
 
+def test_array_on_its_own_faster_clock():
+    """As on the board: the link on one clock, the array on a faster, unrelated one; beats,
+    results, the loaded flag and perf_clear cross between them."""
+    port = SimulatedSerial(HostLink(CONFIG, timeout_cycles=DEVICE_TIMEOUT, array_domain="array"))
+    device = Accelerator(port)
+    rng = np.random.default_rng(3)
+    for n, k in ((11, 37), (3, 5)):
+        w = rng.standard_normal((n, k)).astype(np.float32)
+        x = rng.standard_normal((13, k)).astype(np.float32)
+        device.load_weights(w)
+        np.testing.assert_array_equal(device.run(x), bitlinear(x, w))
+    assert device.perf()["busy"] > 0
+    device.clear_perf()
+    assert device.perf() == {"busy": 0, "in_stall": 0, "out_stall": 0}
+
+
 def test_codes_and_a_second_matrix():
     port = make_port()
     device = Accelerator(port)
