@@ -44,11 +44,11 @@ def log(text: str) -> None:
 def sweep_points(quick: bool) -> list[synth.Point]:
     if quick:
         return [synth.Point("xor", 4, 1), synth.Point("mul8", 4, 1)]
+    # 64 lanes is left out: its activation buffer alone (512 bits wide) needs 32 EBR
     points = [synth.Point(kind, lanes, 1) for kind in (*TERNARY_KINDS, "mul8")
-              for lanes in (4, 8, 16, 32, 64)]
-    points += [synth.Point(kind, lanes, rows) for kind in TERNARY_KINDS
-               for lanes, rows in ((16, 2), (16, 4), (32, 2))]
-    points += [synth.Point("mul8", 8, 2), synth.Point("mul8_dsp", 8, 1)]
+              for lanes in (4, 8, 16, 32)]
+    points += [synth.Point("xor", 16, 2), synth.Point("xor", 16, 4), synth.Point("mul8", 8, 2),
+               synth.Point("mul8_dsp", 8, 1)]
     return points
 
 
@@ -91,8 +91,9 @@ def run_sweep(args) -> dict:
 
 
 # ------------------------------------------------------------------------------------ largest
-LARGEST_CANDIDATES = ((32, 8), (16, 12), (16, 8), (32, 4), (16, 6), (8, 8), (16, 4), (32, 2),
-                      (8, 4), (16, 2), (8, 2))
+# 16 x 8 (the board preset) and up miss 48 MHz by 2-8 MHz on every seed measured (README), so the
+# search starts below it.
+LARGEST_CANDIDATES = ((16, 6), (16, 4), (32, 2), (8, 4), (16, 2), (8, 2))
 
 
 def run_largest(args) -> dict:

@@ -41,14 +41,14 @@ SWEEP_MAX_K, SWEEP_MAX_N = 256, 32
 
 def sweep_config(point: Point) -> ArrayConfig:
     """The point's kind and shape; memories of the board preset for the full board top, of
-    ``SWEEP_MAX_K`` × ``SWEEP_MAX_N`` for the bench top. Trees deeper than 4 levels get a second
-    register cut."""
+    ``SWEEP_MAX_K`` × ``SWEEP_MAX_N`` for the bench top. Every adder-tree level is registered, as in
+    the board preset."""
     base = ArrayConfig.icebreaker()
     if point.top == "bench":
         base = base.replace(max_k=SWEEP_MAX_K, max_n=SWEEP_MAX_N)
     depth = max(0, (point.lanes - 1).bit_length())
-    cuts = tuple(level for level in (2, 4) if level <= depth and (level == 2 or depth > 4))
-    return base.replace(pe_kind=point.kind, lanes=point.lanes, rows=point.rows, tree_cuts=cuts)
+    return base.replace(pe_kind=point.kind, lanes=point.lanes, rows=point.rows,
+                        tree_cuts=tuple(range(1, depth + 1)))
 
 
 def source_digest() -> str:

@@ -239,7 +239,7 @@ class ArrayConfig:
         """Large layers on the UP5K: weights in the four SPRAMs (1024 × 512 trits at 2 bits each),
         16 lanes × 2 rows (one 64-bit SPRAM word a cycle: 32 trits, the SPRAM bandwidth)."""
         return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 2, "max_k": 512, "max_n": 1024,
-                      "tree_cuts": (2,), "weight_store": "spram", **changes})
+                      "tree_cuts": (1, 2, 3, 4), "weight_store": "spram", **changes})
 
     @classmethod
     def presets(cls) -> dict[str, "ArrayConfig"]:
