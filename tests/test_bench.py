@@ -14,7 +14,7 @@ def test_every_sweep_point_is_a_valid_config():
     for point in sweep_points(quick=False):
         config = synth.sweep_config(point)
         assert (config.pe_kind, config.lanes, config.rows) == (point.kind, point.lanes, point.rows)
-        assert config.tree_latency <= 2
+        assert config.tree_cuts == tuple(range(1, config.tree_depth + 1))   # as the preset
 
 
 def test_compare_divides_the_right_way():
