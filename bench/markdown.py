@@ -18,9 +18,20 @@ def _sweep_table(sweep: dict) -> list[str]:
     return lines
 
 
+def _points(section) -> list[dict]:
+    if not section:
+        return []
+    if "points" in section:
+        return section["points"]
+    return [t for entry in section.values() for t in entry["tried"]]
+
+
 def figures_markdown(summary: dict, command: str) -> str:
-    out = [f"Measured by `{command}` on {summary['date']} (seeds {summary['seeds']}; "
-           f"{summary['wall_seconds'] / 60:.0f} min on this machine).", ""]
+    build_seconds = sum(p.get("build_seconds", 0) for section in ("sweep", "largest")
+                        for p in _points(summary.get(section)))
+    out = [f"Measured by `{command}` on {summary['date']} (placement seeds {summary['seeds']}; "
+           f"{build_seconds / 60:.0f} min of yosys + nextpnr builds, cached in build/bench/synth/, "
+           f"and {summary['wall_seconds'] / 60:.0f} min for this run on this 2-core machine).", ""]
     sweep = summary.get("sweep")
     if sweep:
         out += ["Array alone (bench top: LFSR harness, memories max K 256 × max N 32), target "
