@@ -24,13 +24,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hw.config import ArrayConfig
+from hw.config import SPRAM_BITS, SPRAM_COUNT, SPRAM_WORDS, ArrayConfig
 
 __all__ = ["SPRAM_TRITS_PER_CYCLE", "ThroughputCase", "bounds", "config_for", "resident_config",
            "measure", "measure_resident", "default_cases"]
 
 #: 4 SPRAMs × 16 bits a cycle, at 2 bits per trit.
-SPRAM_TRITS_PER_CYCLE = 32
+SPRAM_TRITS_PER_CYCLE = SPRAM_COUNT * SPRAM_BITS // 2
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def measure_resident(case: ThroughputCase, *, seed: int = 0) -> dict:
     out = {"label": case.label, "n": case.n, "k": case.k, "m": case.m, "dataflow": "resident"}
     if config is None:
         return out | {"fits": False, "why": f"{case.n * case.k:,} trits exceed the SPRAMs' "
-                                             f"{4 * 16384 * 8:,} at 2 bits each"}
+                                             f"{SPRAM_COUNT * SPRAM_WORDS * SPRAM_BITS // 2:,} at 2 bits each"}
     x, w = _operands(config, case, seed)
     ready = schedule(config, x, w).weights_ready_cycle
     result = run_bitlinear(config, x, w, backend="verilator", seed=seed, x_start=ready)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from golden.bitlinear import acc_bits as _acc_bits
 
-__all__ = ["ArrayConfig", "PE_KIND_NAMES", "MULTIPLIER_PE_KINDS", "WEIGHT_PACKINGS", "WEIGHT_STORES"]
+__all__ = ["ArrayConfig", "PE_KIND_NAMES", "MULTIPLIER_PE_KINDS", "WEIGHT_PACKINGS", "WEIGHT_STORES",
+           "SPRAM_COUNT", "SPRAM_WORDS", "SPRAM_BITS"]
 
 #: Names of the PE kinds in ``hw.pe.PE_KINDS``; kept here so the config validates without
 #: importing Amaranth (the golden cycle model reads ArrayConfig too). A test checks they agree.

@@ -18,10 +18,9 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["SPRAMBank", "SPRAM_WORDS", "SPRAM_BITS"]
+from .config import SPRAM_BITS, SPRAM_WORDS
 
-SPRAM_WORDS = 16384
-SPRAM_BITS = 16
+__all__ = ["SPRAMBank"]
 
 
 def _is_ice40(platform) -> bool:

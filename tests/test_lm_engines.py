@@ -20,6 +20,14 @@ def random_model(shape, seed=0):
     return quantize_model(init_params(shape, np.random.default_rng(seed)), shape, {})
 
 
+def assert_same_generation(generated, reference):
+    """Same tokens, and every layer's accumulators equal at every step."""
+    assert generated.ids == reference.ids
+    for got, want in zip(generated.accs, reference.accs, strict=True):
+        for layer in want:
+            np.testing.assert_array_equal(got[layer], want[layer])
+
+
 def test_row_tiles_cover_every_row_once():
     assert row_tiles(29, 12) == [slice(0, 12), slice(12, 24), slice(24, 29)]
     assert row_tiles(12, 12) == [slice(0, 12)]
@@ -32,10 +40,7 @@ def test_shipped_model_on_the_verilated_icebreaker_array_matches_golden():
     assert any(n > config.max_n for n, _ in model.shape.layers.values()), "no layer is tiled"
     reference = model.generate(GoldenEngine(model), "a ", 3, seed=5)
     generated = model.generate(hardware, "a ", 3, seed=5)
-    assert generated.ids == reference.ids
-    for got, want in zip(generated.accs, reference.accs):
-        for layer in want:
-            np.testing.assert_array_equal(got[layer], want[layer])
+    assert_same_generation(generated, reference)
     tiles = sum(len(row_tiles(n, config.max_n)) for n, _ in model.shape.layers.values())
     assert len(hardware.runs) == 3 * tiles
     assert all(run.cycles > run.weight_cycles > 0 for run in hardware.runs)
@@ -55,10 +60,7 @@ def test_board_engine_through_the_serial_protocol_matches_golden():
     board = BoardEngine(model, Accelerator(port))
     reference = model.generate(GoldenEngine(model), "the ", 2, seed=1)
     generated = model.generate(board, "the ", 2, seed=1)
-    assert generated.ids == reference.ids
-    for got, want in zip(generated.accs, reference.accs):
-        for layer in want:
-            np.testing.assert_array_equal(got[layer], want[layer])
+    assert_same_generation(generated, reference)
 
 
 def test_a_layer_wider_than_max_k_is_refused_by_name():
