@@ -16,20 +16,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from hw.config import PE_KIND_NAMES, ArrayConfig
+from golden.ints import ceil_div, ceil_log2
+from hw.config import PE_KINDS, ArrayConfig
+from hw.memory.geometry import EBR_SHAPES
 
 __all__ = ["features", "fit", "estimate_lc", "estimate_ebr", "FEATURE_NAMES", "memories"]
 
 #: Columns of the design matrix; the coefficient of each is an LC cost per unit.
-FEATURE_NAMES = ("fixed", *(f"lanes_{kind}" for kind in PE_KIND_NAMES), "accumulators")
-
-#: Widths × depths an iCE40 EBR can take.
-EBR_SHAPES = ((16, 256), (8, 512), (4, 1024), (2, 2048))
+FEATURE_NAMES = ("fixed", *(f"lanes_{kind}" for kind in PE_KINDS), "accumulators")
 
 
 def features(config: ArrayConfig) -> np.ndarray:
     row = [1.0]
-    for kind in PE_KIND_NAMES:
+    for kind in PE_KINDS:
         row.append(float(config.pes * config.act_bits) if config.pe_kind == kind else 0.0)
     row.append(float(config.rows * config.acc_bits))
     return np.array(row)
@@ -67,7 +66,7 @@ def memories(config: ArrayConfig) -> dict[str, tuple[int, int, int]]:
     out = {
         # one memory, two token banks of a power-of-two size each (hw/act_buffer.py)
         "act_buffer": (1, config.lanes * config.act_bits,
-                       2 << max(0, (config.max_chunks - 1).bit_length())),
+                       2 << ceil_log2(config.max_chunks)),
     }
     if config.weight_store == "ebr":     # SPRAM banks use no EBR
         out["weight_banks"] = (config.rows, config.lanes * config.weight_bits,
@@ -76,7 +75,7 @@ def memories(config: ArrayConfig) -> dict[str, tuple[int, int, int]]:
 
 
 def _ebrs(width: int, depth: int) -> int:
-    return min(-(-width // w) * -(-depth // d) for w, d in EBR_SHAPES)
+    return min(ceil_div(width, w) * ceil_div(depth, d) for w, d in EBR_SHAPES)
 
 
 def estimate_ebr(config: ArrayConfig, extra: int = 0) -> int:

@@ -15,6 +15,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
+from golden.ints import ceil_log2
 from hw.config import ArrayConfig
 
 __all__ = ["Point", "measure_point", "sweep_config", "ROOT"]
@@ -46,15 +47,14 @@ def sweep_config(point: Point) -> ArrayConfig:
     base = ArrayConfig.icebreaker()
     if point.top == "bench":
         base = base.replace(max_k=SWEEP_MAX_K, max_n=SWEEP_MAX_N)
-    depth = max(0, (point.lanes - 1).bit_length())
     return base.replace(pe_kind=point.kind, lanes=point.lanes, rows=point.rows,
-                        tree_cuts=tuple(range(1, depth + 1)))
+                        tree_cuts=tuple(range(1, ceil_log2(point.lanes) + 1)))
 
 
 def source_digest() -> str:
     """SHA-256 of the gateware and board sources: a cached build counts only if they match."""
     root = Path(__file__).parent.parent
-    files = sorted([*root.joinpath("hw").glob("*.py"), *root.joinpath("boards").glob("*.py")])
+    files = sorted([*root.joinpath("hw").rglob("*.py"), *root.joinpath("boards").rglob("*.py")])
     return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
 
 

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hw.config import SPRAM_BITS, SPRAM_COUNT, SPRAM_WORDS, ArrayConfig
+from golden.ints import ceil_div
+from hw.config import ArrayConfig
+from hw.memory.geometry import SPRAM_BITS, SPRAM_COUNT, SPRAM_WORDS
 
 __all__ = ["SPRAM_TRITS_PER_CYCLE", "ThroughputCase", "bounds", "config_for", "resident_config",
            "measure", "measure_resident", "default_cases"]
@@ -44,17 +46,13 @@ class ThroughputCase:
         return f"{self.n}x{self.k}" + ("" if self.m == 1 else f"/m{self.m}")
 
 
-def _ceil(a: int, b: int) -> int:
-    return -(-a // b)
-
-
 def bounds(config: ArrayConfig, case: ThroughputCase) -> dict:
     """Lower bounds on cycles: weights from SPRAM, weights through ``w_in``, and compute."""
     trits = case.n * case.k
     return {
-        "spram_weight_cycles": _ceil(trits, SPRAM_TRITS_PER_CYCLE),
-        "stream_weight_cycles": case.n * _ceil(case.k, config.lanes),
-        "compute_cycles": case.m * _ceil(case.n, config.rows) * _ceil(case.k, config.lanes),
+        "spram_weight_cycles": ceil_div(trits, SPRAM_TRITS_PER_CYCLE),
+        "stream_weight_cycles": case.n * ceil_div(case.k, config.lanes),
+        "compute_cycles": case.m * ceil_div(case.n, config.rows) * ceil_div(case.k, config.lanes),
     }
 
 

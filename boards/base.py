@@ -1,25 +1,29 @@
-"""What a board module provides to hw.build, the host driver docs and the benchmarks."""
+"""What a board module provides to hw.build, hw.resources, the host driver docs and the benchmarks."""
 
 from __future__ import annotations
 
 from hw.config import ArrayConfig
 
-__all__ = ["Board"]
+__all__ = ["Board", "ProgrammingFailed"]
+
+
+class ProgrammingFailed(RuntimeError):
+    """The board could not be programmed (no programmer installed, or it failed)."""
 
 
 class Board:
-    """A board: its platform, its device budget, its clock plan and its default array.
+    """A board: its platform (the source of device facts and of programming), its clock plan and
+    its default array.
 
-    Subclasses set ``name``, ``device``, ``budget`` (lc, ebr, spram, dsp), ``input_clock_hz``,
-    ``default_target_hz``, ``default_baud`` and implement ``platform()``, ``default_config()`` and
-    ``top(config, target_hz=..., baud=...)`` (the full board: clock, host link, array) and
-    ``bench_top(config, target_hz=...)`` (clock and ``hw.bench_harness.BenchHarness``: the array
-    alone, for resource and Fmax sweeps).
+    Subclasses set ``name``, ``input_clock_hz``, ``default_target_hz``, ``default_baud`` and
+    implement ``platform()``, ``default_config()``, ``budget`` (lc, ebr, spram, dsp of the device),
+    ``array_clock_hz(target_hz)`` (what the clock plan makes of a target), ``top(config,
+    target_hz=..., baud=...)`` (the full board: clock, host link, array) and ``bench_top(config,
+    target_hz=...)`` (clock and ``hw.system.bench_harness.BenchHarness``: the array alone, for
+    resource and Fmax sweeps).
     """
 
     name: str
-    device: str
-    budget: dict
     input_clock_hz: float
     default_target_hz: float
     default_baud: int
@@ -28,12 +32,36 @@ class Board:
     def platform():
         raise NotImplementedError
 
+    @property
+    def device(self) -> str:
+        """Device and package, as the platform names them."""
+        platform = self.platform()
+        return f"{platform.device}-{platform.package}"
+
+    @property
+    def budget(self) -> dict:
+        raise NotImplementedError
+
     @staticmethod
     def default_config() -> ArrayConfig:
         raise NotImplementedError
 
-    def top(self, config: ArrayConfig, *, target_hz=None, baud=None):
+    def array_clock_hz(self, target_hz: float) -> float:
         raise NotImplementedError
 
-    def bench_top(self, config: ArrayConfig, *, target_hz=None):
+    def top(self, config: ArrayConfig, *, target_hz: float, baud: int):
         raise NotImplementedError
+
+    def bench_top(self, config: ArrayConfig, *, target_hz: float):
+        raise NotImplementedError
+
+    def program(self, build_dir, name: str = "top") -> None:
+        """Program the bitstream in ``build_dir`` with the platform's own programmer."""
+        from amaranth.build.run import LocalBuildProducts
+        try:
+            self.platform().toolchain_program(LocalBuildProducts(str(build_dir)), name)
+        except FileNotFoundError as error:
+            raise ProgrammingFailed(f"the programmer is not installed ({error.filename}); the "
+                                    f"bitstream is in {build_dir}") from None
+        except Exception as error:  # the programmer's own failure (no board, no permission)
+            raise ProgrammingFailed(f"programming failed: {error}") from None

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Instance, Module, ResetSignal, Signal
 from amaranth.lib.cdc import ResetSynchronizer
 
-__all__ = ["PLLParams", "pll_params", "PLLClockReset"]
+__all__ = ["PLLParams", "pll_params", "PLLClockReset", "DEVICE_BUDGETS"]
+
+#: What each iCE40 device offers, by the platform's ``device`` name (nextpnr reports the same).
+DEVICE_BUDGETS = {"iCE40UP5K": {"lc": 5280, "ebr": 30, "spram": 4, "dsp": 8}}
 
 #: SB_PLL40 limits from the iCE40 sysCLOCK guide (the same icepll checks).
 PFD_RANGE_HZ = (10e6, 133e6)

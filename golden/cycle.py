@@ -23,6 +23,7 @@ import numpy as np
 
 from .baseline import int8_matmul
 from .bitlinear import int_matmul
+from .ints import ceil_div
 
 __all__ = ["Beat", "Schedule", "schedule", "beat_values"]
 
@@ -62,7 +63,7 @@ def beat_values(config, x_codes, w_codes) -> list[tuple[int, int, np.ndarray]]:
     product = int8_matmul if getattr(config, "weight_bits", 2) == 8 else int_matmul
     acc = product(x_codes, w_codes).astype(np.int64)
     m, n = acc.shape
-    blocks = -(-n // config.rows)
+    blocks = ceil_div(n, config.rows)
     padded = np.zeros((m, blocks * config.rows), dtype=np.int64)
     padded[:, :n] = acc
     return [(t, b, padded[t, b * config.rows:(b + 1) * config.rows])
@@ -78,8 +79,8 @@ def schedule(config, x_codes, w_codes, x_start: int = 0) -> Schedule:
     values = beat_values(config, x_codes, w_codes)
     m = np.shape(x_codes)[0]
     n, k = np.shape(w_codes)
-    chunks = -(-k // config.lanes)
-    blocks = -(-n // config.rows)
+    chunks = ceil_div(k, config.lanes)
+    blocks = ceil_div(n, config.rows)
     weights_ready = blocks * config.rows * chunks
 
     bank_free = [0, 0]

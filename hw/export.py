@@ -1,7 +1,7 @@
 """Verilog of the BitLinear top for any ArrayConfig: ``python -m hw.export --config NAME -o DIR``.
 
 The top module is ``bitlinear_top``; its ports are the BitLinear members flattened by Amaranth
-(``x_in__valid``, ``x_in__payload``, ``acc_out__ready``, ``k``, ``n``, ``perf_busy``…) plus ``clk``
+(``x_in__valid``, ``x_in__payload``, ``acc_out__ready``, ``k``, ``n``, ``perf__busy``…) plus ``clk``
 and ``rst``. Submodules keep their Amaranth names (``row_0``, ``pe_3``, ``weight_mem``…), so
 waveforms show the Amaranth hierarchy. Files are deterministic: ``<out>/bitlinear_top.v`` and
 ``<out>/config.json``; the default ``<out>`` is ``build/verilog/<config key>``.
@@ -44,7 +44,7 @@ def export_verilog(config: ArrayConfig, out_dir: str | Path | None = None, *, de
     the .v path. ``design`` is any callable giving a component with BitLinear's signature."""
     from amaranth.back import verilog
 
-    from .bitlinear import BitLinear
+    from .datapath.bitlinear import BitLinear
 
     out = Path(out_dir) if out_dir is not None else Path("build/verilog") / config_key(config)
     out.mkdir(parents=True, exist_ok=True)

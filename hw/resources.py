@@ -22,9 +22,9 @@ from pathlib import Path
 
 from boards import BOARDS, get_board
 
-from .bram import YOSYS_AFTER_READ
 from .config import ArrayConfig
-from .tools import temporary_environ
+from .memory.bram import YOSYS_AFTER_READ
+from .toolchain import temporary_environ, yowasp_env
 
 __all__ = ["module_resources", "breakdown", "group_rows", "format_table", "main"]
 
@@ -114,16 +114,14 @@ def breakdown(config: ArrayConfig, *, board: str = "icebreaker", out: str | Path
               flat: bool = True) -> dict:
     """Per-instance resources of ``board``'s top around ``config``; also written to
     ``<out>/resources.json`` (default ``build/resources/<board>_<pe_kind>_<lanes>x<rows>``)."""
-    from .build import _tool_env
-
     target = get_board(board)
     out = Path(out) if out else Path("build/resources") / \
         f"{target.name}_{config.pe_kind}_{config.lanes}x{config.rows}"
     out.mkdir(parents=True, exist_ok=True)
-    top = target.top(config)
+    top = target.top(config, target_hz=target.default_target_hz, baud=target.default_baud)
     plan = target.platform().build(top, name="top", do_build=False)  # only top.il is used
     (out / "top.il").write_text(plan.files["top.il"])
-    with temporary_environ(_tool_env()):
+    with temporary_environ(yowasp_env()):
         _run_yosys(out, _SCRIPT, "hier.ys")
         if flat:
             _run_yosys(out, _FLAT_SCRIPT, "flat.ys")

@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,7 @@ def clock_for_projection(config: ArrayConfig, fmax_mhz: float | None, report_pat
 
 
 def open_accelerator(port: str, baudrate: int):
-    from hw.host import Accelerator
+    from host.driver import Accelerator
     return Accelerator(port, baudrate=baudrate)
 
 
@@ -78,7 +79,7 @@ def first_difference(golden, hardware) -> str | None:
     return None
 
 
-def main(argv=None) -> int:
+def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m lm", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--tokens", type=int, default=64)
@@ -100,29 +101,27 @@ def main(argv=None) -> int:
         parser.error("--tokens must be >= 1")
     if args.temperature < 0:
         parser.error("--temperature must be >= 0")
-    try:
-        model = TernaryModel.load(args.model)
-        hardware = hardware_engine(args, model)
-        config = hardware.config
-        golden = GoldenEngine(model)
-        from .corpus import encode
-        encode(args.prompt)
-    except (ModelFileError, LayerDoesNotFit, ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    on_board = isinstance(hardware, BoardEngine)
+    return args
 
-    shape = model.shape
-    log(f"model {args.model}: {shape.ternary_weights:,} ternary weights in "
-        f"{', '.join(f'{n}x{k} {name}' for name, (n, k) in shape.layers.items())}")
-    log(f"array: {config.pe_kind}, {config.lanes} lanes x {config.rows} rows, max K {config.max_k}, "
-        f"max N {config.max_n}; " + (f"board on {args.port}" if on_board else f"backend {args.backend}"))
 
+@dataclass
+class DemoRun:
+    """Both generations and what they cost."""
+    reference: object           # the golden engine's Generation
+    generated: object           # the hardware engine's Generation
+    golden_seconds: float
+    hardware_seconds: float
+    cycles: int                 # array cycles over the whole generation (busy cycles on a board)
+
+
+def run_demo(args, model, hardware) -> DemoRun:
+    """Generate with golden/ and with the hardware engine from the same prompt and seed, logging
+    each hardware token with its cycles."""
     start = time.perf_counter()
-    reference = model.generate(golden, args.prompt, args.tokens, seed=args.seed,
+    reference = model.generate(GoldenEngine(model), args.prompt, args.tokens, seed=args.seed,
                                temperature=args.temperature)
     golden_seconds = time.perf_counter() - start
-
+    on_board = isinstance(hardware, BoardEngine)
     start = time.perf_counter()
     cycles_after = [0]
 
@@ -132,65 +131,100 @@ def main(argv=None) -> int:
             f"{cycles_after[-1] - cycles_after[-2]:,} {'busy ' if on_board else ''}cycles  "
             f"({time.perf_counter() - start:.1f} s)")
 
-    try:
-        generated = model.generate(hardware, args.prompt, args.tokens, seed=args.seed,
-                                   temperature=args.temperature, on_token=progress)
-    except AssertionError as error:     # sim.ScoreboardError: a beat differed from golden/
-        print(f"MISMATCH: the simulated array disagreed with golden/: {error}", file=sys.stderr)
-        return 1
-    except (OSError, RuntimeError) as error:   # the board stopped answering (hw.protocol errors)
-        print(f"error: the board failed: {error}", file=sys.stderr)
-        return 1
-    hardware_seconds = time.perf_counter() - start
+    generated = model.generate(hardware, args.prompt, args.tokens, seed=args.seed,
+                               temperature=args.temperature, on_token=progress)
+    return DemoRun(reference, generated, golden_seconds, time.perf_counter() - start,
+                   cycles_after[-1])
 
-    difference = first_difference(reference, generated)
-    same_tokens = sum(g == h for g, h in zip(reference.ids, generated.ids))
-    values = sum(acc.size for step in generated.accs for acc in step.values())
-    cycles_per_token = cycles_after[-1] / args.tokens
+
+def summarize(args, model, hardware, run: DemoRun) -> dict:
+    """The JSON summary: texts, agreement, and cycles per token (measured on a board, projected
+    to tokens/s at a clock for the simulated array)."""
+    shape = model.shape
+    on_board = isinstance(hardware, BoardEngine)
+    difference = first_difference(run.reference, run.generated)
+    cycles_per_token = run.cycles / args.tokens
     summary = {
         "model": str(args.model), "ternary_weights": shape.ternary_weights,
         "layers": {name: {"n": n, "k": k} for name, (n, k) in shape.layers.items()},
         "validation": model.meta.get("validation"),
-        "config": config.to_dict(), "engine": hardware.name,
+        "config": hardware.config.to_dict(), "engine": hardware.name,
         "backend": None if on_board else args.backend, "port": args.port,
         "prompt": args.prompt, "seed": args.seed, "temperature": args.temperature,
-        "tokens": args.tokens, "golden_text": reference.text, "hardware_text": generated.text,
-        "bit_exact_tokens": same_tokens, "accumulators_compared": values,
+        "tokens": args.tokens, "golden_text": run.reference.text,
+        "hardware_text": run.generated.text,
+        "bit_exact_tokens": sum(g == h for g, h in zip(run.reference.ids, run.generated.ids)),
+        "accumulators_compared": sum(acc.size for step in run.generated.accs
+                                     for acc in step.values()),
         "bit_exact": difference is None, "first_difference": difference,
-        "wall_seconds": {"golden": round(golden_seconds, 2), "hardware": round(hardware_seconds, 2)},
+        "wall_seconds": {"golden": round(run.golden_seconds, 2),
+                         "hardware": round(run.hardware_seconds, 2)},
     }
     if on_board:
-        summary |= {"busy_cycles_per_token": round(cycles_per_token, 1),
-                    "measured_tokens_per_second": round(args.tokens / hardware_seconds, 2)}
+        return summary | {"busy_cycles_per_token": round(cycles_per_token, 1),
+                          "measured_tokens_per_second": round(args.tokens / run.hardware_seconds, 2)}
+    weight_cycles = sum(r.weight_cycles for r in hardware.runs)
+    clock_mhz, clock_source = clock_for_projection(hardware.config, args.fmax_mhz, args.build_report)
+    return summary | {
+        "array_runs": len(hardware.runs), "cycles_total": run.cycles,
+        "cycles_per_token": round(cycles_per_token, 1),
+        "weight_load_cycles_per_token": round(weight_cycles / args.tokens, 1),
+        "weight_load_share": round(weight_cycles / run.cycles, 4),
+        "projection_clock_mhz": clock_mhz, "projection_clock_source": clock_source,
+        "projected_tokens_per_second": round(clock_mhz * 1e6 / cycles_per_token, 1)}
+
+
+def print_summary(summary: dict, report: Path) -> None:
+    prompt = summary["prompt"]
+    print(f"prompt:   {prompt!r}")
+    print(f"golden:   {prompt + summary['golden_text']!r}")
+    print(f"hardware: {prompt + summary['hardware_text']!r}")
+    print(f"bit-exact: {summary['bit_exact_tokens']}/{summary['tokens']} tokens; "
+          f"{'identical' if summary['bit_exact'] else 'DIFFERENT'} integer accumulators "
+          f"({summary['accumulators_compared']:,} compared)")
+    if summary["engine"] == BoardEngine.name:
+        print(f"board: {summary['measured_tokens_per_second']:,} tokens/s measured over the serial "
+              f"link, {summary['busy_cycles_per_token']:,.0f} busy array cycles per token")
     else:
-        weight_cycles = sum(r.weight_cycles for r in hardware.runs)
-        clock_mhz, clock_source = clock_for_projection(config, args.fmax_mhz, args.build_report)
-        summary |= {
-            "array_runs": len(hardware.runs), "cycles_total": cycles_after[-1],
-            "cycles_per_token": round(cycles_per_token, 1),
-            "weight_load_cycles_per_token": round(weight_cycles / args.tokens, 1),
-            "projection_clock_mhz": clock_mhz, "projection_clock_source": clock_source,
-            "projected_tokens_per_second": round(clock_mhz * 1e6 / cycles_per_token, 1)}
+        print(f"simulated cycles per token: {summary['cycles_per_token']:,.0f} "
+              f"({summary['array_runs']} array runs, {summary['weight_load_share']:.0%} of cycles "
+              f"loading weights)")
+        print(f"projected: {summary['projected_tokens_per_second']:,.0f} tokens/s at "
+              f"{summary['projection_clock_mhz']:g} MHz, {summary['projection_clock_source']}; "
+              f"the serial link's transfer time is not included")
+    print(f"summary: {report}")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        model = TernaryModel.load(args.model)
+        hardware = hardware_engine(args, model)
+        from .corpus import encode
+        encode(args.prompt)
+    except (ModelFileError, LayerDoesNotFit, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    config = hardware.config
+    log(f"model {args.model}: {model.shape.ternary_weights:,} ternary weights in "
+        f"{', '.join(f'{n}x{k} {name}' for name, (n, k) in model.shape.layers.items())}")
+    log(f"array: {config.pe_kind}, {config.lanes} lanes x {config.rows} rows, max K {config.max_k}, "
+        f"max N {config.max_n}; " + (f"board on {args.port}" if args.port
+                                      else f"backend {args.backend}"))
+    try:
+        run = run_demo(args, model, hardware)
+    except AssertionError as error:     # sim.ScoreboardError: a beat differed from golden/
+        print(f"MISMATCH: the simulated array disagreed with golden/: {error}", file=sys.stderr)
+        return 1
+    except (OSError, RuntimeError) as error:   # the board stopped answering (protocol errors)
+        print(f"error: the board failed: {error}", file=sys.stderr)
+        return 1
+    summary = summarize(args, model, hardware, run)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(summary, indent=2) + "\n")
-
-    print(f"prompt:   {args.prompt!r}")
-    print(f"golden:   {args.prompt + reference.text!r}")
-    print(f"hardware: {args.prompt + generated.text!r}")
-    print(f"bit-exact: {same_tokens}/{args.tokens} tokens; "
-          f"{'identical' if difference is None else 'DIFFERENT'} integer accumulators "
-          f"({values:,} compared)")
-    if on_board:
-        print(f"board: {summary['measured_tokens_per_second']:,} tokens/s measured over the serial "
-              f"link, {cycles_per_token:,.0f} busy array cycles per token")
-    else:
-        print(f"simulated cycles per token: {cycles_per_token:,.0f} ({summary['array_runs']} array "
-              f"runs, {weight_cycles / cycles_after[-1]:.0%} of cycles loading weights)")
-        print(f"projected: {summary['projected_tokens_per_second']:,.0f} tokens/s at {clock_mhz:g} "
-              f"MHz, {clock_source}; the serial link's transfer time is not included")
-    print(f"summary: {args.report}")
-    if difference is not None:
-        print(f"MISMATCH at {difference}", file=sys.stderr)
+    print_summary(summary, args.report)
+    if not summary["bit_exact"]:
+        print(f"MISMATCH at {summary['first_difference']}", file=sys.stderr)
         return 1
     return 0
 

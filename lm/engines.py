@@ -102,7 +102,7 @@ class SimEngine:
 
 @dataclass
 class BoardEngine:
-    """Each product on a board through the host driver (``hw.host.Accelerator``); the weights of
+    """Each product on a board through the host driver (``host.driver.Accelerator``); the weights of
     every tile are sent again for each call, as the device holds one matrix."""
     model: TernaryModel
     accelerator: object

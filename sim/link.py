@@ -1,8 +1,9 @@
 """A pyserial-like port onto a simulated accelerator: the host driver talks to gateware.
 
-``SimulatedSerial(HostLink(config, ...))`` feeds written bytes into the link's ``rx`` byte stream
-(a link whose ``array_domain`` is not ``sync`` gets a second, faster clock for its array)
-and collects its ``tx`` bytes. ``SimulatedSerial(UARTHostLink(config, divisor=...))`` does the same
+``SimulatedSerial(LinkedArray(config, ...))`` (hw.system.accelerator) feeds written bytes into the
+link's ``rx`` byte stream (a link whose ``array_domain`` is not ``sync`` gets a second, faster clock
+for its array) and collects its ``tx`` bytes. ``SimulatedSerial(SerialAccelerator(config,
+divisor=...))`` does the same
 at the bit level: bytes go in as 8N1 frames on the ``rx`` line and come back decoded from the ``tx``
 line, through the board's own UART. ``read`` runs the clock until enough bytes came out or its
 cycle budget ran out (like a serial timeout). Faults are injected by the caller: drop or corrupt

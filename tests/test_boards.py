@@ -35,3 +35,20 @@ def test_pll_matches_icepll(out_mhz):
 def test_pll_rejects_impossible_clock():
     with pytest.raises(ValueError, match="no SB_PLL40 setting makes 500 MHz"):
         pll_params(12e6, 500e6)
+
+
+def test_program_without_a_programmer_is_a_clear_error(tmp_path, monkeypatch):
+    """Programming goes through the platform's own programmer; when it is missing the board says
+    so and where the bitstream is, instead of a traceback."""
+    from boards.base import ProgrammingFailed
+
+    (tmp_path / "top.bin").write_bytes(b"\x00")
+    monkeypatch.setenv("ICEPROG", str(tmp_path / "no-such-iceprog"))
+    with pytest.raises(ProgrammingFailed, match=f"not installed .*bitstream is in {tmp_path}"):
+        get_board("icebreaker").program(tmp_path)
+
+
+def test_budget_and_clock_plan_come_from_the_platform_and_the_pll():
+    board = get_board("icebreaker")
+    assert board.budget["lc"] == 5280
+    assert board.array_clock_hz(40e6) == pll_params(12e6, 40e6).out_hz

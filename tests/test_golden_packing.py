@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from golden.ints import ceil_div
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -47,7 +48,7 @@ def test_base3_hand_worked():
 def test_2bit_round_trip(codes):
     packed = pack_2bit(codes)
     assert packed.dtype == np.uint8
-    assert packed.shape == (-(-codes.shape[0] // 4), *codes.shape[1:])
+    assert packed.shape == (ceil_div(codes.shape[0], 4), *codes.shape[1:])
     unpacked = unpack_2bit(packed, rows=codes.shape[0])
     assert unpacked.dtype == np.int8
     np.testing.assert_array_equal(unpacked, codes)
@@ -58,7 +59,7 @@ def test_2bit_round_trip(codes):
 def test_base3_round_trip(codes):
     packed = pack_base3(codes)
     assert packed.dtype == np.uint8 and np.all(packed < 243)
-    assert packed.shape == (*codes.shape[:-1], -(-codes.shape[-1] // 5))
+    assert packed.shape == (*codes.shape[:-1], ceil_div(codes.shape[-1], 5))
     np.testing.assert_array_equal(unpack_base3(packed, length=codes.shape[-1]), codes)
 
 

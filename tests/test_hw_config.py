@@ -3,12 +3,19 @@
 import pytest
 
 from golden.bitlinear import acc_bits
-from hw.config import PE_KIND_NAMES, ArrayConfig
-from hw.pe import PE_KINDS
+from hw.config import PE_KINDS, ArrayConfig
+from hw.datapath.pe import TernaryPE
 
 
-def test_pe_kind_names_match_registry():
-    assert tuple(PE_KINDS) == PE_KIND_NAMES
+def test_pe_kind_table_is_consistent():
+    """Names are keys, classes resolve to PEs, wire ids are unique and only ternary kinds have one."""
+    ids = [kind.wire_id for kind in PE_KINDS.values() if kind.wire_id is not None]
+    assert len(ids) == len(set(ids))
+    for name, kind in PE_KINDS.items():
+        assert kind.name == name
+        assert issubclass(kind.element_class(), TernaryPE)
+        assert (kind.wire_id is not None) == kind.ternary
+        assert ArrayConfig(pe_kind=name).ternary == kind.ternary
 
 
 @pytest.mark.parametrize("preset", ["tiny", "icebreaker"])
@@ -64,3 +71,62 @@ def test_baseline_kinds_widen_weights_and_accumulators():
     assert not baseline.ternary and baseline.weight_bits == 8
     assert baseline.acc_bits == acc_bits(512, 8, 128) == (512 * 128 * 128).bit_length() + 1
     assert ArrayConfig(pe_kind="mul8_dsp").weight_bits == 8
+
+
+class ToyPE(TernaryPE):
+    """A PE kind written the way the README's guide says: a class here, a line in PE_KINDS.
+    Ones' complement for -1 like xor, but with muxes and a plain correction output (the row
+    then counts it through the generic popcount path)."""
+
+    has_correction = True
+
+    @staticmethod
+    def out_bits(act_bits: int) -> int:
+        return act_bits
+
+    def elaborate(self, platform):
+        from amaranth.hdl import Module, Mux
+
+        from hw.datapath.pe import decode_trit
+
+        m = Module()
+        negative, nonzero = decode_trit(self.code)
+        m.d.comb += [self.out.eq(Mux(negative, ~self.act, Mux(nonzero, self.act, 0))),
+                     self.correction.eq(negative)]
+        return m
+
+
+def test_the_add_a_pe_kind_guide_works(monkeypatch):
+    """One class and one table line: the config takes the kind, the array computes golden's
+    numbers with it (stalls included), and the host link carries it end to end."""
+    import numpy as np
+
+    from golden.bitlinear import int_matmul
+    from hw.config import PEKind
+    from hw.link.protocol import identify_payload, parse_identify
+    from hw.system.accelerator import LinkedArray
+    from host.driver import Accelerator
+    from sim import run_bitlinear
+    from sim.link import SimulatedSerial
+
+    monkeypatch.setitem(PE_KINDS, "toy", PEKind("toy", f"{__name__}:ToyPE", ternary=True,
+                                                wire_id=7))
+    config = ArrayConfig.tiny(pe_kind="toy")
+    rng = np.random.default_rng(12)
+    x, w = rng.integers(-128, 128, (3, 37)), rng.integers(-1, 2, (11, 37))
+    np.testing.assert_array_equal(run_bitlinear(config, x, w, stall_prob=0.3, seed=4).acc,
+                                  int_matmul(x, w))
+    assert parse_identify(identify_payload(config))[1] == config
+    device = Accelerator(SimulatedSerial(LinkedArray(config, timeout_cycles=3000)))
+    assert device.config == config
+    device.load_weights(w)
+    np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
+
+
+def test_an_unknown_pe_kind_from_a_device_is_a_protocol_error():
+    from hw.link.protocol import ProtocolError, identify_payload, parse_identify
+
+    payload = bytearray(identify_payload(ArrayConfig.tiny()))
+    payload[6] = 99   # the PE kind's wire id (after magic, major, minor)
+    with pytest.raises(ProtocolError, match="PE kind id 99, which this host does not know"):
+        parse_identify(bytes(payload))

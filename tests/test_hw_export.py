@@ -15,7 +15,7 @@ def test_export_writes_top_and_config(tmp_path):
     text = path.read_text()
     assert f"module {TOP_NAME}(" in text
     for port in ("x_in__valid", "x_in__ready", "x_in__payload", "w_in__payload",
-                 "acc_out__payload", "perf_busy", "perf_out_stall", "clk", "rst"):
+                 "acc_out__payload", "perf__busy", "perf__out_stall", "clk", "rst"):
         assert port in text
     assert ArrayConfig.from_dict(json.loads((tmp_path / "config.json").read_text())) == config
     assert "$mul" not in text and " * " not in text

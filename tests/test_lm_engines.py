@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from hw.config import ArrayConfig
-from hw.host import Accelerator
-from hw.host_link import HostLink
+from host.driver import Accelerator
+from hw.system.accelerator import LinkedArray
 from lm.engines import BoardEngine, GoldenEngine, LayerDoesNotFit, SimEngine, row_tiles
 from lm.model import DEFAULT_MODEL, ModelShape, TernaryModel
 from lm.train import init_params, quantize_model
@@ -56,7 +56,7 @@ def test_a_broken_array_stops_generation():
 def test_board_engine_through_the_serial_protocol_matches_golden():
     shape = ModelShape(context=2, embed=8, hidden=16)     # fc1 16x16, fc2 16x16, head 29x16
     model = random_model(shape, seed=3)
-    port = SimulatedSerial(HostLink(ArrayConfig.tiny(), timeout_cycles=3000))
+    port = SimulatedSerial(LinkedArray(ArrayConfig.tiny(), timeout_cycles=3000))
     board = BoardEngine(model, Accelerator(port))
     reference = model.generate(GoldenEngine(model), "the ", 2, seed=1)
     generated = model.generate(board, "the ", 2, seed=1)

@@ -69,8 +69,8 @@ def test_demo_on_a_board_through_the_serial_driver(tmp_path, capsys, monkeypatch
     """``--port``: the hardware engine is the host driver talking to the (simulated) board."""
     import numpy as np
 
-    from hw.host import Accelerator
-    from hw.host_link import HostLink
+    from host.driver import Accelerator
+    from hw.system.accelerator import LinkedArray
     from lm.model import ModelShape
     from lm.train import init_params, quantize_model
     from sim.link import SimulatedSerial
@@ -82,7 +82,7 @@ def test_demo_on_a_board_through_the_serial_driver(tmp_path, capsys, monkeypatch
 
     def simulated_board(port, baudrate):
         opened.append(port)
-        return Accelerator(SimulatedSerial(HostLink(ArrayConfig.tiny(), timeout_cycles=3000)))
+        return Accelerator(SimulatedSerial(LinkedArray(ArrayConfig.tiny(), timeout_cycles=3000)))
 
     monkeypatch.setattr(demo, "open_accelerator", simulated_board)
     report = tmp_path / "board.json"

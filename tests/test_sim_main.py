@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-import sim.harness as harness
+import sim.scoreboard as scoreboard
 from sim.__main__ import main
 
 
@@ -21,14 +21,14 @@ def test_summary_line_and_json(tmp_path, capsys):
 
 
 def test_mismatch_exits_nonzero(tmp_path, monkeypatch, capsys):
-    original = harness.schedule
+    original = scoreboard.schedule
 
     def wrong(*args):
         s = original(*args)
         s.beats[0].acc[0] += 1
         return s
 
-    monkeypatch.setattr(harness, "schedule", wrong)
+    monkeypatch.setattr(scoreboard, "schedule", wrong)
     assert main(["--only", "amaranth:tiny/xor", "--out", str(tmp_path)]) == 1
     assert "MISMATCH in amaranth:tiny/xor" in capsys.readouterr().err
 

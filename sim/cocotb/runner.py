@@ -19,7 +19,7 @@ import numpy as np
 
 from hw.config import ArrayConfig
 from hw.export import TOP_NAME, config_key, design_suffix, export_verilog
-from hw.tools import temporary_environ
+from hw.toolchain import temporary_environ
 
 __all__ = ["CocotbFailure", "run_cocotb", "SIMULATORS"]
 
@@ -34,7 +34,7 @@ class CocotbFailure(AssertionError):
 def _simulator_env(simulator: str) -> dict:
     env = {}
     if simulator == "verilator":
-        from sim.verilator_backend import verilator_env
+        from sim.backends.verilator import verilator_env
         script, vl_env = verilator_env()
         env["VERILATOR_ROOT"] = vl_env["VERILATOR_ROOT"]
         env["PATH"] = f"{script.parent}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -59,7 +59,7 @@ def run_cocotb(config: ArrayConfig, x_codes, w_codes, *, stall_prob: float = 0.0
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
 
-    from sim.harness import check_operands
+    from sim.stimulus import check_operands
     x, w = check_operands(config, x_codes, w_codes)
     if waves is None:
         waves = os.environ.get("BITNET_WAVES") == "1"

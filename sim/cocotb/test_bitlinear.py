@@ -15,8 +15,11 @@ from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from hw.config import ArrayConfig
-from sim.harness import (OUT_MAY_BE_READY, SETTLE_CYCLES, W_MAY_BE_VALID, X_MAY_BE_VALID,
-                         Scoreboard, check_operands, make_stimulus)
+from hw.datapath.bitlinear import SHAPE_SETTLE_CYCLES
+from hw.datapath.perf import PERF_COUNTERS
+from sim.scoreboard import Scoreboard
+from sim.stimulus import (OUT_MAY_BE_READY, W_MAY_BE_VALID, X_MAY_BE_VALID, check_operands,
+                          make_stimulus)
 
 
 @cocotb.test()
@@ -30,14 +33,14 @@ async def bitlinear_matches_golden(dut):
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     dut.k.value = stimulus.k
     dut.n.value = stimulus.n
-    dut.perf_clear.value = 0
+    dut.perf__clear.value = 0
     dut.w_in__valid.value = 0
     dut.x_in__valid.value = 0
     dut.acc_out__ready.value = 0
     dut.rst.value = 1
     await RisingEdge(dut.clk)
     dut.rst.value = 0
-    for _ in range(SETTLE_CYCLES):  # the shape registers take k and n
+    for _ in range(SHAPE_SETTLE_CYCLES):  # the shape registers take k and n
         await RisingEdge(dut.clk)
 
     w_beats, x_beats, pattern = stimulus.w_beats, stimulus.x_beats, stimulus.pattern
@@ -74,9 +77,8 @@ async def bitlinear_matches_golden(dut):
         cycle += 1
 
     await ReadOnly()
-    perf = scoreboard.counters(dut.perf_busy.value.to_unsigned(),
-                               dut.perf_in_stall.value.to_unsigned(),
-                               dut.perf_out_stall.value.to_unsigned())
+    perf = scoreboard.counters(*(getattr(dut, f"perf__{name}").value.to_unsigned()
+                                 for name in PERF_COUNTERS))
     Path(case["result"]).write_text(json.dumps({
         "beat_cycles": scoreboard.beat_cycles, "perf": perf,
         "acc": scoreboard.acc.tolist(), "cycles": cycle}))

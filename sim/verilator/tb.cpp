@@ -1,4 +1,4 @@
-// Stream driver for the exported bitlinear_top, run by sim/verilator_backend.py.
+// Stream driver for the exported bitlinear_top, run by sim/backends/verilator.py.
 //
 // Reads a stimulus file (argv[1]): layer shape, w_in and x_in beats as 32-bit hex words, and one
 // byte per cycle of stall pattern (bit 0: w_in may be valid, bit 1: x_in may be valid, bit 2:
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
 #else
     auto dump = []() {};
 #endif
-    top->k = k; top->n = n; top->perf_clear = 0;
+    top->k = k; top->n = n; top->perf___05Fclear = 0;
     top->W_VALID = 0; top->X_VALID = 0; top->OUT_READY = 0;
     top->rst = 1; top->clk = 0; top->eval(); dump(); top->clk = 1; top->eval(); dump();
     top->rst = 0;
@@ -120,8 +120,9 @@ int main(int argc, char** argv) {
         quiet = received >= expected ? quiet + 1 : 0;
         cycle++;
     }
-    fprintf(out, "P %lu %lu %lu\n", static_cast<unsigned long>(top->perf_busy),
-            static_cast<unsigned long>(top->perf_in_stall), static_cast<unsigned long>(top->perf_out_stall));
+    fprintf(out, "P %lu %lu %lu\n", static_cast<unsigned long>(top->perf___05Fbusy),
+            static_cast<unsigned long>(top->perf___05Fin_stall),
+            static_cast<unsigned long>(top->perf___05Fout_stall));
     fprintf(out, "E %ld %ld %ld %ld %d %ld\n", cycle, wn, xn, received, timeout ? 1 : 0, held);
     fclose(out);
     top->final();

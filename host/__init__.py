@@ -1,0 +1,1 @@
+"""The host side: ``host.driver.Accelerator`` talks to a board (or the simulated one) over serial."""

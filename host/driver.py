@@ -1,0 +1,167 @@
+"""Host driver for the accelerator over its serial link: ``Accelerator(port)``.
+
+``port`` is a device path (opened with pyserial) or any object with pyserial's ``write``/``read``
+(for example ``sim.link.SimulatedSerial``, the simulated board). The host quantizes and packs with
+golden/, the device computes the integer product, the host rescales exactly as golden.bitlinear:
+
+    acc = Accelerator("/dev/ttyUSB1")
+    acc.load_weights(w)        # float N×K (quantized here) or ternary codes
+    y = acc.run(x)             # float M×K -> BitLinear output M×N, equal to golden.bitlinear(x, w)
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+
+import numpy as np
+
+from golden._checks import as_code_array
+from golden.bitlinear import quantize_activations, quantize_weights, rescale
+from hw.formats import act_beats, weight_beats
+from hw.link.protocol import (DEVICE_SYNC, MAX_PAYLOAD, MAX_REPLY, RESULT_BYTES, Command,
+                              ProtocolError, ShapeInfo, Status, encode_frame, parse_identify,
+                              parse_reply, weight_beat_bytes)
+
+__all__ = ["Accelerator", "ProtocolError"]
+
+#: Replies worth asking again for: the request never executed.
+RETRYABLE = (Status.BAD_CRC, Status.TIMEOUT)
+
+
+class Accelerator:
+    """One accelerator behind a serial port (see the module doc)."""
+
+    def __init__(self, port, *, baudrate: int = 1_000_000, timeout: float = 2.0,
+                 retries: int = 3, log=None):
+        if isinstance(port, str):
+            try:
+                import serial
+            except ImportError:
+                raise RuntimeError("pyserial is needed to open a device path: pip install pyserial") from None
+            port = serial.Serial(port, baudrate=baudrate, timeout=timeout)
+        self._port = port
+        self._retries = retries
+        self._log = log
+        self.version, self.config = self.identify()
+        self._shape = None
+        self._w_scale = None
+
+    # ------------------------------------------------------------------ link
+    def _read_exact(self, size: int) -> bytes:
+        data = self._port.read(size)
+        if len(data) != size:
+            raise ProtocolError(f"timed out: {len(data)} of {size} reply bytes arrived",
+                                Status.TIMEOUT)
+        return bytes(data)
+
+    def _read_reply(self) -> tuple[Status, bytes]:
+        skipped = 0
+        while True:  # skip anything before the sync byte (a torn earlier reply)
+            first = self._read_exact(1)
+            if first[0] == DEVICE_SYNC:
+                break
+            skipped += 1
+            if skipped > MAX_REPLY + 6:
+                raise ProtocolError("no reply sync byte found")
+        head = self._read_exact(3)
+        length = struct.unpack_from("<H", head, 1)[0]
+        rest = self._read_exact(length + 2)
+        return parse_reply(first + head + rest)
+
+    def transact(self, command: Command, payload: bytes = b"") -> bytes:
+        """Send one request, return the reply payload; retry when the device saw a broken frame
+        or the reply was lost; raise ``ProtocolError`` on any other error status."""
+        frame = encode_frame(command, payload)
+        for attempt in range(self._retries + 1):
+            self._port.write(frame)
+            try:
+                status, reply = self._read_reply()
+            except ProtocolError as error:
+                if attempt == self._retries:
+                    raise
+                if self._log:
+                    self._log(f"{command.name}: {error}; retrying")
+                self._drain()
+                continue
+            if status == Status.OK:
+                return reply
+            if status in RETRYABLE and attempt < self._retries:
+                if self._log:
+                    self._log(f"{command.name}: device answered {status.name}; retrying")
+                continue
+            raise ProtocolError(f"{command.name} failed: {status.name}", status)
+        raise AssertionError("unreachable")
+
+    def _drain(self):
+        reset = getattr(self._port, "reset_input_buffer", None)
+        if reset:
+            time.sleep(0.01)
+            reset()
+
+    # ------------------------------------------------------------------ commands
+    def identify(self):
+        """``((major, minor), ArrayConfig)`` of the device."""
+        return parse_identify(self.transact(Command.IDENTIFY))
+
+    def set_shape(self, k: int, n: int) -> ShapeInfo:
+        config = self.config
+        if not 1 <= k <= config.max_k or not 1 <= n <= config.max_n:
+            raise ValueError(f"shape K={k}, N={n} is outside the device's 1..{config.max_k} × "
+                             f"1..{config.max_n}")
+        self.transact(Command.SET_SHAPE, struct.pack("<II", k, n))
+        self._shape = ShapeInfo.of(config, k, n)
+        self._k, self._n = k, n
+        return self._shape
+
+    def load_weights(self, w) -> None:
+        """Load an N×K matrix: float weights are quantized with golden (absmean), integer ones
+        must already be ternary codes. Sets the shape first."""
+        array = np.asarray(w)
+        if array.dtype.kind in "iu":
+            codes = as_code_array(array, "w", low=-1, high=1, ndim=2)
+            self._w_scale = None
+        else:
+            codes, self._w_scale = quantize_weights(array)
+        n, k = codes.shape
+        self.set_shape(k, n)
+        data = weight_beats(self.config, codes).tobytes()     # lanes past K: zero trits
+        per_frame = (MAX_PAYLOAD // weight_beat_bytes(self.config)) * weight_beat_bytes(self.config)
+        for start in range(0, len(data), per_frame):
+            self.transact(Command.WEIGHTS, data[start:start + per_frame])
+
+    def run_codes(self, x_codes) -> np.ndarray:
+        """Integer product of int8 codes (M×K) with the loaded ternary matrix: int32 M×N."""
+        if self._shape is None:
+            raise RuntimeError("load_weights first")
+        x = as_code_array(x_codes, "x_codes", low=-128, high=127, ndim=2)
+        if x.shape[1] != self._k:
+            raise ValueError(f"x_codes: K = {x.shape[1]}, but the loaded matrix has K = {self._k}")
+        shape = self._shape
+        per_frame = max(1, min(MAX_PAYLOAD // shape.token_bytes, MAX_REPLY // shape.token_reply_bytes))
+        if shape.token_bytes > MAX_PAYLOAD:
+            raise ValueError(f"one token is {shape.token_bytes} bytes, over the {MAX_PAYLOAD}-byte "
+                             f"frame limit")
+        results = []
+        for start in range(0, x.shape[0], per_frame):
+            tokens = x[start:start + per_frame]
+            reply = self.transact(Command.TOKENS, act_beats(self.config, tokens).tobytes())
+            acc = np.frombuffer(reply, dtype=f"<i{RESULT_BYTES}").reshape(len(tokens), -1)
+            results.append(acc[:, :self._n])
+        return np.concatenate(results).astype(np.int32)
+
+    def run(self, x) -> np.ndarray:
+        """BitLinear forward: quantize ``x`` on the host, integer product on the device, rescale
+        on the host in golden's order: ``acc / (w_scale * x_scale)``."""
+        if self._w_scale is None:
+            raise RuntimeError("run() needs float weights (load_weights(w_float)); use run_codes")
+        codes, x_scale = quantize_activations(x)
+        acc = self.run_codes(codes.reshape(-1, codes.shape[-1]))
+        return rescale(acc.reshape(*codes.shape[:-1], -1), self._w_scale, x_scale)
+
+    def perf(self) -> dict:
+        busy, in_stall, out_stall = struct.unpack("<QQQ", self.transact(Command.PERF))
+        return {"busy": busy, "in_stall": in_stall, "out_stall": out_stall}
+
+    def clear_perf(self) -> None:
+        self.transact(Command.PERF_CLEAR)

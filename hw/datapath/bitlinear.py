@@ -1,0 +1,218 @@
+"""BitLinear datapath top: streams in, weights in block RAM, ternary rows, accumulators, streams out.
+
+Schedule (the same one golden/cycle.py models): for each token, for each block of ``rows`` outputs,
+for each ``lanes``-wide chunk of K, one *issue* a cycle reads one activation word and one weight word
+per row; the words reach the PEs a cycle later, pass the row's ``row_latency`` registers and
+are accumulated; after the last chunk of a block the ``rows`` accumulators are one beat of
+``acc_out`` (they are the output register: no copy). A beat that is not accepted freezes the whole
+pipeline (one clock enable, ``advance``), so nothing is lost and the timing stays exact.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from ..config import ArrayConfig
+from ..formats import acc_word_layout, act_word_layout, trit_word_layout
+from .act_buffer import ActBuffer
+from .perf import PerfCounters, PerfSignature
+from .row import TernaryRow
+from .weight_mem import WeightMemory
+
+__all__ = ["BitLinear", "SHAPE_SETTLE_CYCLES"]
+
+#: Cycles between changing ``k``/``n`` and the first beat that may use them (the shape is
+#: registered once; one spare cycle keeps drivers clear of the edge).
+SHAPE_SETTLE_CYCLES = 2
+
+
+class BitLinear(wiring.Component):
+    """Ternary matrix product ``acc = x_codes @ w_codes.T`` for M tokens through an N×K matrix.
+
+    Weights first: ``w_in`` carries the N rows of K trit codes, ``ceil(K/lanes)`` beats a row.
+    Then each token is ``ceil(K/lanes)`` beats of ``lanes`` int8 codes on ``x_in`` (lanes past K
+    are ignored), and gives ``ceil(N/rows)`` beats on ``acc_out``; accumulators past N read 0
+    (beat formats: ``hw.formats``). ``k`` and ``n`` are registered: set them at least
+    ``SHAPE_SETTLE_CYCLES`` cycles before the first beat that uses them, and keep them constant
+    while a matrix or tokens are in flight. ``w_in`` is accepted only between tokens and never
+    while a buffered token could start; its first beat clears ``weights_loaded``, and tokens wait
+    until the whole matrix is in. So a token computes with the new matrix if that matrix's first
+    beat is taken before the token's last beat.
+
+    Members
+    -------
+    k : In(range(max_k + 1))
+    n : In(range(max_n + 1))
+    w_in : In(stream.Signature(trit_word_layout(config)))
+    x_in : In(stream.Signature(act_word_layout(config)))
+    acc_out : Out(stream.Signature(acc_word_layout(config)))
+    weights_loaded : Out(1)
+    perf : Out(PerfSignature(perf_bits))
+        The performance counters (``hw.datapath.perf``).
+    """
+
+    def __init__(self, config: ArrayConfig, *, spram_primitive: bool | None = None):
+        if not isinstance(config, ArrayConfig):
+            raise TypeError(f"config: expected an ArrayConfig, got {type(config).__name__}")
+        self._config = config
+        self._spram_primitive = spram_primitive  # see hw.memory.spram.SPRAMBank
+        super().__init__({
+            "k": In(range(config.max_k + 1)),
+            "n": In(range(config.max_n + 1)),
+            "w_in": In(stream.Signature(trit_word_layout(config))),
+            "x_in": In(stream.Signature(act_word_layout(config))),
+            "acc_out": Out(stream.Signature(acc_word_layout(config))),
+            "weights_loaded": Out(1),
+            "perf": Out(PerfSignature(config.perf_bits)),
+        })
+
+    @property
+    def config(self) -> ArrayConfig:
+        return self._config
+
+    @property
+    def latency(self) -> int:
+        """Cycles from issuing a block's last chunk to its beat on ``acc_out``."""
+        return 2 + self._config.row_latency
+
+    def elaborate(self, platform) -> Module:
+        config = self._config
+        m = Module()
+        m.submodules.act_buffer = act = ActBuffer(config)
+        m.submodules.weight_mem = wmem = WeightMemory(config, spram_primitive=self._spram_primitive)
+        wiring.connect(m, wiring.flipped(self.x_in), act.load)
+        wiring.connect(m, wiring.flipped(self.w_in), wmem.load)
+        m.d.comb += self.weights_loaded.eq(wmem.loaded)
+        shape = self._shape_registers(m, act, wmem)
+
+        advance = Signal()
+        m.d.comb += advance.eq(~self.acc_out.valid | self.acc_out.ready)
+        issue, first, last = self._issue(m, act, wmem, shape, advance)
+        rows = []
+        for row in range(config.rows):
+            m.submodules[f"row_{row}"] = ternary_row = TernaryRow(config)
+            m.d.comb += [
+                ternary_row.acts.eq(act.rd_data),
+                ternary_row.codes.eq(wmem.rd_data[row]),
+                ternary_row.en.eq(advance),
+            ]
+            rows.append(ternary_row)
+        self._accumulate(m, rows, advance, issue, first, last)
+
+        m.submodules.perf = counters = PerfCounters(config.perf_bits)
+        wiring.connect(m, counters.perf, wiring.flipped(self.perf))
+        m.d.comb += [
+            counters.token_beat.eq(self.x_in.valid & self.x_in.ready),
+            counters.issue.eq(issue),
+            counters.advance.eq(advance),
+            counters.out_beat.eq(self.acc_out.valid & self.acc_out.ready),
+        ]
+        return m
+
+    def _shape_registers(self, m: Module, act: ActBuffer, wmem: WeightMemory) -> tuple:
+        """The layer shape, registered, in the forms the parts need. ``k`` and ``n`` are
+        quasi-static, and computing chunks - 1 or a lane mask from them combinationally put a
+        subtraction and a compare chain on every path that decides a handshake. ``lanes`` is a
+        power of two, so these are shifts and masks."""
+        config = self._config
+        lane_bits = config.tree_depth  # log2(lanes)
+        chunks = Signal(range(config.max_chunks + 1))
+        last_chunk_index = Signal(range(config.max_chunks))
+        last_lanes = Signal(config.lanes)
+        last_row = Signal(range(config.max_n))
+        last_block_start = Signal(signed(max(config.max_n, config.rows).bit_length() + 2))
+        k_low = Signal(max(lane_bits, 1))
+        m.d.comb += k_low.eq((self.k - 1)[:lane_bits] if lane_bits else 0)
+        m.d.sync += [
+            chunks.eq((self.k + (config.lanes - 1)) >> lane_bits),
+            last_chunk_index.eq(((self.k + (config.lanes - 1)) >> lane_bits) - 1),
+            last_row.eq(self.n - 1),
+            last_block_start.eq(self.n - config.rows),  # the last block starts at row >= this
+        ]
+        for lane in range(config.lanes):
+            m.d.sync += last_lanes[lane].eq(k_low >= lane)
+        m.d.comb += [
+            act.last_chunk.eq(last_chunk_index),
+            wmem.chunks.eq(chunks),
+            wmem.last_chunk.eq(last_chunk_index),
+            wmem.last_lanes.eq(last_lanes),
+            wmem.last_row.eq(last_row),
+        ]
+        return last_chunk_index, last_block_start
+
+    def _issue(self, m: Module, act: ActBuffer, wmem: WeightMemory, shape: tuple, advance):
+        """The issue stage: one chunk a cycle, block by block, while a token and the matrix are
+        in and the pipeline advances. Returns ``(issue, first, last)``: a chunk is issued; it is
+        its block's first; it is its block's last."""
+        config = self._config
+        last_chunk_index, last_block_start = shape
+        can_issue = Signal()
+        issue = Signal()
+        chunk = Signal(range(config.max_chunks))
+        block_row = Signal(range(config.max_n + config.rows))  # first output row of the block
+        addr = Signal(range(config.max_blocks * config.max_chunks))
+        last_chunk = Signal()
+        last_block = Signal()
+        # chunk == 0 and block_row == 0, as a register: the weight loader's permission is on the
+        # path into the weight banks' write enables. last_chunk and last_block are registers too,
+        # computed from the next chunk / block_row (the compares sit in front of the flops, not
+        # between ``issue`` and the counters' and the activation buffer's enables); the shape
+        # registers settle before any token can be issued.
+        at_start = Signal(init=1)
+        m.d.sync += [last_chunk.eq(chunk == last_chunk_index),
+                     last_block.eq(block_row >= last_block_start)]
+        m.d.comb += [
+            can_issue.eq(act.available & wmem.loaded),
+            issue.eq(can_issue & advance),
+            act.rd_addr.eq(chunk),
+            act.rd_en.eq(advance),
+            wmem.rd_addr.eq(addr),
+            wmem.rd_en.eq(advance),
+            wmem.allow.eq(at_start & ~can_issue),
+        ]
+        with m.If(issue):
+            with m.If(~last_chunk):
+                m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1), at_start.eq(0),
+                             last_chunk.eq(chunk + 1 == last_chunk_index)]
+            with m.Elif(~last_block):
+                m.d.sync += [chunk.eq(0), addr.eq(addr + 1), block_row.eq(block_row + config.rows),
+                             at_start.eq(0), last_chunk.eq(last_chunk_index == 0),
+                             last_block.eq(block_row + config.rows >= last_block_start)]
+            with m.Else():
+                m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0), at_start.eq(1),
+                             last_chunk.eq(last_chunk_index == 0),
+                             last_block.eq(last_block_start <= 0)]
+                m.d.comb += act.release.eq(1)
+        return issue, chunk == 0, last_chunk
+
+    def _accumulate(self, m: Module, rows: list, advance, issue, first, last) -> None:
+        """Carry each issue's flags down the pipeline (stage 0 the issue, stage 1 the memory
+        data, then the row's registers) and accumulate. The accumulators are the output
+        register: while a beat waits, ``advance`` is low and nothing accumulates; the cycle it is
+        taken, the next block's first chunk may land."""
+        config = self._config
+        stages = 1 + rows[0].latency
+        valid = [Signal(name=f"valid_{s}") for s in range(stages + 1)]
+        firsts = [Signal(name=f"first_{s}") for s in range(stages + 1)]
+        lasts = [Signal(name=f"last_{s}") for s in range(stages + 1)]
+        m.d.comb += [valid[0].eq(issue), firsts[0].eq(first), lasts[0].eq(last)]
+        with m.If(advance):
+            for s in range(stages):
+                m.d.sync += [valid[s + 1].eq(valid[s]), firsts[s + 1].eq(firsts[s]),
+                             lasts[s + 1].eq(lasts[s])]
+        done = Signal()
+        m.d.comb += done.eq(advance & valid[stages] & lasts[stages])
+        for row, ternary_row in enumerate(rows):
+            acc = self.acc_out.payload[row]
+            total = Signal(signed(config.acc_bits), name=f"total_{row}")
+            # the mux after the adder, not on its input: each bit is then one LUT4 of (first,
+            # acc, row_sum, carry) beside its SB_CARRY, where masking acc took a LUT of its own
+            m.d.comb += total.eq(Mux(firsts[stages], ternary_row.sum, acc + ternary_row.sum))
+            with m.If(advance & valid[stages]):
+                m.d.sync += acc.eq(total)
+        with m.If(done):
+            m.d.sync += self.acc_out.valid.eq(1)
+        with m.Elif(self.acc_out.ready):
+            m.d.sync += self.acc_out.valid.eq(0)

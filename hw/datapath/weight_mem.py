@@ -1,0 +1,140 @@
+"""Ternary weight memory: ``rows`` banks of 2-bit trit codes, written from a stream, unpacked by PEs.
+The banks are block RAM, or SPRAM with ``weight_store="spram"`` (hw/spram.py)."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Mux, Signal
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from ..config import ArrayConfig
+from ..formats import trit_word_layout, weight_word_layout
+from ..memory.bram import ebr_memory, ebr_read_port
+from ..memory.spram import SPRAMBank
+
+__all__ = ["WeightMemory"]
+
+
+class WeightMemory(wiring.Component):
+    """N×K ternary weights, row ``n`` in bank ``n % rows`` at words ``(n // rows) * chunks + c``.
+
+    The load stream carries the matrix row by row, each row as ``chunks`` beats of ``lanes`` codes
+    (code = trit + 1, as golden.packing). Lanes past K in a row's last beat are stored as zero
+    whatever the beat holds, and after row N-1 the banks of the last block that have no row are
+    filled with zeros (one word a cycle, ``load`` not ready), so partial blocks and chunks add zero.
+    ``loaded`` rises after the last write and falls with the first beat of the next matrix.
+
+    Members
+    -------
+    load : In(stream.Signature(trit_word_layout(config)))
+    allow : In(1)
+        The controller permits loading (it is not reading a token).
+    chunks : In(range(max_chunks + 1))
+        Beats per row, ceil(K / lanes).
+    last_chunk : In(range(max_chunks))
+        ``chunks - 1`` (registered upstream, like every shape input).
+    last_lanes : In(lanes)
+        Lanes of a row's last beat that lie inside K (bit l set for l < K - (chunks-1)·lanes).
+    last_row : In(range(max_n))
+        N - 1.
+
+    The shape inputs (``chunks`` … ``last_row``) must be stable from one cycle before the first
+    ``load`` beat of a matrix until its last.
+    loaded : Out(1)
+    rd_en : In(1)
+    rd_addr : In(range(max_blocks · max_chunks))
+    rd_data : Out(weight_word_layout(config))
+    """
+
+    def __init__(self, config: ArrayConfig, *, spram_primitive: bool | None = None):
+        self._config = config
+        self._spram_primitive = spram_primitive
+        super().__init__({
+            "load": In(stream.Signature(trit_word_layout(config))),
+            "allow": In(1),
+            "chunks": In(range(config.max_chunks + 1)),
+            "last_chunk": In(range(config.max_chunks)),
+            "last_lanes": In(config.lanes),
+            "last_row": In(range(config.max_n)),
+            "loaded": Out(1),
+            "rd_en": In(1),
+            "rd_addr": In(range(config.max_blocks * config.max_chunks)),
+            "rd_data": Out(weight_word_layout(config)),
+        })
+
+    def elaborate(self, platform) -> Module:
+        config = self._config
+        m = Module()
+        depth = config.max_blocks * config.max_chunks
+
+        bank = Signal(range(config.rows))
+        chunk = Signal(range(config.max_chunks))
+        base = Signal(range(depth + 1))
+        rows_written = Signal(range(config.max_n + 1))
+        padding = Signal()
+
+        write = Signal()
+        word = Signal(trit_word_layout(config))
+        # chunk == last_chunk and rows_written == last_row, as registers computed from the next
+        # counts: the compares then sit in front of flops, not between ``write`` and the
+        # counters' enables (that was the critical path at 16 x 8). The shape inputs are
+        # registers upstream, so the flags follow a shape change within SHAPE_SETTLE_CYCLES.
+        last_chunk = Signal()
+        at_last_row = Signal()
+        m.d.sync += [last_chunk.eq(chunk == self.last_chunk),
+                     at_last_row.eq(rows_written == self.last_row)]
+        m.d.comb += [
+            self.load.ready.eq(self.allow & ~padding),
+            write.eq((self.load.valid & self.load.ready) | padding),
+        ]
+        # Lanes outside K and the rows of padding store the zero weight.
+        zero = config.kind.element_class().zero_code
+        for lane in range(config.lanes):
+            keep = ~padding & (~last_chunk | self.last_lanes[lane])
+            m.d.comb += word[lane].eq(Mux(keep, self.load.payload[lane], zero))
+
+        for row in range(config.rows):
+            if config.weight_store == "spram":
+                # single port: the write address wins while loading, when reads are unused
+                m.submodules[f"bank_{row}"] = spram = SPRAMBank(
+                    width=len(word.as_value()), depth=depth, primitive=self._spram_primitive)
+                m.d.comb += [
+                    spram.addr.eq(Mux(write, base + chunk, self.rd_addr)),
+                    spram.wr_data.eq(word),
+                    spram.wr_en.eq(write & (bank == row)),
+                    spram.rd_en.eq(self.rd_en),
+                    self.rd_data[row].eq(spram.rd_data),
+                ]
+                continue
+            # reads during a load are never used (tokens wait for ``loaded``)
+            mem = ebr_memory(shape=trit_word_layout(config), depth=depth)
+            m.submodules[f"bank_{row}"] = mem
+            wr = mem.write_port()
+            m.d.comb += [
+                wr.addr.eq(base + chunk),
+                wr.data.eq(word),
+                wr.en.eq(write & (bank == row)),
+                self.rd_data[row].eq(ebr_read_port(m, mem, addr=self.rd_addr, en=self.rd_en,
+                                                   name=f"rd_data_{row}")),
+            ]
+
+        with m.If(write):
+            m.d.sync += self.loaded.eq(0)
+            with m.If(~last_chunk):
+                m.d.sync += [chunk.eq(chunk + 1), last_chunk.eq(chunk + 1 == self.last_chunk)]
+            with m.Else():
+                m.d.sync += [chunk.eq(0), last_chunk.eq(self.last_chunk == 0)]
+                last_row = ~padding & at_last_row
+                with m.If(~padding):
+                    m.d.sync += [rows_written.eq(rows_written + 1),
+                                 at_last_row.eq(rows_written + 1 == self.last_row)]
+                with m.If(bank == config.rows - 1):
+                    m.d.sync += [bank.eq(0), base.eq(base + self.chunks)]
+                    with m.If(last_row | padding):  # the matrix is complete
+                        m.d.sync += [self.loaded.eq(1), base.eq(0), rows_written.eq(0),
+                                     at_last_row.eq(self.last_row == 0), padding.eq(0)]
+                with m.Else():
+                    m.d.sync += bank.eq(bank + 1)
+                    with m.If(last_row):
+                        m.d.sync += padding.eq(1)
+        return m

@@ -1,0 +1,1 @@
+"""The host link: the wire protocol (pure Python), the UART, clock crossings and the protocol engine."""

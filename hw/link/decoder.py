@@ -1,0 +1,96 @@
+"""``RequestDecoder``: a checked frame's command and fields -> what to do, or which error to answer."""
+
+from __future__ import annotations
+
+import enum
+
+from amaranth.hdl import Const, Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..config import ArrayConfig
+from .protocol import MAX_PAYLOAD, MAX_REPLY, Command, Status, weight_beat_bytes
+
+__all__ = ["Action", "RequestDecoder"]
+
+
+class Action(enum.IntEnum):
+    """What the engine does with a request (``ERROR``: answer ``status`` and nothing else)."""
+    ERROR = 0
+    IDENTIFY = 1
+    PERF = 2
+    PERF_CLEAR = 3
+    SET_SHAPE = 4
+    WEIGHTS = 5
+    TOKENS = 6
+
+
+class RequestDecoder(wiring.Component):
+    """Combinational: every check of a request, ending in an action and a status.
+
+    Members
+    -------
+    command : In(8), length : In(range(MAX_PAYLOAD + 1))
+    k_value, n_value : In, k_high, n_high : In(1)
+        SET_SHAPE's fields as the receiver kept them.
+    whole_tokens : In(1), reply_length : In(18)
+        TOKENS: the payload is whole tokens; the reply they make.
+    shape_set : In(1), weights_fresh : In(1), weights_loaded : In(1)
+        The engine's state: a shape was set; a whole matrix was loaded since; the array has it.
+    action : Out(3), status : Out(8)
+    """
+
+    def __init__(self, config: ArrayConfig):
+        self._config = config
+        super().__init__({
+            "command": In(8), "length": In(16),
+            "k_value": In(range(config.max_k + 1)), "n_value": In(range(config.max_n + 1)),
+            "k_high": In(1), "n_high": In(1),
+            "whole_tokens": In(1), "reply_length": In(18),
+            "shape_set": In(1), "weights_fresh": In(1), "weights_loaded": In(1),
+            "action": Out(3), "status": Out(8),
+        })
+
+    def elaborate(self, platform) -> Module:
+        config = self._config
+        m = Module()
+        verdict, action, length = self.status, self.action, self.length
+        # weight beats are 1 or a power of two bytes (lanes is), so alignment is a look at the
+        # low bits
+        w_bytes = weight_beat_bytes(config)
+        misaligned = (length[:(w_bytes - 1).bit_length()] != 0) if w_bytes > 1 else Const(0)
+        m.d.comb += verdict.eq(Status.OK)
+        with m.Switch(self.command):
+            for command in (Command.IDENTIFY, Command.PERF, Command.PERF_CLEAR):
+                with m.Case(command):
+                    with m.If(length != 0):
+                        m.d.comb += verdict.eq(Status.BAD_LENGTH)
+                    with m.Else():
+                        m.d.comb += action.eq(Action[command.name])
+            with m.Case(Command.SET_SHAPE):
+                with m.If(length != 8):
+                    m.d.comb += verdict.eq(Status.BAD_LENGTH)
+                with m.Elif(self.k_high | (self.k_value == 0) | (self.k_value > config.max_k)
+                            | self.n_high | (self.n_value == 0) | (self.n_value > config.max_n)):
+                    m.d.comb += verdict.eq(Status.BAD_SHAPE)
+                with m.Else():
+                    m.d.comb += action.eq(Action.SET_SHAPE)
+            with m.Case(Command.WEIGHTS):
+                with m.If(~self.shape_set):
+                    m.d.comb += verdict.eq(Status.NOT_READY)
+                with m.Elif((length == 0) | misaligned):
+                    m.d.comb += verdict.eq(Status.BAD_LENGTH)
+                with m.Else():
+                    m.d.comb += action.eq(Action.WEIGHTS)
+            with m.Case(Command.TOKENS):
+                with m.If(~self.shape_set):
+                    m.d.comb += verdict.eq(Status.NOT_READY)
+                with m.Elif((length == 0) | ~self.whole_tokens | (self.reply_length > MAX_REPLY)):
+                    m.d.comb += verdict.eq(Status.BAD_LENGTH)
+                with m.Elif(~self.weights_fresh | ~self.weights_loaded):
+                    m.d.comb += verdict.eq(Status.NOT_READY)
+                with m.Else():
+                    m.d.comb += action.eq(Action.TOKENS)
+            with m.Default():
+                m.d.comb += verdict.eq(Status.UNKNOWN_COMMAND)
+        return m

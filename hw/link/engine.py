@@ -1,0 +1,261 @@
+"""``HostLink``: the protocol engine of hw.link.protocol, between a byte pipe and the array's ports.
+
+Bytes in on ``rx``, bytes out on ``tx``; beats out on ``w_in``/``x_in``, results in on ``acc_out``,
+the layer shape out on ``k``/``n``, the counters in on ``perf``. It owns no array: hw.system puts
+one (and the clock crossings) behind it, a board a UART in front. A request is buffered whole in
+block RAM and executed only after its CRC checked out, so a broken frame never reaches the array.
+Results of TOKENS stream straight from ``acc_out`` into the reply while the tokens are still going
+in. No multiplier anywhere: lengths are counted, not computed.
+
+The parts, each its own module: ``FrameReceiver`` (frames into the buffer, CRC, timeout),
+``RequestDecoder`` (checks -> action), ``BeatPusher`` (buffer -> beats), ``ResultSerializer``
+(accumulators -> bytes), ``ReplyTransmitter`` (reply frames); this module holds the CRC unit they
+share, the layer shape, the reply's payload sources and the short FSM that ties them.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from amaranth.hdl import Array, Const, Module, Signal
+from amaranth.lib import stream, wiring
+from amaranth.lib.crc import catalog
+from amaranth.lib.wiring import In, Out
+
+from ..config import ArrayConfig
+from ..datapath.perf import PERF_COUNTERS, PerfSignature
+from ..formats import acc_word_layout, act_word_layout, trit_word_layout
+from ..memory.bram import ebr_memory, ebr_read_port
+from .decoder import Action, RequestDecoder
+from .protocol import MAX_PAYLOAD, RESULT_BYTES, Status, check_link_config, identify_payload
+from .pusher import BeatPusher
+from .receiver import FrameReceiver
+from .serializer import ResultSerializer
+from .transmitter import ReplyTransmitter
+
+__all__ = ["HostLink"]
+
+#: Bytes of one counter in a PERF reply (u64).
+PERF_BYTES = 8
+
+
+class Source(enum.IntEnum):
+    """Where a reply's payload comes from."""
+    NONE = 0
+    IDENTIFY = 1
+    PERF = 2
+    RESULTS = 3
+
+
+class HostLink(wiring.Component):
+    """The protocol engine (see the module doc).
+
+    Members
+    -------
+    rx : In(stream.Signature(8))
+        Request bytes.
+    tx : Out(stream.Signature(8))
+        Reply bytes.
+    busy : Out(1)
+        A request is being executed or answered.
+    k : Out(range(max_k + 1)), n : Out(range(max_n + 1))
+        The layer shape of the last SET_SHAPE.
+    w_in : Out(stream.Signature(trit_word_layout(config)))
+    x_in : Out(stream.Signature(act_word_layout(config)))
+    acc_out : In(stream.Signature(acc_word_layout(config)))
+    weights_loaded : In(1)
+    perf : In(PerfSignature(perf_bits))
+        The array's counters; ``clear`` is a one-cycle pulse.
+    """
+
+    def __init__(self, config: ArrayConfig, *, timeout_cycles: int):
+        if not isinstance(timeout_cycles, int) or timeout_cycles < 16:
+            raise ValueError(f"timeout_cycles must be an integer >= 16, got {timeout_cycles!r}")
+        check_link_config(config)
+        self._config = config
+        self._timeout = timeout_cycles
+        super().__init__({
+            "rx": In(stream.Signature(8)), "tx": Out(stream.Signature(8)), "busy": Out(1),
+            "k": Out(range(config.max_k + 1)), "n": Out(range(config.max_n + 1)),
+            "w_in": Out(stream.Signature(trit_word_layout(config))),
+            "x_in": Out(stream.Signature(act_word_layout(config))),
+            "acc_out": In(stream.Signature(acc_word_layout(config))),
+            "weights_loaded": In(1),
+            "perf": In(PerfSignature(config.perf_bits)),
+        })
+
+    @property
+    def config(self) -> ArrayConfig:
+        return self._config
+
+    def elaborate(self, platform) -> Module:
+        config = self._config
+        m = Module()
+        m.submodules.receiver = rx = FrameReceiver(config, timeout_cycles=self._timeout)
+        m.submodules.decoder = decoder = RequestDecoder(config)
+        m.submodules.pusher = pusher = BeatPusher(config)
+        m.submodules.serializer = serializer = ResultSerializer(config)
+        m.submodules.transmitter = tx = ReplyTransmitter()
+        wiring.connect(m, wiring.flipped(self.rx), rx.rx)
+        wiring.connect(m, tx.tx, wiring.flipped(self.tx))
+        wiring.connect(m, pusher.w_in, wiring.flipped(self.w_in))
+        wiring.connect(m, pusher.x_in, wiring.flipped(self.x_in))
+        wiring.connect(m, wiring.flipped(self.acc_out), serializer.acc)
+        self._payload_buffer(m, rx, pusher)
+        self._crc_unit(m, rx, tx)
+        shape = self._shape(m, rx)
+        m.d.comb += [
+            decoder.command.eq(rx.command), decoder.length.eq(rx.length),
+            decoder.k_value.eq(rx.k_value), decoder.n_value.eq(rx.n_value),
+            decoder.k_high.eq(rx.k_high), decoder.n_high.eq(rx.n_high),
+            decoder.whole_tokens.eq(rx.whole_tokens), decoder.reply_length.eq(rx.reply_length),
+            decoder.shape_set.eq(shape["set"]), decoder.weights_fresh.eq(shape["fresh"]),
+            decoder.weights_loaded.eq(self.weights_loaded),
+            pusher.length.eq(rx.length),
+        ]
+        source = self._reply_payload(m, tx, serializer)
+        self._fsm(m, rx, decoder, pusher, tx, shape, source)
+        # busy is an LED and a status: registered, so it shares no logic with the decisions
+        m.d.sync += self.busy.eq(rx.done)
+        return m
+
+    def _payload_buffer(self, m: Module, rx: FrameReceiver, pusher: BeatPusher) -> None:
+        """One EBR of request payload: written while a request arrives, read only after it was
+        checked, so there is no collision to emulate."""
+        m.submodules.buffer = buffer = ebr_memory(shape=8, depth=MAX_PAYLOAD)
+        write = buffer.write_port()
+        m.d.comb += [write.addr.eq(rx.wr_addr), write.data.eq(rx.wr_data), write.en.eq(rx.wr_en),
+                     pusher.rd_data.eq(ebr_read_port(m, buffer, addr=pusher.rd_addr, en=1,
+                                                     name="buf_rd_data"))]
+
+    def _crc_unit(self, m: Module, rx: FrameReceiver, tx: ReplyTransmitter) -> None:
+        """One CRC-16/CCITT-FALSE for both directions, a cycle behind: the part that is sending or
+        receiving puts its byte on ``crc_byte`` and raises ``crc_add``; the byte is registered and
+        folded in on the next cycle, so the XOR tree never sits behind a decision. Whoever reads
+        ``crc`` waits for ``crc_busy`` to fall."""
+        m.submodules.crc = crc = catalog.CRC16_CCITT_FALSE(data_width=8).create()
+        byte = Signal(8)
+        add = Signal()
+        start = Signal()
+        m.d.sync += [byte.eq(rx.crc_byte | tx.crc_byte), add.eq(rx.crc_add | tx.crc_add)]
+        m.d.comb += [
+            start.eq(rx.crc_start | tx.crc_start),
+            crc.start.eq(start), crc.data.eq(byte), crc.valid.eq(add & ~start),
+            rx.crc.eq(crc.crc), tx.crc.eq(crc.crc), rx.crc_busy.eq(add), tx.crc_busy.eq(add),
+        ]
+
+    def _shape(self, m: Module, rx: FrameReceiver) -> dict:
+        """The layer shape and what follows from it, counted without multipliers: bytes a token,
+        reply bytes a token; whether a shape was set and a whole matrix loaded since."""
+        config = self._config
+        shape = {
+            "set": Signal(name="shape_set"),
+            "fresh": Signal(name="weights_fresh"),  # a full matrix was loaded since SET_SHAPE
+            "token_bytes": Signal(range(config.max_chunks * config.lanes + 1)),
+            "token_reply": Signal(17),       # result bytes of one token
+            "covered": Signal(range(config.max_n + config.rows + 1)),
+            "more_blocks": Signal(),
+        }
+        loaded_before = Signal()
+        m.d.sync += loaded_before.eq(self.weights_loaded)
+        with m.If(self.weights_loaded & ~loaded_before & shape["set"]):
+            m.d.sync += shape["fresh"].eq(1)
+        m.d.comb += [rx.token_bytes.eq(shape["token_bytes"]),
+                     rx.token_reply.eq(shape["token_reply"])]
+        return shape
+
+    def _reply_payload(self, m: Module, tx: ReplyTransmitter, serializer: ResultSerializer):
+        """The reply's payload bytes: the IDENTIFY ROM, the counters' snapshots (they change only
+        on an output beat, and none is in flight while PERF is answered) or the results."""
+        identify = identify_payload(self._config)
+        source = Signal(Source)
+        perf_bytes = []
+        for name in PERF_COUNTERS:
+            value = getattr(self.perf, name)
+            for i in range(PERF_BYTES):
+                perf_bytes.append(value[8 * i:8 * i + 8] if 8 * i < len(value) else Const(0, 8))
+        rom = Array(Const(b, 8) for b in identify)
+        with m.Switch(source):
+            with m.Case(Source.IDENTIFY):
+                m.d.comb += [tx.payload.payload.eq(
+                    rom[tx.index[:max(1, (len(identify) - 1).bit_length())]]),
+                    tx.payload.valid.eq(1)]
+            with m.Case(Source.PERF):
+                m.d.comb += [tx.payload.payload.eq(Array(perf_bytes)[tx.index]),
+                             tx.payload.valid.eq(1)]
+            with m.Case(Source.RESULTS):
+                wiring.connect(m, serializer.data, tx.payload)
+        return source
+
+    def _fsm(self, m: Module, rx, decoder, pusher, tx, shape: dict, source) -> None:
+        """Wait for a frame, decide, act, answer."""
+        config = self._config
+        action = Signal(Action)
+        status = Signal(8)
+
+        def reply(code, payload_source=Source.NONE, size=0):
+            m.d.comb += [tx.start.eq(1), tx.status.eq(code), tx.length.eq(size)]
+            m.d.sync += source.eq(payload_source)
+            m.next = "REPLY"
+
+        with m.FSM(name="engine"):
+            with m.State("IDLE"):
+                with m.If(rx.done & (rx.status == Status.OK)):
+                    m.next = "DECODE"
+                with m.Elif(rx.done):
+                    m.d.sync += [action.eq(Action.ERROR), status.eq(rx.status)]
+                    m.next = "EXECUTE"
+            with m.State("DECODE"):
+                # every check ends in two registers; acting on them in the same cycle as deciding
+                # was the critical path
+                m.d.sync += [action.eq(decoder.action), status.eq(decoder.status)]
+                m.next = "EXECUTE"
+            with m.State("EXECUTE"):
+                self._execute(m, action, status, rx, pusher, shape, reply)
+            with m.State("SHAPE"):  # blocks = ceil(n / rows) by counting, reply bytes likewise
+                with m.If(shape["more_blocks"]):  # registered: covered < n, as of this cycle
+                    m.d.sync += [shape["covered"].eq(shape["covered"] + config.rows),
+                                 shape["more_blocks"].eq(shape["covered"] + config.rows < self.n),
+                                 shape["token_reply"].eq(shape["token_reply"]
+                                                         + config.rows * RESULT_BYTES)]
+                with m.Else():
+                    m.d.sync += shape["set"].eq(1)
+                    reply(Status.OK)
+            with m.State("PUSH"):  # weights: answer once every beat is in
+                with m.If(~pusher.active):
+                    reply(Status.OK)
+            with m.State("REPLY"):
+                with m.If(tx.done):
+                    m.d.comb += rx.ack.eq(1)
+                    m.next = "IDLE"
+
+    def _execute(self, m: Module, action, status, rx, pusher, shape: dict, reply) -> None:
+        config = self._config
+        identify_bytes = len(identify_payload(config))
+        with m.Switch(action):
+            with m.Case(Action.IDENTIFY):
+                reply(Status.OK, Source.IDENTIFY, identify_bytes)
+            with m.Case(Action.PERF):
+                reply(Status.OK, Source.PERF, len(PERF_COUNTERS) * PERF_BYTES)
+            with m.Case(Action.PERF_CLEAR):
+                m.d.comb += self.perf.clear.eq(1)
+                reply(Status.OK)
+            with m.Case(Action.SET_SHAPE):
+                lane_bits = config.tree_depth
+                m.d.sync += [
+                    self.k.eq(rx.k_value), self.n.eq(rx.n_value), shape["set"].eq(0),
+                    shape["fresh"].eq(0),
+                    shape["token_bytes"].eq(((rx.k_value + config.lanes - 1) >> lane_bits)
+                                            << lane_bits),
+                    shape["token_reply"].eq(0), shape["covered"].eq(0),
+                    shape["more_blocks"].eq(1),  # n >= 1
+                ]
+                m.next = "SHAPE"
+            with m.Case(Action.WEIGHTS):
+                m.d.comb += [pusher.start.eq(1), pusher.weights.eq(1)]
+                m.next = "PUSH"
+            with m.Case(Action.TOKENS):
+                m.d.comb += [pusher.start.eq(1), pusher.weights.eq(0)]
+                reply(Status.OK, Source.RESULTS, rx.reply_length)
+            with m.Default():
+                reply(status)

@@ -1,0 +1,212 @@
+"""The host link's framed protocol: constants, CRC and frame codecs shared by gateware and host.
+
+Host to device::
+
+    0xA5 | cmd (1) | len (2, LE) | payload (len) | crc16 (2, LE)
+
+Device to host::
+
+    0x5A | status (1) | len (2, LE) | payload (len) | crc16 (2, LE)
+
+The CRC is CRC-16/CCITT-FALSE (polynomial 0x1021, initial 0xFFFF) over every byte between the
+sync byte and the CRC. After any error reply the device waits for the next sync byte and keeps
+serving. A frame that stops arriving (a dropped byte) is answered with ``TIMEOUT`` once the line
+has been idle for ``timeout_cycles``.
+
+Commands
+--------
+IDENTIFY        ()                    -> version and the full ArrayConfig (see identify_payload)
+SET_SHAPE       (k u32, n u32)        -> ()        BAD_SHAPE unless 1 <= k <= max_k, 1 <= n <= max_n
+WEIGHTS         (whole w_in beats)    -> ()        rows of the matrix in order, ceil(K/lanes) beats
+                                                   a row, ceil(2·lanes/8) bytes a beat (code t+1,
+                                                   2 bits a trit, trit 0 in the low bits)
+TOKENS          (whole tokens)        -> results   ceil(K/lanes) beats a token, lanes bytes a beat
+                                                   (int8 codes); the reply holds, per token and
+                                                   block, ``rows`` int32 LE accumulators (entries
+                                                   past N are 0)
+PERF            ()                    -> busy, in_stall, out_stall (u64 LE each)
+PERF_CLEAR      ()                    -> ()
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from enum import IntEnum
+
+from golden.ints import ceil_div
+
+from ..config import PE_KINDS, WEIGHT_PACKINGS, WEIGHT_STORES, ArrayConfig
+from ..formats import beat_bytes
+
+__all__ = ["HOST_SYNC", "DEVICE_SYNC", "VERSION", "Command", "Status", "crc16",
+           "encode_frame", "encode_reply", "parse_reply", "identify_payload", "parse_identify",
+           "check_link_config", "ProtocolError", "MAX_PAYLOAD", "MAX_REPLY", "ShapeInfo",
+           "weight_beat_bytes", "token_beat_bytes", "RESULT_BYTES"]
+
+HOST_SYNC = 0xA5
+DEVICE_SYNC = 0x5A
+VERSION = (0, 2)     # 0.2: IDENTIFY carries the weight store
+#: Largest request payload the device buffers (one EBR of 512 bytes).
+MAX_PAYLOAD = 512
+#: Largest reply payload (the length field is 16 bits).
+MAX_REPLY = 0xFFFF
+
+#: Bytes of one accumulator in a TOKENS reply (int32, little-endian).
+RESULT_BYTES = 4
+
+
+class Command(IntEnum):
+    IDENTIFY = 0x01
+    SET_SHAPE = 0x02
+    WEIGHTS = 0x03
+    TOKENS = 0x04
+    PERF = 0x05
+    PERF_CLEAR = 0x06
+
+
+class Status(IntEnum):
+    OK = 0x00
+    BAD_CRC = 0x01
+    UNKNOWN_COMMAND = 0x02
+    BAD_LENGTH = 0x03
+    BAD_SHAPE = 0x04
+    NOT_READY = 0x05
+    TIMEOUT = 0x06
+
+
+class ProtocolError(RuntimeError):
+    """A reply that is malformed, or an error status from the device (``status`` says which)."""
+
+    def __init__(self, message: str, status: Status | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+def crc16(data: bytes, crc: int = 0xFFFF) -> int:
+    """CRC-16/CCITT-FALSE; ``crc16(b"123456789") == 0x29B1``."""
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def _frame(sync: int, code: int, payload: bytes) -> bytes:
+    if len(payload) > MAX_REPLY:
+        raise ValueError(f"payload of {len(payload)} bytes exceeds the 16-bit length field")
+    body = bytes([code]) + struct.pack("<H", len(payload)) + bytes(payload)
+    return bytes([sync]) + body + struct.pack("<H", crc16(body))
+
+
+def encode_frame(command: int, payload: bytes = b"") -> bytes:
+    """A host-to-device frame."""
+    return _frame(HOST_SYNC, int(command), payload)
+
+
+def encode_reply(status: int, payload: bytes = b"") -> bytes:
+    """A device-to-host frame (what the gateware sends; used by tests)."""
+    return _frame(DEVICE_SYNC, int(status), payload)
+
+
+def parse_reply(data: bytes) -> tuple[Status, bytes]:
+    """Check one complete reply frame; return ``(status, payload)``."""
+    if len(data) < 6:
+        raise ProtocolError(f"reply of {len(data)} bytes is shorter than a frame (6)")
+    if data[0] != DEVICE_SYNC:
+        raise ProtocolError(f"reply starts with 0x{data[0]:02X}, not the sync byte 0x{DEVICE_SYNC:02X}")
+    length = struct.unpack_from("<H", data, 2)[0]
+    if len(data) != 6 + length:
+        raise ProtocolError(f"reply announces {length} payload bytes but has {len(data) - 6}")
+    body, (crc,) = data[1:4 + length], struct.unpack_from("<H", data, 4 + length)
+    if crc16(body) != crc:
+        raise ProtocolError(f"reply CRC 0x{crc:04X} does not match 0x{crc16(body):04X}")
+    try:
+        status = Status(data[1])
+    except ValueError:
+        raise ProtocolError(f"unknown status 0x{data[1]:02X}") from None
+    return status, bytes(data[4:4 + length])
+
+
+def check_link_config(config: ArrayConfig) -> None:
+    """What the protocol can carry (ValueError otherwise): a PE kind with a wire id (ternary),
+    int8 activations, int32 accumulators."""
+    if config.kind.wire_id is None:
+        raise ValueError(f"the host link carries 2-bit trit weights; pe_kind {config.pe_kind!r} "
+                         f"is the int8 baseline, built for benchmarks only (--top bench)")
+    if config.acc_bits > 8 * RESULT_BYTES:
+        raise ValueError(f"the host link sends int32 accumulators; acc_bits must be <= 32, "
+                         f"got {config.acc_bits} (max_k {config.max_k})")
+    if config.act_bits != 8:
+        raise ValueError(f"the host link sends one byte per activation code; "
+                         f"act_bits must be 8, got {config.act_bits}")
+
+
+def weight_beat_bytes(config: ArrayConfig) -> int:
+    """Bytes of one ``w_in`` beat on the link (``hw.formats``: whole bytes)."""
+    return beat_bytes(config.weight_bits * config.lanes)
+
+
+def token_beat_bytes(config: ArrayConfig) -> int:
+    """Bytes of one ``x_in`` beat on the link."""
+    return beat_bytes(config.act_bits * config.lanes)
+
+
+_IDENTIFY = struct.Struct("<4sBBBHHBIIBBBB")
+
+
+def identify_payload(config) -> bytes:
+    """What IDENTIFY returns: magic, version, and every ArrayConfig field (tree cuts last)."""
+    head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], config.kind.wire_id,
+                          config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
+                          config.perf_bits, WEIGHT_PACKINGS[config.weight_packing],
+                          WEIGHT_STORES[config.weight_store], len(config.tree_cuts))
+    return head + bytes(config.tree_cuts)
+
+
+def parse_identify(payload: bytes):
+    """``(version, ArrayConfig)`` from an IDENTIFY payload; ``ProtocolError`` if it names a PE
+    kind, packing or store this host does not know, or describes an invalid config."""
+    if len(payload) < _IDENTIFY.size:
+        raise ProtocolError(f"IDENTIFY payload of {len(payload)} bytes is too short")
+    (magic, major, minor, kind, lanes, rows, act_bits, max_k, max_n, perf_bits, packing, store,
+     n_cuts) = _IDENTIFY.unpack_from(payload)
+    if magic != b"BNA1":
+        raise ProtocolError(f"IDENTIFY magic {magic!r} is not b'BNA1'")
+    cuts = tuple(payload[_IDENTIFY.size:_IDENTIFY.size + n_cuts])
+    names = {}
+    for field, value, table in (
+            ("PE kind", kind, {k.wire_id: name for name, k in PE_KINDS.items()
+                               if k.wire_id is not None}),
+            ("weight packing", packing, {v: k for k, v in WEIGHT_PACKINGS.items()}),
+            ("weight store", store, {v: k for k, v in WEIGHT_STORES.items()})):
+        if value not in table:
+            raise ProtocolError(f"IDENTIFY names {field} id {value}, which this host does not "
+                                f"know (known: {table}); update the host software")
+        names[field] = table[value]
+    try:
+        config = ArrayConfig(pe_kind=names["PE kind"], lanes=lanes, rows=rows, act_bits=act_bits,
+                             max_k=max_k, max_n=max_n, tree_cuts=cuts,
+                             weight_packing=names["weight packing"], perf_bits=perf_bits,
+                             weight_store=names["weight store"])
+    except ValueError as error:
+        raise ProtocolError(f"IDENTIFY describes an invalid array: {error}") from None
+    return (major, minor), config
+
+
+@dataclass(frozen=True)
+class ShapeInfo:
+    """Sizes the host and device derive from (config, k, n), without multipliers on the device."""
+
+    chunks: int            # beats a token / a weight row
+    blocks: int            # output beats a token
+    token_bytes: int       # bytes of one token on the link
+    token_reply_bytes: int  # result bytes of one token
+
+    @classmethod
+    def of(cls, config, k: int, n: int) -> "ShapeInfo":
+        chunks = ceil_div(k, config.lanes)
+        blocks = ceil_div(n, config.rows)
+        return cls(chunks=chunks, blocks=blocks, token_bytes=chunks * token_beat_bytes(config),
+                   token_reply_bytes=blocks * config.rows * RESULT_BYTES)

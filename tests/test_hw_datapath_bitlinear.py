@@ -1,0 +1,241 @@
+# amaranth: UnusedElaboratable=no
+"""BitLinear top against golden/: every PE kind × several configs × edge-case shapes, cycle-exact
+without stalls, lossless with random stalls on every stream, counters that add up; and the int8
+multiplier baseline on the same array against golden.baseline."""
+
+import numpy as np
+import pytest
+
+from golden.baseline import int8_matmul
+from golden.bitlinear import int_matmul
+from hw.datapath.bitlinear import SHAPE_SETTLE_CYCLES, BitLinear
+from golden.ints import ceil_div
+from hw.config import PE_KINDS, ArrayConfig
+from hw.formats import act_beats, as_ints, decode_acc_word, weight_beats
+from sim import ScoreboardError, run_bitlinear
+
+TERNARY_KINDS = sorted(name for name, kind in PE_KINDS.items() if kind.ternary)
+
+CONFIGS = {
+    "tiny": ArrayConfig.tiny(),                                                   # 4 lanes × 2 rows
+    "rows3": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3)),  # rows not 2^n
+    "scalar": ArrayConfig(lanes=1, rows=1, max_k=9, max_n=5, tree_cuts=()),      # no tree at all
+    "act4": ArrayConfig(lanes=16, rows=1, act_bits=4, max_k=48, max_n=4, tree_cuts=(2, 4)),
+}
+
+
+def cases(config, seed):
+    """(name, x, w): edge cases first, then random shapes with K and N off the lanes/rows grid."""
+    rng = np.random.default_rng(seed)
+    half = 1 << (config.act_bits - 1)
+    kk, nn = config.max_k, config.max_n
+
+    def acts(m, k):
+        return rng.integers(-half, half, (m, k))
+
+    def trits(n, k):
+        return rng.integers(-1, 2, (n, k))
+
+    yield "k1_n1", acts(2, 1), trits(1, 1)
+    yield "k_n_off_grid", acts(3, max(1, kk - 1)), trits(max(1, nn - 1), max(1, kk - 1))
+    yield "zero_weights", acts(2, kk), np.zeros((nn, kk), int)
+    yield "zero_acts", np.zeros((2, kk), int), trits(nn, kk)
+    worst_w = np.ones((nn, kk), int)
+    worst_w[::2] = -1  # alternate rows: +1 everywhere and -1 everywhere
+    worst_x = np.stack([np.full(kk, -half), np.full(kk, half - 1), np.full(kk, -(half - 1))])
+    yield "worst_case", worst_x, worst_w
+    for i in range(2):
+        m, k, n = rng.integers(1, 4), rng.integers(1, kk + 1), rng.integers(1, nn + 1)
+        yield f"random_{i}", acts(m, k), trits(n, k)
+
+
+@pytest.mark.parametrize("kind", TERNARY_KINDS)
+@pytest.mark.parametrize("config_name", sorted(CONFIGS))
+def test_cycle_exact_against_golden(kind, config_name):
+    config = CONFIGS[config_name].replace(pe_kind=kind)
+    for name, x, w in cases(config, seed=len(config_name)):
+        result = run_bitlinear(config, x, w)  # raises on the first beat off in value or cycle
+        np.testing.assert_array_equal(result.acc, int_matmul(x, w), err_msg=name)
+        assert result.beats == x.shape[0] * ceil_div(w.shape[0], config.rows)
+        expected = result.schedule
+        assert result.perf == {"busy": expected.perf_busy, "in_stall": expected.perf_in_stall,
+                               "out_stall": 0}
+        assert result.cycles == expected.cycles
+
+
+def test_worst_case_reaches_accumulator_limit():
+    config = CONFIGS["tiny"]
+    x = np.full((1, config.max_k), -128)
+    w = -np.ones((1, config.max_k), int)
+    result = run_bitlinear(config, x, w)
+    assert result.acc[0, 0] == config.max_k * 128
+    assert (config.max_k * 128).bit_length() + 1 == config.acc_bits
+
+
+@pytest.mark.parametrize("kind", TERNARY_KINDS)
+@pytest.mark.parametrize("config_name", ["tiny", "rows3"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_stalls_lose_nothing(kind, config_name, seed):
+    config = CONFIGS[config_name].replace(pe_kind=kind)
+    rng = np.random.default_rng(100 + seed)
+    m, k, n = 8, rng.integers(1, config.max_k + 1), rng.integers(1, config.max_n + 1)
+    x = rng.integers(-128, 128, (m, k))
+    w = rng.integers(-1, 2, (n, k))
+    result = run_bitlinear(config, x, w, stall_prob=0.3, seed=seed)
+    np.testing.assert_array_equal(result.acc, int_matmul(x, w))
+    # The harness already checked busy + in_stall + out_stall == cycles from the first x_in beat
+    # to the last acc_out beat, and out_stall == the cycles it held acc_out; here: busy is exactly
+    # the issued work and the stalls really slowed the run down.
+    assert result.perf["busy"] == m * ceil_div(n, config.rows) * ceil_div(k, config.lanes)
+    assert result.cycles > result.schedule.cycles
+
+
+@pytest.mark.parametrize("x, w, words", [
+    (np.zeros((2, 3), np.float32), np.zeros((2, 3), int), "x_codes: expected an integer array"),
+    (np.zeros((2, 3), int), np.zeros((3,), int), "w_codes: expected a non-empty 2-D array"),
+    (np.zeros((2, 3), int), np.zeros((2, 4), int), "K differs (3 vs 4)"),
+    (np.zeros((2, 41), int), np.zeros((2, 41), int), "K = 41 exceeds config.max_k = 40"),
+    (np.zeros((2, 3), int), np.zeros((13, 3), int), "N = 13 exceeds config.max_n = 12"),
+    (np.full((2, 3), 128), np.zeros((2, 3), int), "x_codes: code 128 at index (0, 0)"),
+    (np.zeros((2, 3), int), np.full((2, 3), 2), "w_codes: code 2 at index (0, 0)"),
+    (np.zeros((0, 3), int), np.zeros((2, 3), int), "x_codes: expected a non-empty 2-D array"),
+])
+def test_bad_operands_fail_before_simulation(x, w, words):
+    with pytest.raises(ValueError) as info:
+        run_bitlinear(ArrayConfig.tiny(), x, w)
+    assert words in str(info.value)
+
+
+def test_bad_run_arguments():
+    x, w = np.zeros((1, 2), int), np.zeros((1, 2), int)
+    with pytest.raises(ValueError, match="backend: 'spice' is not one of"):
+        run_bitlinear(ArrayConfig.tiny(), x, w, backend="spice")
+    with pytest.raises(ValueError, match=r"stall_prob: expected a number in \[0, 1\)"):
+        run_bitlinear(ArrayConfig.tiny(), x, w, stall_prob=1.0)
+    with pytest.raises(TypeError, match="config: expected an ArrayConfig"):
+        BitLinear("tiny")
+
+
+def test_no_multiplier_in_netlist():
+    from amaranth.back import rtlil
+    for kind in TERNARY_KINDS:
+        text = rtlil.convert(BitLinear(CONFIGS["rows3"].replace(pe_kind=kind)))
+        assert "$mul" not in text
+
+
+@pytest.mark.parametrize("config_name, stall_prob", [("tiny", 0.0), ("rows3", 0.3)])
+def test_int8_baseline_against_golden(config_name, stall_prob):
+    config = CONFIGS[config_name].replace(pe_kind="mul8")
+    rng = np.random.default_rng(7)
+    k, n = config.max_k - 3, config.max_n - 1
+    x = rng.integers(-128, 128, (4, k))
+    w = rng.integers(-128, 128, (n, k))
+    x[0], w[0] = -128, -128        # the largest sum: K·128·128 must fit acc_bits
+    result = run_bitlinear(config, x, w, stall_prob=stall_prob, seed=3)
+    np.testing.assert_array_equal(result.acc, int8_matmul(x, w))
+    assert result.acc[0, 0] == k * 128 * 128
+    if stall_prob == 0:
+        assert result.cycles == result.schedule.cycles
+    with pytest.raises(ValueError, match="w_codes: code 128"):
+        run_bitlinear(config, x, np.full((1, k), 128))
+
+
+def test_scoreboard_catches_wrong_values_and_cycles(monkeypatch):
+    """The checker can fail: golden expectations nudged by one count or one cycle are caught."""
+    import sim.scoreboard as scoreboard
+    from golden.cycle import Beat
+
+    config = CONFIGS["tiny"]
+    rng = np.random.default_rng(5)
+    x, w = rng.integers(-128, 128, (2, 9)), rng.integers(-1, 2, (5, 9))
+    original = scoreboard.schedule
+
+    def off_by_one_value(*args):
+        s = original(*args)
+        s.beats[3].acc[0] += 1
+        return s
+
+    def one_cycle_late(*args):
+        s = original(*args)
+        b = s.beats[1]
+        s.beats[1] = Beat(index=b.index, token=b.token, block=b.block, cycle=b.cycle + 1, acc=b.acc)
+        return s
+
+    monkeypatch.setattr(scoreboard, "schedule", off_by_one_value)
+    with pytest.raises(ScoreboardError, match=r"beat 3 \(token 1, block 0\): expected \["):
+        run_bitlinear(config, x, w)
+    monkeypatch.setattr(scoreboard, "schedule", one_cycle_late)
+    with pytest.raises(ScoreboardError, match="the cycle model predicts cycle"):
+        run_bitlinear(config, x, w)
+
+
+def test_second_matrix_replaces_the_first(run_sim):
+    """Load W1, run tokens, then offer W2 and new tokens on the same cycle: the new tokens wait for
+    the whole of W2 (the first W2 beat clears weights_loaded) and every result matches golden/."""
+    config = CONFIGS["rows3"]
+    rng = np.random.default_rng(9)
+    k = 21
+    phases = []
+    for n, m in ((10, 3), (4, 2)):
+        w, x = rng.integers(-1, 2, (n, k)), rng.integers(-128, 128, (m, k))
+        phases.append((w, x, as_ints(weight_beats(config, w)), as_ints(act_beats(config, x))))
+    dut = BitLinear(config)
+    received = []
+
+    async def testbench(ctx):
+        ctx.set(dut.k, k)
+        ctx.set(dut.acc_out.ready, 1)
+        for w, x, w_beats, x_beats in phases:
+            ctx.set(dut.n, w.shape[0])
+            await ctx.tick().repeat(SHAPE_SETTLE_CYCLES)  # k and n are registered
+            blocks = x.shape[0] * ceil_div(w.shape[0], config.rows)
+            w_next = x_next = 0
+            beats = []
+            for _ in range(2000):
+                w_valid, x_valid = w_next < len(w_beats), x_next < len(x_beats)
+                ctx.set(dut.w_in.valid, w_valid)
+                ctx.set(dut.x_in.valid, x_valid)
+                if w_valid:
+                    ctx.set(dut.w_in.payload.as_value(), w_beats[w_next])
+                if x_valid:
+                    ctx.set(dut.x_in.payload.as_value(), x_beats[x_next])
+                _, _, w_ready, x_ready, o_valid, word = await ctx.tick().sample(
+                    dut.w_in.ready, dut.x_in.ready, dut.acc_out.valid, dut.acc_out.payload.as_value())
+                w_next += w_valid and w_ready
+                x_next += x_valid and x_ready
+                if o_valid:
+                    beats.append(decode_acc_word(config, word))
+                if len(beats) == blocks:
+                    break
+            received.append(np.concatenate(beats).reshape(x.shape[0], -1)[:, :w.shape[0]])
+
+    run_sim(dut, testbench)
+    for (w, x, _, _), acc in zip(phases, received):
+        np.testing.assert_array_equal(acc, int_matmul(x, w))
+
+
+def test_output_stall_counter_counts():
+    config = CONFIGS["tiny"]
+    rng = np.random.default_rng(8)
+    x, w = rng.integers(-128, 128, (10, 8)), rng.integers(-1, 2, (12, 8))
+    result = run_bitlinear(config, x, w, stall_prob=0.5, seed=4)
+    # 60 beats at one chance in two of not being ready: the counter must have counted some
+    # (and the harness checked it equals the cycles it held acc_out).
+    assert result.perf["out_stall"] > 0
+    assert result.beats == 60 and config.rows == 2
+
+
+@pytest.mark.parametrize("stall_prob", [0.0, 0.3])
+def test_tokens_after_the_weights_are_timed_by_the_counters(stall_prob):
+    """x_in held until the matrix is in: the counters' window starts there (the scoreboard
+    checks busy + in_stall + out_stall against it, and every cycle when nothing stalls)."""
+    from golden.cycle import schedule
+    config = CONFIGS["rows3"]
+    rng = np.random.default_rng(11)
+    x, w = rng.integers(-128, 128, (3, 50)), rng.integers(-1, 2, (10, 50))
+    ready = schedule(config, x, w).weights_ready_cycle
+    result = run_bitlinear(config, x, w, stall_prob=stall_prob, seed=4, x_start=ready)
+    np.testing.assert_array_equal(result.acc, int_matmul(x, w))
+    assert sum(result.perf.values()) <= result.cycles - ready
+    if stall_prob == 0:
+        assert sum(result.perf.values()) == result.cycles - ready

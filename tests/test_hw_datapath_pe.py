@@ -1,0 +1,71 @@
+# amaranth: UnusedElaboratable=no
+"""Every ternary PE kind, exhaustively: all activation codes × all three trits, out + correction
+= a·t; the int8 baseline PE over all weights; and no multiplier in any ternary kind."""
+
+import pytest
+from amaranth.sim import Simulator
+
+from hw.config import PE_KINDS
+from hw.formats import TRIT_CODE
+
+TERNARY_KINDS = sorted(name for name, kind in PE_KINDS.items() if kind.ternary)
+
+
+def run_comb(dut, check):
+    sim = Simulator(dut)
+
+    async def testbench(ctx):
+        check(ctx)
+
+    sim.add_testbench(testbench)
+    sim.run()
+
+
+@pytest.mark.parametrize("kind", TERNARY_KINDS)
+@pytest.mark.parametrize("act_bits", [8, 4])
+def test_pe_exhaustive(kind, act_bits):
+    pe = PE_KINDS[kind].element_class()(act_bits=act_bits)
+    half = 1 << (act_bits - 1)
+    seen = []
+
+    def check(ctx):
+        for trit, code in TRIT_CODE.items():
+            for act in range(-half, half):
+                ctx.set(pe.act, act)
+                ctx.set(pe.code, code)
+                total = ctx.get(pe.out) + ctx.get(pe.correction)
+                assert total == act * trit, f"{kind}: act {act} trit {trit} gave {total}"
+                if not pe.has_correction:
+                    assert ctx.get(pe.correction) == 0
+                seen.append((act, trit))
+
+    run_comb(pe, check)
+    assert len(seen) == 3 * (1 << act_bits)
+
+
+@pytest.mark.parametrize("kind", sorted(PE_KINDS))
+def test_pe_rejects_bad_width(kind):
+    with pytest.raises(ValueError, match="act_bits must be an integer in"):
+        PE_KINDS[kind].element_class()(act_bits=1)
+
+
+def test_int8_baseline_pe_multiplies_every_weight():
+    pe = PE_KINDS["mul8"].element_class()(act_bits=8)
+    acts = [-128, -127, -64, -3, -1, 0, 1, 2, 63, 126, 127]
+
+    def check(ctx):
+        for weight in range(-128, 128):
+            for act in acts:
+                ctx.set(pe.act, act)
+                ctx.set(pe.code, weight & 0xFF)
+                assert ctx.get(pe.out) == act * weight, f"act {act} weight {weight}"
+                assert ctx.get(pe.correction) == 0
+
+    run_comb(pe, check)
+
+
+def test_only_the_baseline_has_a_multiplier():
+    from amaranth.back import rtlil
+    for name, kind in PE_KINDS.items():
+        text = rtlil.convert(kind.element_class()(act_bits=8))
+        assert ("$mul" in text) == (not kind.ternary), name

@@ -1,0 +1,215 @@
+# amaranth: UnusedElaboratable=no
+"""The host link end to end: driver -> frames -> simulated gateware -> array -> replies -> driver,
+with every result compared to golden/, and every kind of broken frame answered while the device
+keeps serving."""
+
+import struct
+
+import numpy as np
+import pytest
+
+from golden.bitlinear import bitlinear, int_matmul
+from hw.config import ArrayConfig
+from host.driver import Accelerator
+from hw.formats import weight_beats
+from hw.link.engine import HostLink
+from hw.system.accelerator import LinkedArray
+from hw.link.protocol import (MAX_PAYLOAD, VERSION, Command, Status, crc16, encode_frame,
+                         parse_reply)
+from sim.link import SimulatedSerial
+
+CONFIG = ArrayConfig.tiny()          # 4 lanes x 2 rows, max K 40, max N 12
+DEVICE_TIMEOUT = 3000
+
+
+def make_port(**kwargs):
+    return SimulatedSerial(LinkedArray(CONFIG, timeout_cycles=DEVICE_TIMEOUT), **kwargs)
+
+
+def raw(port, frame: bytes):
+    """Send raw bytes, return the (status, payload) of the one reply."""
+    port.write(frame)
+    head = port.read(4)
+    assert len(head) == 4, "no reply"
+    length = struct.unpack_from("<H", head, 2)[0]
+    return parse_reply(head + port.read(length + 2))
+
+
+def test_crc_reference_value():
+    assert crc16(b"123456789") == 0x29B1
+
+
+def test_bitlinear_through_the_link_matches_golden():
+    port = make_port()
+    device = Accelerator(port)
+    assert device.config == CONFIG and device.version == VERSION
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((11, 37)).astype(np.float32)
+    x = rng.standard_normal((30, 37)).astype(np.float32)   # 30 tokens: three TOKENS frames
+    device.load_weights(w)
+    np.testing.assert_array_equal(device.run(x), bitlinear(x, w))
+    perf = device.perf()
+    assert perf["busy"] > 0 and perf["in_stall"] + perf["out_stall"] > 0
+    device.clear_perf()
+    assert device.perf() == {"busy": 0, "in_stall": 0, "out_stall": 0}
+
+
+def test_array_on_its_own_faster_clock():
+    """As on the board: the link on one clock, the array on a faster, unrelated one; beats,
+    results, the loaded flag and perf_clear cross between them."""
+    port = SimulatedSerial(LinkedArray(CONFIG, timeout_cycles=DEVICE_TIMEOUT, array_domain="array"))
+    device = Accelerator(port)
+    rng = np.random.default_rng(3)
+    for n, k in ((11, 37), (3, 5)):
+        w = rng.standard_normal((n, k)).astype(np.float32)
+        x = rng.standard_normal((13, k)).astype(np.float32)
+        device.load_weights(w)
+        np.testing.assert_array_equal(device.run(x), bitlinear(x, w))
+    assert device.perf()["busy"] > 0
+    device.clear_perf()
+    assert device.perf() == {"busy": 0, "in_stall": 0, "out_stall": 0}
+
+
+def test_codes_and_a_second_matrix():
+    port = make_port()
+    device = Accelerator(port)
+    rng = np.random.default_rng(1)
+    for n, k in ((12, 40), (3, 5)):
+        w = rng.integers(-1, 2, (n, k))
+        x = rng.integers(-128, 128, (4, k))
+        device.load_weights(w)
+        np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
+
+
+@pytest.fixture(scope="module")
+def served():
+    """A device with a matrix loaded (K = 6, N = 3), shared by the error tests."""
+    port = make_port(timeout_cycles=20_000)
+    device = Accelerator(port)
+    w = np.random.default_rng(2).integers(-1, 2, (3, 6))
+    device.load_weights(w)
+    device.loaded_w = w
+    return port, device
+
+
+def still_serves(port, device):
+    x = np.arange(12).reshape(2, 6) - 6
+    np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, device.loaded_w))
+
+
+@pytest.mark.parametrize("frame, status", [
+    (encode_frame(Command.IDENTIFY)[:-1] + b"\x00", Status.BAD_CRC),
+    (encode_frame(0x7E), Status.UNKNOWN_COMMAND),
+    (encode_frame(Command.SET_SHAPE, struct.pack("<II", 41, 3)), Status.BAD_SHAPE),
+    (encode_frame(Command.SET_SHAPE, struct.pack("<II", 6, 0)), Status.BAD_SHAPE),
+    # high bytes count even where the low bits would be a valid shape
+    (encode_frame(Command.SET_SHAPE, struct.pack("<II", (1 << 16) + 5, 3)), Status.BAD_SHAPE),
+    (encode_frame(Command.SET_SHAPE, struct.pack("<II", 6, (1 << 31) + 3)), Status.BAD_SHAPE),
+    (encode_frame(Command.SET_SHAPE, b"\x01\x02"), Status.BAD_LENGTH),
+    (encode_frame(Command.IDENTIFY, b"\x00"), Status.BAD_LENGTH),
+    (encode_frame(Command.TOKENS, bytes(7)), Status.BAD_LENGTH),        # not whole tokens (8 bytes)
+    (encode_frame(Command.TOKENS, bytes(MAX_PAYLOAD + 8)), Status.BAD_LENGTH),   # too long
+])
+def test_bad_frames_get_an_error_and_the_device_keeps_serving(served, frame, status):
+    port, device = served
+    got, payload = raw(port, frame)
+    assert got == status and payload == b""
+    still_serves(port, device)
+
+
+def test_dropped_byte_times_out_and_the_device_keeps_serving(served):
+    port, device = served
+    frame = encode_frame(Command.SET_SHAPE, struct.pack("<II", 6, 3))
+    got, _ = raw(port, frame[:5] + frame[6:])   # one payload byte lost on the way
+    assert got == Status.TIMEOUT
+    still_serves(port, device)
+
+
+def test_not_ready_before_shape_and_weights():
+    port = make_port(timeout_cycles=20_000)
+    assert raw(port, encode_frame(Command.WEIGHTS, b"\x55"))[0] == Status.NOT_READY
+    assert raw(port, encode_frame(Command.SET_SHAPE, struct.pack("<II", 4, 2)))[0] == Status.OK
+    assert raw(port, encode_frame(Command.TOKENS, bytes(4)))[0] == Status.NOT_READY
+    half = weight_beats(CONFIG, np.ones((2, 4), int)).tobytes()[:1]  # one row of two
+    assert raw(port, encode_frame(Command.WEIGHTS, half))[0] == Status.OK
+    assert raw(port, encode_frame(Command.TOKENS, bytes(4)))[0] == Status.NOT_READY
+
+
+class CorruptFirstWrite:
+    """A serial port that flips one bit of the first frame written and loses one reply byte of
+    the second reply: the driver must retry both and still get golden's numbers."""
+
+    def __init__(self, port):
+        self._port = port
+        self.writes = 0
+
+    def write(self, data):
+        self.writes += 1
+        if self.writes == 3:
+            data = bytearray(data)
+            data[-3] ^= 0x10
+        if self.writes == 5:
+            self._port.drop_reply_byte(2)
+        return self._port.write(bytes(data))
+
+    def read(self, size):
+        return self._port.read(size)
+
+    def reset_input_buffer(self):
+        self._port.reset_input_buffer()
+
+
+def test_driver_retries_crc_errors_and_lost_reply_bytes():
+    port = CorruptFirstWrite(make_port(timeout_cycles=20_000))
+    log = []
+    device = Accelerator(port, log=log.append)
+    rng = np.random.default_rng(3)
+    w, x = rng.integers(-1, 2, (5, 9)), rng.integers(-128, 128, (3, 9))
+    device.load_weights(w)
+    np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
+    assert any("BAD_CRC" in line for line in log)
+    assert any("timed out" in line for line in log)
+
+
+def test_driver_rejects_bad_input(served):
+    _, device = served
+    with pytest.raises(ValueError, match="outside the device's 1..40"):
+        device.set_shape(41, 3)
+    with pytest.raises(ValueError, match="x_codes: K = 5, but the loaded matrix has K = 6"):
+        device.run_codes(np.zeros((1, 5), int))
+    with pytest.raises(ValueError, match="x_codes: code 300"):
+        device.run_codes(np.full((1, 6), 300))
+    with pytest.raises(RuntimeError, match="run\\(\\) needs float weights"):
+        device.run(np.zeros((1, 6), np.float32))
+
+
+def test_link_rejects_configs_it_cannot_carry():
+    with pytest.raises(ValueError, match="act_bits must be 8"):
+        HostLink(ArrayConfig.tiny(act_bits=4), timeout_cycles=100)
+    with pytest.raises(ValueError, match="timeout_cycles must be an integer >= 16"):
+        HostLink(CONFIG, timeout_cycles=3)
+
+
+def test_through_the_uart_at_the_bit_level():
+    """The board's composition (UART + link + array) with 8N1 frames on the wires, as on the
+    iCEBreaker but without the PLL: the host driver gets golden's numbers."""
+    from hw.system.accelerator import SerialAccelerator
+
+    port = SimulatedSerial(SerialAccelerator(CONFIG, divisor=4, timeout_bytes=16),
+                           timeout_cycles=400_000)
+    device = Accelerator(port)
+    assert device.config == CONFIG
+    rng = np.random.default_rng(4)
+    w = rng.standard_normal((3, 9)).astype(np.float32)
+    x = rng.standard_normal((2, 9)).astype(np.float32)
+    device.load_weights(w)
+    np.testing.assert_array_equal(device.run(x), bitlinear(x, w))
+    frame = encode_frame(Command.IDENTIFY)
+    assert raw(port, frame[:-1] + bytes([frame[-1] ^ 1]))[0] == Status.BAD_CRC
+    assert device.identify()[1] == CONFIG
+
+
+def test_identify_round_trips_every_preset():
+    from hw.link.protocol import identify_payload, parse_identify
+    for name, config in ArrayConfig.presets().items():
+        assert parse_identify(identify_payload(config)) == (VERSION, config), name
