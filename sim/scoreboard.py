@@ -53,6 +53,16 @@ class Scoreboard:
     def done(self) -> bool:
         return self.received == len(self.expected.beats)
 
+    def handshakes(self, cycle: int, x_taken: bool, out_valid: bool, out_ready: bool, word):
+        """What a driver saw on one cycle: an ``x_in`` beat taken; ``acc_out`` valid (and ready,
+        with its payload ``word``)."""
+        if x_taken:
+            self.x_beat(cycle)
+        if out_valid and not out_ready:
+            self.output_held += 1
+        if out_valid and out_ready:
+            self.beat(cycle, word)
+
     def x_beat(self, cycle: int):
         if self.first_x_cycle is None:
             self.first_x_cycle = cycle

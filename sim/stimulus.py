@@ -73,6 +73,14 @@ class Stimulus:
     pattern: np.ndarray
     drain: int           # cycles to keep clocking after the last beat, to catch a duplicate
 
+    def offers(self, cycle: int, w_next: int, x_next: int, done: bool) -> tuple[bool, bool, bool]:
+        """``(w_in valid, x_in valid, acc_out ready)`` on ``cycle``, with ``w_next``/``x_next``
+        beats taken so far; once every beat arrived (``done``) the output is always ready."""
+        moves = int(self.pattern[cycle])
+        return (w_next < len(self.w_beats) and bool(moves & W_MAY_BE_VALID),
+                x_next < len(self.x_beats) and bool(moves & X_MAY_BE_VALID),
+                bool(moves & OUT_MAY_BE_READY) or done)
+
     @property
     def limit(self) -> int:
         return len(self.pattern)

@@ -12,7 +12,7 @@ from hw.datapath.bitlinear import SHAPE_SETTLE_CYCLES, BitLinear
 from hw.datapath.perf import PERF_COUNTERS
 
 from ..scoreboard import BackendRun, Scoreboard
-from ..stimulus import OUT_MAY_BE_READY, W_MAY_BE_VALID, X_MAY_BE_VALID, Stimulus
+from ..stimulus import Stimulus
 
 __all__ = ["run_amaranth"]
 
@@ -22,7 +22,7 @@ def run_amaranth(config: ArrayConfig, stimulus: Stimulus, scoreboard: Scoreboard
     """Drive ``design(config)`` (default BitLinear) with ``stimulus``; report each beat to
     ``scoreboard`` as it comes."""
     dut = (design or BitLinear)(config)
-    w_beats, x_beats, pattern = stimulus.w_beats, stimulus.x_beats, stimulus.pattern
+    w_beats, x_beats = stimulus.w_beats, stimulus.x_beats
     ends = {}
 
     async def testbench(ctx):
@@ -35,10 +35,7 @@ def run_amaranth(config: ArrayConfig, stimulus: Stimulus, scoreboard: Scoreboard
         driven = [None] * len(inputs)
         w_next = x_next = cycle = quiet = 0
         while quiet < stimulus.drain and cycle < stimulus.limit:
-            moves = int(pattern[cycle])
-            w_valid = w_next < len(w_beats) and bool(moves & W_MAY_BE_VALID)
-            x_valid = x_next < len(x_beats) and bool(moves & X_MAY_BE_VALID)
-            ready = bool(moves & OUT_MAY_BE_READY) or scoreboard.done
+            w_valid, x_valid, ready = stimulus.offers(cycle, w_next, x_next, scoreboard.done)
             # Each ctx.set settles the design, so only changed inputs are written.
             for slot, value in enumerate((w_valid, x_valid, ready,
                                           w_beats[w_next] if w_valid else None,
@@ -49,13 +46,8 @@ def run_amaranth(config: ArrayConfig, stimulus: Stimulus, scoreboard: Scoreboard
             _, _, w_ready, x_ready, o_valid, o_word = await ctx.tick().sample(
                 dut.w_in.ready, dut.x_in.ready, dut.acc_out.valid, out_payload)
             w_next += w_valid and w_ready
-            if x_valid and x_ready:
-                scoreboard.x_beat(cycle)
-                x_next += 1
-            if o_valid and not ready:
-                scoreboard.output_held += 1
-            if o_valid and ready:
-                scoreboard.beat(cycle, o_word)
+            x_next += x_valid and x_ready
+            scoreboard.handshakes(cycle, x_valid and x_ready, o_valid, ready, o_word)
             quiet = quiet + 1 if scoreboard.done else 0
             cycle += 1
         ends["inputs_taken"] = (w_next, x_next)

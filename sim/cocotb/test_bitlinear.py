@@ -18,8 +18,7 @@ from hw.config import ArrayConfig
 from hw.datapath.bitlinear import SHAPE_SETTLE_CYCLES
 from hw.datapath.perf import PERF_COUNTERS
 from sim.scoreboard import Scoreboard
-from sim.stimulus import (OUT_MAY_BE_READY, W_MAY_BE_VALID, X_MAY_BE_VALID, check_operands,
-                          make_stimulus)
+from sim.stimulus import check_operands, make_stimulus
 
 
 @cocotb.test()
@@ -43,15 +42,12 @@ async def bitlinear_matches_golden(dut):
     for _ in range(SHAPE_SETTLE_CYCLES):  # the shape registers take k and n
         await RisingEdge(dut.clk)
 
-    w_beats, x_beats, pattern = stimulus.w_beats, stimulus.x_beats, stimulus.pattern
+    w_beats, x_beats = stimulus.w_beats, stimulus.x_beats
     w_next = x_next = cycle = quiet = 0
     while quiet < stimulus.drain:
         assert cycle < stimulus.limit, (f"no progress after {cycle} cycles: "
                                         f"{scoreboard.received} beats")
-        moves = int(pattern[cycle])
-        w_valid = w_next < len(w_beats) and bool(moves & W_MAY_BE_VALID)
-        x_valid = x_next < len(x_beats) and bool(moves & X_MAY_BE_VALID)
-        ready = bool(moves & OUT_MAY_BE_READY) or scoreboard.done
+        w_valid, x_valid, ready = stimulus.offers(cycle, w_next, x_next, scoreboard.done)
         dut.w_in__valid.value = int(w_valid)
         if w_valid:
             dut.w_in__payload.value = w_beats[w_next]
@@ -66,13 +62,8 @@ async def bitlinear_matches_golden(dut):
         o_word = dut.acc_out__payload.value.to_unsigned() if o_valid and ready else None
         await RisingEdge(dut.clk)
         w_next += w_valid and w_ready
-        if x_valid and x_ready:
-            scoreboard.x_beat(cycle)
-            x_next += 1
-        if o_valid and not ready:
-            scoreboard.output_held += 1
-        if o_word is not None:
-            scoreboard.beat(cycle, o_word)
+        x_next += x_valid and x_ready
+        scoreboard.handshakes(cycle, x_valid and x_ready, o_valid, ready, o_word)
         quiet = quiet + 1 if scoreboard.done else 0
         cycle += 1
 
