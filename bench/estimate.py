@@ -64,7 +64,7 @@ def estimate_lc(config: ArrayConfig, costs: dict) -> dict:
 def memories(config: ArrayConfig) -> dict[str, tuple[int, int, int]]:
     """name -> (count, width, depth) of the array's block RAMs (EBR)."""
     out = {
-        # one memory, two token banks of a power-of-two size each (hw/act_buffer.py)
+        # one memory, two token banks of a power-of-two size each (hw/datapath/act_buffer.py)
         "act_buffer": (1, config.lanes * config.act_bits,
                        2 << ceil_log2(config.max_chunks)),
     }

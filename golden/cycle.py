@@ -1,7 +1,7 @@
 """Cycle model of the BitLinear array's schedule: which output beat appears on which cycle.
 
 It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows, row_latency),
-and describes the schedule of ``hw/bitlinear.py`` when no stream stalls:
+and describes the schedule of ``hw/datapath/bitlinear.py`` when no stream stalls:
 
 * cycle 0 is the first cycle on which ``w_in`` and ``x_in`` offer beats; each stream offers its
   next beat on the cycle after the previous one was taken, and ``acc_out`` is always ready;

@@ -1,5 +1,5 @@
 """Ternary weight memory: ``rows`` banks of 2-bit trit codes, written from a stream, unpacked by PEs.
-The banks are block RAM, or SPRAM with ``weight_store="spram"`` (hw/spram.py)."""
+The banks are block RAM, or SPRAM with ``weight_store="spram"`` (hw/memory/spram.py)."""
 
 from __future__ import annotations
 
