@@ -9,7 +9,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..config import ArrayConfig
-from .protocol import MAX_PAYLOAD, MAX_REPLY, Command, Status, weight_beat_bytes
+from .protocol import MAX_REPLY, Command, Status, weight_beat_bytes
 
 __all__ = ["Action", "RequestDecoder"]
 
@@ -30,14 +30,14 @@ class RequestDecoder(wiring.Component):
 
     Members
     -------
-    command : In(8), length : In(range(MAX_PAYLOAD + 1))
+    command : In(8), length : In(16)
     k_value, n_value : In, k_high, n_high : In(1)
         SET_SHAPE's fields as the receiver kept them.
     whole_tokens : In(1), reply_length : In(18)
         TOKENS: the payload is whole tokens; the reply they make.
     shape_set : In(1), weights_fresh : In(1), weights_loaded : In(1)
         The engine's state: a shape was set; a whole matrix was loaded since; the array has it.
-    action : Out(3), status : Out(8)
+    action : Out(Action), status : Out(Status)
     """
 
     def __init__(self, config: ArrayConfig):
@@ -48,7 +48,7 @@ class RequestDecoder(wiring.Component):
             "k_high": In(1), "n_high": In(1),
             "whole_tokens": In(1), "reply_length": In(18),
             "shape_set": In(1), "weights_fresh": In(1), "weights_loaded": In(1),
-            "action": Out(3), "status": Out(8),
+            "action": Out(Action), "status": Out(Status),
         })
 
     def elaborate(self, platform) -> Module:

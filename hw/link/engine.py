@@ -191,7 +191,7 @@ class HostLink(wiring.Component):
         """Wait for a frame, decide, act, answer."""
         config = self._config
         action = Signal(Action)
-        status = Signal(8)
+        status = Signal(Status)
 
         def reply(code, payload_source=Source.NONE, size=0):
             m.d.comb += [tx.start.eq(1), tx.status.eq(code), tx.length.eq(size)]

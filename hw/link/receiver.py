@@ -39,7 +39,7 @@ class FrameReceiver(wiring.Component):
         Reply bytes of one token for the current shape.
     done : Out(1)
         A frame ended; ``status`` and the fields below hold until ``ack``.
-    status : Out(8)
+    status : Out(Status)
         OK, BAD_CRC, BAD_LENGTH or TIMEOUT.
     command : Out(8), length : Out(16)
     k_value, n_value : Out
@@ -64,7 +64,7 @@ class FrameReceiver(wiring.Component):
             "crc_start": Out(1), "crc_byte": Out(8), "crc_add": Out(1),
             "crc": In(16), "crc_busy": In(1),
             "token_bytes": In(token_bytes), "token_reply": In(17),
-            "done": Out(1), "status": Out(8), "command": Out(8), "length": Out(16),
+            "done": Out(1), "status": Out(Status), "command": Out(8), "length": Out(16),
             "k_value": Out(range(config.max_k + 1)), "n_value": Out(range(config.max_n + 1)),
             "k_high": Out(1), "n_high": Out(1), "whole_tokens": Out(1),
             "reply_length": Out(18), "ack": In(1),

@@ -12,7 +12,7 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from .protocol import DEVICE_SYNC, MAX_REPLY
+from .protocol import DEVICE_SYNC, MAX_REPLY, Status
 
 __all__ = ["ReplyTransmitter"]
 
@@ -24,7 +24,7 @@ class ReplyTransmitter(wiring.Component):
         Reply bytes.
     start : In(1)
         Send a reply of ``length`` bytes with ``status`` (both read in this cycle).
-    status : In(8), length : In(range(MAX_REPLY + 1))
+    status : In(Status), length : In(range(MAX_REPLY + 1))
     payload : In(stream.Signature(8))
         The payload bytes, in order; ``payload.ready`` takes one.
     index : Out(range(32))
@@ -39,7 +39,7 @@ class ReplyTransmitter(wiring.Component):
     def __init__(self):
         super().__init__({
             "tx": Out(stream.Signature(8)),
-            "start": In(1), "status": In(8), "length": In(range(MAX_REPLY + 1)),
+            "start": In(1), "status": In(Status), "length": In(range(MAX_REPLY + 1)),
             "payload": In(stream.Signature(8)), "index": Out(range(32)),
             "crc_start": Out(1), "crc_byte": Out(8), "crc_add": Out(1),
             "crc": In(16), "crc_busy": In(1),
@@ -48,7 +48,7 @@ class ReplyTransmitter(wiring.Component):
 
     def elaborate(self, platform) -> Module:
         m = Module()
-        status = Signal(8)
+        status = Signal(Status)
         left = Signal(range(MAX_REPLY + 1))    # the length until LEN1, then bytes still to send
         left_last = Signal()                   # left == 1
 
