@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from golden.bitlinear import int_matmul
+from golden.ints import ceil_log2
 from hw.config import ArrayConfig
 
 from .model import TernaryModel
@@ -40,7 +41,7 @@ def check_fits(model: TernaryModel, config: ArrayConfig) -> None:
             raise LayerDoesNotFit(
                 f"layer {name!r} (N={n}, K={k}) does not fit the array: K={k} exceeds "
                 f"config.max_k={config.max_k}. Use a config with max_k >= {k} "
-                f"(e.g. --set max_k={1 << (k - 1).bit_length()}) or a model with a smaller layer")
+                f"(e.g. --set max_k={1 << ceil_log2(k)}) or a model with a smaller layer")
 
 
 class GoldenEngine:

@@ -8,6 +8,8 @@ from amaranth.hdl import Const, Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from golden.ints import ceil_log2
+
 from ..config import ArrayConfig
 from .protocol import MAX_REPLY, Command, Status, weight_beat_bytes
 
@@ -58,7 +60,7 @@ class RequestDecoder(wiring.Component):
         # weight beats are 1 or a power of two bytes (lanes is), so alignment is a look at the
         # low bits
         w_bytes = weight_beat_bytes(config)
-        misaligned = (length[:(w_bytes - 1).bit_length()] != 0) if w_bytes > 1 else Const(0)
+        misaligned = (length[:ceil_log2(w_bytes)] != 0) if w_bytes > 1 else Const(0)
         m.d.comb += verdict.eq(Status.OK)
         with m.Switch(self.command):
             for command in (Command.IDENTIFY, Command.PERF, Command.PERF_CLEAR):

@@ -22,6 +22,8 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.crc import catalog
 from amaranth.lib.wiring import In, Out
 
+from golden.ints import ceil_log2
+
 from ..config import ArrayConfig
 from ..datapath.perf import PERF_COUNTERS, PerfSignature
 from ..formats import acc_word_layout, act_word_layout, trit_word_layout
@@ -178,7 +180,7 @@ class HostLink(wiring.Component):
         with m.Switch(source):
             with m.Case(Source.IDENTIFY):
                 m.d.comb += [tx.payload.payload.eq(
-                    rom[tx.index[:max(1, (len(identify) - 1).bit_length())]]),
+                    rom[tx.index[:max(1, ceil_log2(len(identify)))]]),
                     tx.payload.valid.eq(1)]
             with m.Case(Source.PERF):
                 m.d.comb += [tx.payload.payload.eq(Array(perf_bytes)[tx.index]),
