@@ -16,6 +16,7 @@ share, the layer shape, the reply's payload sources and the short FSM that ties 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from amaranth.hdl import Array, Const, Module, Signal
 from amaranth.lib import stream, wiring
@@ -39,6 +40,17 @@ __all__ = ["HostLink"]
 
 #: Bytes of one counter in a PERF reply (u64).
 PERF_BYTES = 8
+
+
+@dataclass
+class _Shape:
+    """The engine's view of the layer shape (``k``, ``n`` are its ports)."""
+    set: Signal             # a SET_SHAPE was answered OK
+    fresh: Signal           # a full matrix was loaded since that SET_SHAPE
+    token_bytes: Signal     # bytes of one token: ceil(k / lanes) beats of lanes bytes
+    token_reply: Signal     # result bytes of one token: ceil(n / rows) beats of rows int32s
+    covered: Signal         # rows counted so far while SET_SHAPE counts the blocks
+    more_blocks: Signal     # covered < n
 
 
 class Source(enum.IntEnum):
@@ -111,7 +123,7 @@ class HostLink(wiring.Component):
             decoder.k_value.eq(rx.k_value), decoder.n_value.eq(rx.n_value),
             decoder.k_high.eq(rx.k_high), decoder.n_high.eq(rx.n_high),
             decoder.whole_tokens.eq(rx.whole_tokens), decoder.reply_length.eq(rx.reply_length),
-            decoder.shape_set.eq(shape["set"]), decoder.weights_fresh.eq(shape["fresh"]),
+            decoder.shape_set.eq(shape.set), decoder.weights_fresh.eq(shape.fresh),
             decoder.weights_loaded.eq(self.weights_loaded),
             pusher.length.eq(rx.length),
         ]
@@ -146,24 +158,22 @@ class HostLink(wiring.Component):
             rx.crc.eq(crc.crc), tx.crc.eq(crc.crc), rx.crc_busy.eq(add), tx.crc_busy.eq(add),
         ]
 
-    def _shape(self, m: Module, rx: FrameReceiver) -> dict:
+    def _shape(self, m: Module, rx: FrameReceiver) -> "_Shape":
         """The layer shape and what follows from it, counted without multipliers: bytes a token,
         reply bytes a token; whether a shape was set and a whole matrix loaded since."""
         config = self._config
-        shape = {
-            "set": Signal(name="shape_set"),
-            "fresh": Signal(name="weights_fresh"),  # a full matrix was loaded since SET_SHAPE
-            "token_bytes": Signal(range(config.max_chunks * config.lanes + 1)),
-            "token_reply": Signal(17),       # result bytes of one token
-            "covered": Signal(range(config.max_n + config.rows + 1)),
-            "more_blocks": Signal(),
-        }
+        shape = _Shape(set=Signal(name="shape_set"), fresh=Signal(name="weights_fresh"),
+                       token_bytes=Signal(range(config.max_chunks * config.lanes + 1),
+                                          name="token_bytes"),
+                       token_reply=Signal(17, name="token_reply"),
+                       covered=Signal(range(config.max_n + config.rows + 1), name="covered"),
+                       more_blocks=Signal(name="more_blocks"))
         loaded_before = Signal()
         m.d.sync += loaded_before.eq(self.weights_loaded)
-        with m.If(self.weights_loaded & ~loaded_before & shape["set"]):
-            m.d.sync += shape["fresh"].eq(1)
-        m.d.comb += [rx.token_bytes.eq(shape["token_bytes"]),
-                     rx.token_reply.eq(shape["token_reply"])]
+        with m.If(self.weights_loaded & ~loaded_before & shape.set):
+            m.d.sync += shape.fresh.eq(1)
+        m.d.comb += [rx.token_bytes.eq(shape.token_bytes),
+                     rx.token_reply.eq(shape.token_reply)]
         return shape
 
     def _reply_payload(self, m: Module, tx: ReplyTransmitter, serializer: ResultSerializer):
@@ -189,7 +199,7 @@ class HostLink(wiring.Component):
                 wiring.connect(m, serializer.data, tx.payload)
         return source
 
-    def _fsm(self, m: Module, rx, decoder, pusher, tx, shape: dict, source) -> None:
+    def _fsm(self, m: Module, rx, decoder, pusher, tx, shape: "_Shape", source) -> None:
         """Wait for a frame, decide, act, answer."""
         config = self._config
         action = Signal(Action)
@@ -215,13 +225,13 @@ class HostLink(wiring.Component):
             with m.State("EXECUTE"):
                 self._execute(m, action, status, rx, pusher, shape, reply)
             with m.State("SHAPE"):  # blocks = ceil(n / rows) by counting, reply bytes likewise
-                with m.If(shape["more_blocks"]):  # registered: covered < n, as of this cycle
-                    m.d.sync += [shape["covered"].eq(shape["covered"] + config.rows),
-                                 shape["more_blocks"].eq(shape["covered"] + config.rows < self.n),
-                                 shape["token_reply"].eq(shape["token_reply"]
+                with m.If(shape.more_blocks):  # registered: covered < n, as of this cycle
+                    m.d.sync += [shape.covered.eq(shape.covered + config.rows),
+                                 shape.more_blocks.eq(shape.covered + config.rows < self.n),
+                                 shape.token_reply.eq(shape.token_reply
                                                          + config.rows * RESULT_BYTES)]
                 with m.Else():
-                    m.d.sync += shape["set"].eq(1)
+                    m.d.sync += shape.set.eq(1)
                     reply(Status.OK)
             with m.State("PUSH"):  # weights: answer once every beat is in
                 with m.If(~pusher.active):
@@ -231,7 +241,7 @@ class HostLink(wiring.Component):
                     m.d.comb += rx.ack.eq(1)
                     m.next = "IDLE"
 
-    def _execute(self, m: Module, action, status, rx, pusher, shape: dict, reply) -> None:
+    def _execute(self, m: Module, action, status, rx, pusher, shape: "_Shape", reply) -> None:
         config = self._config
         identify_bytes = len(identify_payload(config))
         with m.Switch(action):
@@ -245,12 +255,12 @@ class HostLink(wiring.Component):
             with m.Case(Action.SET_SHAPE):
                 lane_bits = config.tree_depth
                 m.d.sync += [
-                    self.k.eq(rx.k_value), self.n.eq(rx.n_value), shape["set"].eq(0),
-                    shape["fresh"].eq(0),
-                    shape["token_bytes"].eq(((rx.k_value + config.lanes - 1) >> lane_bits)
+                    self.k.eq(rx.k_value), self.n.eq(rx.n_value), shape.set.eq(0),
+                    shape.fresh.eq(0),
+                    shape.token_bytes.eq(((rx.k_value + config.lanes - 1) >> lane_bits)
                                             << lane_bits),
-                    shape["token_reply"].eq(0), shape["covered"].eq(0),
-                    shape["more_blocks"].eq(1),  # n >= 1
+                    shape.token_reply.eq(0), shape.covered.eq(0),
+                    shape.more_blocks.eq(1),  # n >= 1
                 ]
                 m.next = "SHAPE"
             with m.Case(Action.WEIGHTS):

@@ -12,6 +12,8 @@ is whole tokens, and the reply bytes those tokens will produce.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
@@ -20,6 +22,19 @@ from ..config import ArrayConfig
 from .protocol import HOST_SYNC, MAX_PAYLOAD, Status
 
 __all__ = ["FrameReceiver"]
+
+
+@dataclass
+class _Counts:
+    """The receiver's counters. Down-counters keep their "== 1" in a register beside them: the
+    decisions then read one flop instead of an adder or a wide compare."""
+    count: Signal           # payload bytes so far (the buffer's write address)
+    left: Signal            # bytes still to come
+    left_last: Signal       # left == 1
+    token_left: Signal      # bytes still to come of the current token
+    token_last: Signal      # token_left == 1
+    crc_low: Signal         # the CRC's first byte
+    oversized: Signal       # the payload is too long to buffer: discarded
 
 
 class FrameReceiver(wiring.Component):
@@ -127,22 +142,19 @@ class FrameReceiver(wiring.Component):
         m.d.comb += timed_out.eq(in_frame & expired)
         return timed_out
 
-    def _counters(self, m: Module) -> dict:
-        """Down-counters with their "== 1" kept in a register beside them: the decisions then
-        read one flop instead of an adder or a wide compare."""
+    def _counters(self, m: Module) -> "_Counts":
         config = self._config
-        counts = {
-            "count": Signal(range(MAX_PAYLOAD + 1)),       # payload bytes so far
-            "left": Signal(16), "left_last": Signal(),    # bytes still to come, == 1
-            "token_left": Signal(range(config.max_chunks * config.lanes + 1)),
-            "token_last": Signal(),                       # token_left == 1
-            "crc_low": Signal(8), "oversized": Signal(),
-        }
-        m.d.comb += [self.wr_addr.eq(counts["count"]), self.whole_tokens.eq(
-            counts["token_left"] == self.token_bytes)]
+        counts = _Counts(count=Signal(range(MAX_PAYLOAD + 1), name="count"),
+                         left=Signal(16, name="left"), left_last=Signal(name="left_last"),
+                         token_left=Signal(range(config.max_chunks * config.lanes + 1),
+                                           name="token_left"),
+                         token_last=Signal(name="token_last"), crc_low=Signal(8, name="crc_low"),
+                         oversized=Signal(name="oversized"))
+        m.d.comb += [self.wr_addr.eq(counts.count),
+                     self.whole_tokens.eq(counts.token_left == self.token_bytes)]
         return counts
 
-    def _take(self, m: Module, state: str, byte, c: dict, finish) -> None:
+    def _take(self, m: Module, state: str, byte, c: "_Counts", finish) -> None:
         """What each state does with the byte it took."""
         if state == "CMD":
             m.d.sync += self.command.eq(byte)
@@ -152,11 +164,11 @@ class FrameReceiver(wiring.Component):
             m.next = "LEN1"
         elif state == "LEN1":
             full = Cat(self.length[:8], byte)
-            m.d.sync += [self.length[8:].eq(byte), c["count"].eq(0),
-                         c["token_left"].eq(self.token_bytes),
-                         c["token_last"].eq(self.token_bytes == 1), self.reply_length.eq(0),
-                         c["left"].eq(full), c["left_last"].eq(full == 1), self.k_high.eq(0),
-                         self.n_high.eq(0), c["oversized"].eq(full > MAX_PAYLOAD)]
+            m.d.sync += [self.length[8:].eq(byte), c.count.eq(0),
+                         c.token_left.eq(self.token_bytes),
+                         c.token_last.eq(self.token_bytes == 1), self.reply_length.eq(0),
+                         c.left.eq(full), c.left_last.eq(full == 1), self.k_high.eq(0),
+                         self.n_high.eq(0), c.oversized.eq(full > MAX_PAYLOAD)]
             with m.If(full > MAX_PAYLOAD):
                 m.next = "DISCARD"
             with m.Elif(full == 0):
@@ -165,27 +177,27 @@ class FrameReceiver(wiring.Component):
                 m.next = "PAYLOAD"
         elif state == "PAYLOAD":
             m.d.comb += [self.wr_data.eq(byte), self.wr_en.eq(1)]
-            m.d.sync += c["count"].eq(c["count"] + 1)
-            self._shape_fields(m, byte, c["count"])
+            m.d.sync += c.count.eq(c.count + 1)
+            self._shape_fields(m, byte, c.count)
             # count whole tokens and their reply bytes as they arrive (no multiplier)
-            with m.If(c["token_last"]):
-                m.d.sync += [c["token_left"].eq(self.token_bytes),
-                             c["token_last"].eq(self.token_bytes == 1),
+            with m.If(c.token_last):
+                m.d.sync += [c.token_left.eq(self.token_bytes),
+                             c.token_last.eq(self.token_bytes == 1),
                              self.reply_length.eq(self.reply_length + self.token_reply)]
             with m.Else():
-                m.d.sync += [c["token_left"].eq(c["token_left"] - 1),
-                             c["token_last"].eq(c["token_left"] == 2)]
+                m.d.sync += [c.token_left.eq(c.token_left - 1),
+                             c.token_last.eq(c.token_left == 2)]
         if state in ("PAYLOAD", "DISCARD"):   # too long to buffer: swallow it, refuse it in CRC1
-            m.d.sync += [c["left"].eq(c["left"] - 1), c["left_last"].eq(c["left"] == 2)]
-            with m.If(c["left_last"]):
+            m.d.sync += [c.left.eq(c.left - 1), c.left_last.eq(c.left == 2)]
+            with m.If(c.left_last):
                 m.next = "CRC0"
         elif state == "CRC0":
-            m.d.sync += c["crc_low"].eq(byte)
+            m.d.sync += c.crc_low.eq(byte)
             m.next = "CRC1"
         elif state == "CRC1":
-            with m.If(c["oversized"]):
+            with m.If(c.oversized):
                 finish(Status.BAD_LENGTH)
-            with m.Elif(Cat(c["crc_low"], byte) != self.crc):
+            with m.Elif(Cat(c.crc_low, byte) != self.crc):
                 finish(Status.BAD_CRC)
             with m.Else():
                 finish(Status.OK)
