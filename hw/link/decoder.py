@@ -12,6 +12,7 @@ from golden.ints import ceil_log2
 
 from ..config import ArrayConfig
 from .protocol import MAX_REPLY, Command, Status, weight_beat_bytes
+from .receiver import RequestSignature
 
 __all__ = ["Action", "RequestDecoder"]
 
@@ -32,11 +33,8 @@ class RequestDecoder(wiring.Component):
 
     Members
     -------
-    command : In(8), length : In(16)
-    k_value, n_value : In, k_high, n_high : In(1)
-        SET_SHAPE's fields as the receiver kept them.
-    whole_tokens : In(1), reply_length : In(18)
-        TOKENS: the payload is whole tokens; the reply they make.
+    request : In(RequestSignature(config))
+        The frame's fields, as the receiver kept them.
     shape_set : In(1), weights_fresh : In(1), weights_loaded : In(1)
         The engine's state: a shape was set; a whole matrix was loaded since; the array has it.
     action : Out(Action), status : Out(Status)
@@ -45,10 +43,7 @@ class RequestDecoder(wiring.Component):
     def __init__(self, config: ArrayConfig):
         self._config = config
         super().__init__({
-            "command": In(8), "length": In(16),
-            "k_value": In(range(config.max_k + 1)), "n_value": In(range(config.max_n + 1)),
-            "k_high": In(1), "n_high": In(1),
-            "whole_tokens": In(1), "reply_length": In(18),
+            "request": In(RequestSignature(config)),
             "shape_set": In(1), "weights_fresh": In(1), "weights_loaded": In(1),
             "action": Out(Action), "status": Out(Status),
         })
@@ -56,13 +51,14 @@ class RequestDecoder(wiring.Component):
     def elaborate(self, platform) -> Module:
         config = self._config
         m = Module()
-        verdict, action, length = self.status, self.action, self.length
+        verdict, action, request = self.status, self.action, self.request
+        length = request.length
         # weight beats are 1 or a power of two bytes (lanes is), so alignment is a look at the
         # low bits
         w_bytes = weight_beat_bytes(config)
         misaligned = (length[:ceil_log2(w_bytes)] != 0) if w_bytes > 1 else Const(0)
         m.d.comb += verdict.eq(Status.OK)
-        with m.Switch(self.command):
+        with m.Switch(request.command):
             for command in (Command.IDENTIFY, Command.PERF, Command.PERF_CLEAR):
                 with m.Case(command):
                     with m.If(length != 0):
@@ -72,8 +68,9 @@ class RequestDecoder(wiring.Component):
             with m.Case(Command.SET_SHAPE):
                 with m.If(length != 8):
                     m.d.comb += verdict.eq(Status.BAD_LENGTH)
-                with m.Elif(self.k_high | (self.k_value == 0) | (self.k_value > config.max_k)
-                            | self.n_high | (self.n_value == 0) | (self.n_value > config.max_n)):
+                with m.Elif(request.k_high | (request.k_value == 0)
+                            | (request.k_value > config.max_k) | request.n_high
+                            | (request.n_value == 0) | (request.n_value > config.max_n)):
                     m.d.comb += verdict.eq(Status.BAD_SHAPE)
                 with m.Else():
                     m.d.comb += action.eq(Action.SET_SHAPE)
@@ -87,7 +84,7 @@ class RequestDecoder(wiring.Component):
             with m.Case(Command.TOKENS):
                 with m.If(~self.shape_set):
                     m.d.comb += verdict.eq(Status.NOT_READY)
-                with m.Elif((length == 0) | ~self.whole_tokens | (self.reply_length > MAX_REPLY)):
+                with m.Elif((length == 0) | ~request.whole_tokens | (request.reply_length > MAX_REPLY)):
                     m.d.comb += verdict.eq(Status.BAD_LENGTH)
                 with m.Elif(~self.weights_fresh | ~self.weights_loaded):
                     m.d.comb += verdict.eq(Status.NOT_READY)

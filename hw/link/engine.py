@@ -118,14 +118,11 @@ class HostLink(wiring.Component):
         self._payload_buffer(m, rx, pusher)
         self._crc_unit(m, rx, tx)
         shape = self._shape(m, rx)
+        wiring.connect(m, rx.request, decoder.request)
         m.d.comb += [
-            decoder.command.eq(rx.command), decoder.length.eq(rx.length),
-            decoder.k_value.eq(rx.k_value), decoder.n_value.eq(rx.n_value),
-            decoder.k_high.eq(rx.k_high), decoder.n_high.eq(rx.n_high),
-            decoder.whole_tokens.eq(rx.whole_tokens), decoder.reply_length.eq(rx.reply_length),
             decoder.shape_set.eq(shape.set), decoder.weights_fresh.eq(shape.fresh),
             decoder.weights_loaded.eq(self.weights_loaded),
-            pusher.length.eq(rx.length),
+            pusher.length.eq(rx.request.length),
         ]
         source = self._reply_payload(m, tx, serializer)
         self._fsm(m, rx, decoder, pusher, tx, shape, source)
@@ -255,9 +252,9 @@ class HostLink(wiring.Component):
             with m.Case(Action.SET_SHAPE):
                 lane_bits = config.tree_depth
                 m.d.sync += [
-                    self.k.eq(rx.k_value), self.n.eq(rx.n_value), shape.set.eq(0),
+                    self.k.eq(rx.request.k_value), self.n.eq(rx.request.n_value), shape.set.eq(0),
                     shape.fresh.eq(0),
-                    shape.token_bytes.eq(((rx.k_value + config.lanes - 1) >> lane_bits)
+                    shape.token_bytes.eq(((rx.request.k_value + config.lanes - 1) >> lane_bits)
                                             << lane_bits),
                     shape.token_reply.eq(0), shape.covered.eq(0),
                     shape.more_blocks.eq(1),  # n >= 1
@@ -268,6 +265,6 @@ class HostLink(wiring.Component):
                 m.next = "PUSH"
             with m.Case(Action.TOKENS):
                 m.d.comb += [pusher.start.eq(1), pusher.weights.eq(0)]
-                reply(Status.OK, Source.RESULTS, rx.reply_length)
+                reply(Status.OK, Source.RESULTS, rx.request.reply_length)
             with m.Default():
                 reply(status)

@@ -21,7 +21,32 @@ from amaranth.lib.wiring import In, Out
 from ..config import ArrayConfig
 from .protocol import HOST_SYNC, MAX_PAYLOAD, Status
 
-__all__ = ["FrameReceiver"]
+__all__ = ["FrameReceiver", "RequestSignature"]
+
+
+class RequestSignature(wiring.Signature):
+    """What a received frame says, as the decoder and the engine read it (seen from the
+    receiver: ``Out``).
+
+    Members
+    -------
+    command : Out(8), length : Out(16)
+    k_value, n_value : Out
+        SET_SHAPE's k and n, kept as wide as ``max_k`` / ``max_n``.
+    k_high, n_high : Out(1)
+        A bit above those widths was set (the shape is out of range).
+    whole_tokens : Out(1)
+        The payload is a whole number of tokens of the current shape.
+    reply_length : Out(18)
+        Reply bytes of those tokens.
+    """
+
+    def __init__(self, config: ArrayConfig):
+        super().__init__({
+            "command": Out(8), "length": Out(16),
+            "k_value": Out(range(config.max_k + 1)), "n_value": Out(range(config.max_n + 1)),
+            "k_high": Out(1), "n_high": Out(1), "whole_tokens": Out(1), "reply_length": Out(18),
+        })
 
 
 @dataclass
@@ -56,15 +81,8 @@ class FrameReceiver(wiring.Component):
         A frame ended; ``status`` and the fields below hold until ``ack``.
     status : Out(Status)
         OK, BAD_CRC, BAD_LENGTH or TIMEOUT.
-    command : Out(8), length : Out(16)
-    k_value, n_value : Out
-        SET_SHAPE's k and n, kept as wide as ``max_k`` / ``max_n``.
-    k_high, n_high : Out(1)
-        A bit above those widths was set (the shape is out of range).
-    whole_tokens : Out(1)
-        The payload is a whole number of tokens.
-    reply_length : Out(18)
-        Reply bytes of those tokens.
+    request : Out(RequestSignature(config))
+        The frame's fields.
     ack : In(1)
         The engine has answered: wait for the next frame.
     """
@@ -79,10 +97,8 @@ class FrameReceiver(wiring.Component):
             "crc_start": Out(1), "crc_byte": Out(8), "crc_add": Out(1),
             "crc": In(16), "crc_busy": In(1),
             "token_bytes": In(token_bytes), "token_reply": In(17),
-            "done": Out(1), "status": Out(Status), "command": Out(8), "length": Out(16),
-            "k_value": Out(range(config.max_k + 1)), "n_value": Out(range(config.max_n + 1)),
-            "k_high": Out(1), "n_high": Out(1), "whole_tokens": Out(1),
-            "reply_length": Out(18), "ack": In(1),
+            "done": Out(1), "status": Out(Status), "request": Out(RequestSignature(config)),
+            "ack": In(1),
         })
 
     def elaborate(self, platform) -> Module:
@@ -151,24 +167,24 @@ class FrameReceiver(wiring.Component):
                          token_last=Signal(name="token_last"), crc_low=Signal(8, name="crc_low"),
                          oversized=Signal(name="oversized"))
         m.d.comb += [self.wr_addr.eq(counts.count),
-                     self.whole_tokens.eq(counts.token_left == self.token_bytes)]
+                     self.request.whole_tokens.eq(counts.token_left == self.token_bytes)]
         return counts
 
     def _take(self, m: Module, state: str, byte, c: "_Counts", finish) -> None:
         """What each state does with the byte it took."""
         if state == "CMD":
-            m.d.sync += self.command.eq(byte)
+            m.d.sync += self.request.command.eq(byte)
             m.next = "LEN0"
         elif state == "LEN0":
-            m.d.sync += self.length[:8].eq(byte)
+            m.d.sync += self.request.length[:8].eq(byte)
             m.next = "LEN1"
         elif state == "LEN1":
-            full = Cat(self.length[:8], byte)
-            m.d.sync += [self.length[8:].eq(byte), c.count.eq(0),
+            full = Cat(self.request.length[:8], byte)
+            m.d.sync += [self.request.length[8:].eq(byte), c.count.eq(0),
                          c.token_left.eq(self.token_bytes),
-                         c.token_last.eq(self.token_bytes == 1), self.reply_length.eq(0),
-                         c.left.eq(full), c.left_last.eq(full == 1), self.k_high.eq(0),
-                         self.n_high.eq(0), c.oversized.eq(full > MAX_PAYLOAD)]
+                         c.token_last.eq(self.token_bytes == 1), self.request.reply_length.eq(0),
+                         c.left.eq(full), c.left_last.eq(full == 1), self.request.k_high.eq(0),
+                         self.request.n_high.eq(0), c.oversized.eq(full > MAX_PAYLOAD)]
             with m.If(full > MAX_PAYLOAD):
                 m.next = "DISCARD"
             with m.Elif(full == 0):
@@ -183,7 +199,7 @@ class FrameReceiver(wiring.Component):
             with m.If(c.token_last):
                 m.d.sync += [c.token_left.eq(self.token_bytes),
                              c.token_last.eq(self.token_bytes == 1),
-                             self.reply_length.eq(self.reply_length + self.token_reply)]
+                             self.request.reply_length.eq(self.request.reply_length + self.token_reply)]
             with m.Else():
                 m.d.sync += [c.token_left.eq(c.token_left - 1),
                              c.token_last.eq(c.token_left == 2)]
@@ -208,8 +224,8 @@ class FrameReceiver(wiring.Component):
         with m.If(count[3:] == 0):
             with m.Switch(count[:3]):
                 for position in range(8):
-                    value, high = ((self.k_value, self.k_high) if position < 4
-                                   else (self.n_value, self.n_high))
+                    value, high = ((self.request.k_value, self.request.k_high) if position < 4
+                                   else (self.request.n_value, self.request.n_high))
                     low = 8 * (position % 4)
                     kept = max(0, min(8, len(value) - low))
                     with m.Case(position):
