@@ -239,6 +239,7 @@ class HostLink(wiring.Component):
                     m.next = "IDLE"
 
     def _execute(self, m: Module, action, status, rx, pusher, shape: "_Shape", reply) -> None:
+        """Act on the decision: answer from a source, take the new shape, or start the pusher."""
         config = self._config
         identify_bytes = len(identify_payload(config))
         with m.Switch(action):

@@ -50,6 +50,10 @@ class BeatPusher(wiring.Component):
         word = Signal(8 * max(w_bytes, x_bytes))
         fill = Signal(range(max(w_bytes, x_bytes) + 1))
         pending = Signal()          # a read was issued last cycle
+        # one flop per stream's valid: the array's side reads it across the clock crossing, where
+        # ``valid & weights`` would add a LUT input in front of the weight loader's handshake
+        w_valid = Signal()
+        x_valid = Signal()
         valid = Signal()
         beat_bytes = Signal.like(fill)
         reading = Signal()
@@ -58,8 +62,9 @@ class BeatPusher(wiring.Component):
             beat_bytes.eq(Mux(weights, w_bytes, x_bytes)),
             self.w_in.payload.eq(word[:len(self.w_in.payload.as_value())]),
             self.x_in.payload.eq(word),
-            self.w_in.valid.eq(valid & weights),
-            self.x_in.valid.eq(valid & ~weights),
+            valid.eq(w_valid | x_valid),
+            self.w_in.valid.eq(w_valid),
+            self.x_in.valid.eq(x_valid),
             taken.eq((self.w_in.valid & self.w_in.ready) | (self.x_in.valid & self.x_in.ready)),
             reading.eq(self.active & ~valid & (fill + pending < beat_bytes)
                        & (self.rd_addr < self.length)),
@@ -79,9 +84,9 @@ class BeatPusher(wiring.Component):
                         m.d.sync += word[:width].eq(Cat(word[8:width], self.rd_data))
             m.d.sync += fill.eq(fill + 1)
         with m.If(self.active & ~valid & (fill == beat_bytes)):
-            m.d.sync += valid.eq(1)
+            m.d.sync += [w_valid.eq(weights), x_valid.eq(~weights)]
         with m.If(valid & taken):
-            m.d.sync += [valid.eq(0), fill.eq(0)]
+            m.d.sync += [w_valid.eq(0), x_valid.eq(0), fill.eq(0)]
             with m.If(self.rd_addr == self.length):
                 m.d.sync += self.active.eq(0)
         return m

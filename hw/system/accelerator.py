@@ -56,7 +56,7 @@ class LinkedArray(wiring.Component):
         m.d.comb += self.busy.eq(link.busy)
 
         m.submodules.beats_cdc = beats = HandshakeCDC(i_domain="sync", o_domain=fast)
-        weights = link.w_in.valid      # held with the beat, like the payload
+        weights = link.w_in.valid      # a flop, held with the beat like the payload
         m.d.comb += [
             array.w_in.payload.eq(link.w_in.payload), array.x_in.payload.eq(link.x_in.payload),
             beats.i_valid.eq(link.w_in.valid | link.x_in.valid),
