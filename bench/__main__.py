@@ -19,14 +19,13 @@ smoke: two small builds, two throughput cases, a short simulation-speed run.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
+from hw.cli import CommandLine, output_dir
 from hw.config import ArrayConfig
 
 from . import estimate, synth, throughput
@@ -227,11 +226,11 @@ def run_estimate(sweep: dict | None) -> dict:
 
 # ------------------------------------------------------------------------------------ main
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser = CommandLine(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="CI smoke: a couple of small builds")
     parser.add_argument("--only", action="append", choices=SECTIONS, help="run only these sections")
     parser.add_argument("--seeds", default=None, help="placement seeds, e.g. 1,2,3 (quick: 1)")
-    parser.add_argument("--out", type=Path, default=Path("build/bench"))
+    parser.add_argument("--out", type=output_dir, default="build/bench")
     args = parser.parse_args(argv)
     try:
         args.seeds = tuple(int(s) for s in (args.seeds or ("1" if args.quick else "1,2,3")).split(","))

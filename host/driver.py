@@ -23,29 +23,70 @@ from hw.link.protocol import (DEVICE_SYNC, MAX_PAYLOAD, MAX_REPLY, RESULT_BYTES,
                               ProtocolError, ShapeInfo, Status, encode_frame, parse_identify,
                               parse_reply, weight_beat_bytes)
 
-__all__ = ["Accelerator", "ProtocolError"]
+__all__ = ["Accelerator", "ProtocolError", "NoAnswer"]
 
 #: Replies worth asking again for: the request never executed.
 RETRYABLE = (Status.BAD_CRC, Status.TIMEOUT)
+#: Bytes of a PERF reply: three u64 counters.
+PERF_REPLY = struct.Struct("<QQQ")
+
+
+class NoAnswer(ProtocolError):
+    """Nothing that looks like the accelerator answers on this port."""
 
 
 class Accelerator:
-    """One accelerator behind a serial port (see the module doc)."""
+    """One accelerator behind a serial port (see the module doc). Use it as a context manager to
+    close a port it opened. ``timeout`` is in seconds: how long a reply may stay silent, and how
+    long the driver skips bytes that are not a reply before it gives up."""
 
     def __init__(self, port, *, baudrate: int = 1_000_000, timeout: float = 2.0,
                  retries: int = 3, log=None):
-        if isinstance(port, str):
-            try:
-                import serial
-            except ImportError:
-                raise RuntimeError("pyserial is needed to open a device path: pip install pyserial") from None
-            port = serial.Serial(port, baudrate=baudrate, timeout=timeout)
+        self._owned = isinstance(port, str)
+        self._where = (f"{port} at {baudrate} baud" if self._owned
+                       else getattr(port, "name", None) or type(port).__name__)
+        if self._owned:
+            port = self._open(port, baudrate, timeout)
         self._port = port
+        self._timeout = timeout
         self._retries = retries
         self._log = log
-        self.version, self.config = self.identify()
         self._shape = None
         self._w_scale = None
+        try:
+            self.version, self.config = self.identify()
+        except ProtocolError as error:
+            self.close()
+            if error.status != Status.TIMEOUT:
+                raise
+            raise NoAnswer(
+                f"no reply from {self._where} within {timeout:g} s ({retries + 1} tries): is the "
+                f"board programmed (python -m hw.build --board icebreaker --program), is this its "
+                f"UART (the iCEBreaker's second FTDI port, usually /dev/ttyUSB1), and does the "
+                f"baud match the bitstream's (hw.build --baud, default 1000000)?",
+                Status.TIMEOUT) from None
+
+    @staticmethod
+    def _open(path: str, baudrate: int, timeout: float):
+        try:
+            import serial
+        except ImportError:
+            raise RuntimeError("pyserial is needed to open a device path: pip install pyserial") from None
+        try:
+            return serial.Serial(path, baudrate=baudrate, timeout=timeout)
+        except (serial.SerialException, ValueError) as error:
+            raise NoAnswer(f"cannot open {path} at {baudrate} baud: {error}") from None
+
+    def close(self) -> None:
+        """Close the port if this driver opened it."""
+        if self._owned:
+            self._port.close()
+
+    def __enter__(self) -> "Accelerator":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ link
     def _read_exact(self, size: int) -> bytes:
@@ -57,21 +98,24 @@ class Accelerator:
 
     def _read_reply(self) -> tuple[Status, bytes]:
         skipped = 0
+        deadline = time.monotonic() + self._timeout
         while True:  # skip anything before the sync byte (a torn earlier reply)
             first = self._read_exact(1)
             if first[0] == DEVICE_SYNC:
                 break
             skipped += 1
-            if skipped > MAX_REPLY + 6:
-                raise ProtocolError("no reply sync byte found")
+            if time.monotonic() > deadline:
+                raise NoAnswer(f"{self._where} sends bytes that are not replies ({skipped} in "
+                               f"{self._timeout:g} s): is this the accelerator's port, at its baud?")
         head = self._read_exact(3)
         length = struct.unpack_from("<H", head, 1)[0]
         rest = self._read_exact(length + 2)
         return parse_reply(first + head + rest)
 
-    def transact(self, command: Command, payload: bytes = b"") -> bytes:
-        """Send one request, return the reply payload; retry when the device saw a broken frame
-        or the reply was lost; raise ``ProtocolError`` on any other error status."""
+    def transact(self, command: Command, payload: bytes = b"", *, reply_bytes: int | None = 0) -> bytes:
+        """Send one request, return the reply payload (``reply_bytes`` long, unless None); retry
+        when the device saw a broken frame or the reply was lost; raise ``ProtocolError`` on any
+        other error status or a reply of the wrong length."""
         frame = encode_frame(command, payload)
         for attempt in range(self._retries + 1):
             self._port.write(frame)
@@ -85,6 +129,9 @@ class Accelerator:
                 self._drain()
                 continue
             if status == Status.OK:
+                if reply_bytes is not None and len(reply) != reply_bytes:
+                    raise ProtocolError(f"{command.name}: the reply has {len(reply)} payload "
+                                        f"bytes, expected {reply_bytes}")
                 return reply
             if status in RETRYABLE and attempt < self._retries:
                 if self._log:
@@ -102,7 +149,7 @@ class Accelerator:
     # ------------------------------------------------------------------ commands
     def identify(self):
         """``((major, minor), ArrayConfig)`` of the device."""
-        return parse_identify(self.transact(Command.IDENTIFY))
+        return parse_identify(self.transact(Command.IDENTIFY, reply_bytes=None))
 
     def set_shape(self, k: int, n: int) -> ShapeInfo:
         config = self.config
@@ -145,7 +192,8 @@ class Accelerator:
         results = []
         for start in range(0, x.shape[0], per_frame):
             tokens = x[start:start + per_frame]
-            reply = self.transact(Command.TOKENS, act_beats(self.config, tokens).tobytes())
+            reply = self.transact(Command.TOKENS, act_beats(self.config, tokens).tobytes(),
+                                  reply_bytes=len(tokens) * shape.token_reply_bytes)
             acc = np.frombuffer(reply, dtype=f"<i{RESULT_BYTES}").reshape(len(tokens), -1)
             results.append(acc[:, :self._n])
         return np.concatenate(results).astype(np.int32)
@@ -160,7 +208,8 @@ class Accelerator:
         return rescale(acc.reshape(*codes.shape[:-1], -1), self._w_scale, x_scale)
 
     def perf(self) -> dict:
-        busy, in_stall, out_stall = struct.unpack("<QQQ", self.transact(Command.PERF))
+        busy, in_stall, out_stall = PERF_REPLY.unpack(
+            self.transact(Command.PERF, reply_bytes=PERF_REPLY.size))
         return {"busy": busy, "in_stall": in_stall, "out_stall": out_stall}
 
     def clear_perf(self) -> None:

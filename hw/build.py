@@ -11,7 +11,6 @@ kinds build only there, and ``mul8_dsp`` asks yosys to map the multipliers onto 
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 from boards import BOARDS, get_board
 from boards.base import ProgrammingFailed
 
+from .cli import CommandLine, non_negative_int, output_dir, positive_float, positive_int
 from .config import ArrayConfig
 from .memory.bram import YOSYS_AFTER_READ
 from .toolchain import temporary_environ, tool_versions, yowasp_env
@@ -144,17 +144,17 @@ def format_report(report: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hw.build", description=__doc__.splitlines()[0])
+    parser = CommandLine(prog="python -m hw.build", description=__doc__.splitlines()[0])
     parser.add_argument("--board", required=True, help=f"one of: {', '.join(sorted(BOARDS))}")
     parser.add_argument("--config", help=f"preset ({', '.join(ArrayConfig.presets())}); "
                                          "default: the board's own")
     parser.add_argument("--pe-kind", help="override the PE kind")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override any ArrayConfig field, e.g. --set lanes=32 --set tree_cuts=2,4")
-    parser.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
-    parser.add_argument("--target-mhz", type=float, help="clock target (default: the board's)")
-    parser.add_argument("--baud", type=int, help="UART rate (default: the board's)")
-    parser.add_argument("--out", help="output directory (default build/<board>)")
+    parser.add_argument("--seed", type=non_negative_int, default=1, help="nextpnr placement seed")
+    parser.add_argument("--target-mhz", type=positive_float, help="clock target (default: the board's)")
+    parser.add_argument("--baud", type=positive_int, help="UART rate (default: the board's)")
+    parser.add_argument("--out", type=output_dir, help="output directory (default build/<board>)")
     parser.add_argument("--top", choices=TOPS, default="board",
                         help="board: PLL + UART host link + array (default); bench: the array "
                              "alone behind an LFSR harness, for area/Fmax sweeps")

@@ -9,13 +9,13 @@ waveforms show the Amaranth hierarchy. Files are deterministic: ``<out>/bitlinea
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
 import time
 from pathlib import Path
 
+from .cli import CommandLine, output_dir
 from .config import ArrayConfig
 
 __all__ = ["TOP_NAME", "config_key", "design_suffix", "export_verilog", "main"]
@@ -58,10 +58,11 @@ def export_verilog(config: ArrayConfig, out_dir: str | Path | None = None, *, de
 
 def main(argv=None) -> int:
     presets = ArrayConfig.presets()
-    parser = argparse.ArgumentParser(prog="python -m hw.export", description=__doc__.splitlines()[0])
+    parser = CommandLine(prog="python -m hw.export", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="tiny", help=f"preset name: {', '.join(presets)}")
     parser.add_argument("--pe-kind", help="override the preset's PE kind")
-    parser.add_argument("-o", "--out", help="output directory (default build/verilog/<config>)")
+    parser.add_argument("-o", "--out", type=output_dir,
+                        help="output directory (default build/verilog/<config>)")
     args = parser.parse_args(argv)
     if args.config not in presets:
         parser.error(f"unknown config {args.config!r}; known presets: {', '.join(presets)}")

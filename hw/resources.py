@@ -12,7 +12,6 @@ estimator can be fitted to the per-instance figures.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import subprocess
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from boards import BOARDS, get_board
 
+from .cli import CommandLine, output_dir
 from .config import ArrayConfig
 from .memory.bram import YOSYS_AFTER_READ
 from .toolchain import temporary_environ, yowasp_env
@@ -196,14 +196,14 @@ def format_table(report: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hw.resources",
+    parser = CommandLine(prog="python -m hw.resources",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--board", default="icebreaker", help=f"one of: {', '.join(sorted(BOARDS))}")
     parser.add_argument("--config", help=f"preset ({', '.join(ArrayConfig.presets())}); "
                                          "default: the board's own")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override any ArrayConfig field, e.g. --set rows=8")
-    parser.add_argument("--out", help="output directory")
+    parser.add_argument("--out", type=output_dir, help="output directory")
     parser.add_argument("--no-flat", action="store_true",
                         help="skip the flattened synthesis run used for comparison")
     args = parser.parse_args(argv)

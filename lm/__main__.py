@@ -12,7 +12,6 @@ mismatch, 2 on bad input (a damaged model file, a layer that does not fit the co
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -21,6 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from host.driver import Accelerator, NoAnswer
+from hw.cli import (CommandLine, non_negative_float, non_negative_int, output_file,
+                    positive_float, positive_int)
 from hw.config import ArrayConfig
 
 from .engines import BoardEngine, GoldenEngine, LayerDoesNotFit, SimEngine
@@ -50,7 +52,6 @@ def clock_for_projection(config: ArrayConfig, fmax_mhz: float | None, report_pat
 
 
 def open_accelerator(port: str, baudrate: int):
-    from host.driver import Accelerator
     return Accelerator(port, baudrate=baudrate)
 
 
@@ -80,28 +81,23 @@ def first_difference(golden, hardware) -> str | None:
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m lm", description=__doc__.split("\n\n")[0])
+    parser = CommandLine(prog="python -m lm", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
-    parser.add_argument("--tokens", type=int, default=64)
+    parser.add_argument("--tokens", type=positive_int, default=64)
     parser.add_argument("--prompt", default="the ")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--temperature", type=float, default=0.8)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--temperature", type=non_negative_float, default=0.8)
     parser.add_argument("--config", default="icebreaker", choices=sorted(ArrayConfig.presets()))
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override one ArrayConfig field (repeatable)")
     parser.add_argument("--backend", default="verilator", choices=("verilator", "amaranth"))
-    parser.add_argument("--fmax-mhz", type=float, default=None,
+    parser.add_argument("--fmax-mhz", type=positive_float, default=None,
                         help="clock for the tokens/s projection (default: the build report's Fmax)")
     parser.add_argument("--port", help="serial port of a board: run the hardware engine there")
-    parser.add_argument("--baud", type=int, default=1_000_000)
+    parser.add_argument("--baud", type=positive_int, default=1_000_000)
     parser.add_argument("--build-report", type=Path, default=BUILD_REPORT)
-    parser.add_argument("--report", type=Path, default=Path("build/demo/summary.json"))
-    args = parser.parse_args(argv)
-    if args.tokens < 1:
-        parser.error("--tokens must be >= 1")
-    if args.temperature < 0:
-        parser.error("--temperature must be >= 0")
-    return args
+    parser.add_argument("--report", type=output_file, default="build/demo/summary.json")
+    return parser.parse_args(argv)
 
 
 @dataclass
@@ -202,7 +198,7 @@ def main(argv=None) -> int:
         hardware = hardware_engine(args, model)
         from .corpus import encode
         encode(args.prompt)
-    except (ModelFileError, LayerDoesNotFit, ValueError, OSError) as error:
+    except (ModelFileError, LayerDoesNotFit, NoAnswer, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     config = hardware.config

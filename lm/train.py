@@ -11,16 +11,15 @@ what ternary costs in perplexity.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
 from golden.bitlinear import int_matmul, quantize_activations, quantize_weights
+from hw.cli import CommandLine, non_negative_int, output_file, positive_int
 
 from . import corpus
 from .model import DEFAULT_MODEL, ModelShape, TernaryModel, rms_norm, softmax
@@ -162,14 +161,12 @@ def train(shape: ModelShape, config: TrainConfig, *, quantized: bool, log=None) 
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lm.train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL, help="model file to write")
-    parser.add_argument("--report", type=Path, default=Path("build/lm/train.json"))
-    parser.add_argument("--steps", type=int, default=TrainConfig.steps)
-    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser = CommandLine(prog="python -m lm.train", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=output_file, default=str(DEFAULT_MODEL), help="model file to write")
+    parser.add_argument("--report", type=output_file, default="build/lm/train.json")
+    parser.add_argument("--steps", type=positive_int, default=TrainConfig.steps)
+    parser.add_argument("--seed", type=non_negative_int, default=TrainConfig.seed)
     args = parser.parse_args(argv)
-    if args.steps < 1:
-        parser.error("--steps must be >= 1")
     shape = ModelShape()
     config = TrainConfig(steps=args.steps, seed=args.seed)
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731

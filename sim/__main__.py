@@ -7,7 +7,6 @@ Exits 1 on the first mismatch.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hw.cli import CommandLine, output_dir
 from hw.config import ArrayConfig
 
 from .harness import ScoreboardError, run_bitlinear
@@ -58,9 +58,10 @@ def default_runs(quick: bool):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__.splitlines()[0])
+    parser = CommandLine(prog="python -m sim", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller layers (CI smoke)")
-    parser.add_argument("--out", default="build/sim", help="directory for summary.json")
+    parser.add_argument("--out", type=output_dir, default="build/sim",
+                        help="directory for summary.json")
     parser.add_argument("--only", action="append", metavar="LABEL",
                         help="run only these labels (repeatable), e.g. tiny/xor")
     args = parser.parse_args(argv)
