@@ -75,8 +75,10 @@ def run_cocotb(config: ArrayConfig, x_codes, w_codes, *, stall_prob: float = 0.0
         stamp = build_dir / "verilog.sha256"
         digest = hashlib.sha256(verilog.read_bytes()).hexdigest()
         fresh = not stamp.exists() or stamp.read_text() != digest
+        # the compiler's and the simulator's output go to files, not the console
         runner.build(sources=[verilog], hdl_toplevel=TOP_NAME, build_dir=build_dir,
-                     build_args=build_args, waves=waves, always=fresh)
+                     build_args=build_args, waves=waves, always=fresh,
+                     log_file=build_dir / "build.log")
         stamp.write_text(digest)
         build_seconds = time.perf_counter() - start
         case_path = build_dir / f"case_{seed}.json"
@@ -92,19 +94,21 @@ def run_cocotb(config: ArrayConfig, x_codes, w_codes, *, stall_prob: float = 0.0
             runner.test(
                 test_module="sim.cocotb.test_bitlinear", hdl_toplevel=TOP_NAME,
                 build_dir=build_dir, test_dir=build_dir, waves=waves, seed=seed,
-                results_xml=str(xml),
+                results_xml=str(xml), log_file=build_dir / f"test_{seed}.log",
                 extra_env={"BITNET_COCOTB_CASE": str(case_path),
                            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])})
         except SystemExit:
             pass  # under pytest the runner exits on a failed test; the XML below says why
         test_seconds = time.perf_counter() - start
     if not xml.exists():
-        raise CocotbFailure(f"cocotb ({simulator}) wrote no results ({xml}); see the log above")
+        raise CocotbFailure(f"cocotb ({simulator}) wrote no results ({xml}); see "
+                            f"{build_dir / 'build.log'} and {build_dir / f'test_{seed}.log'}")
     tests, failed = get_results(xml)
     if tests == 0 or failed or not result_path.exists():
         reasons = [f.get("message", "") for f in ElementTree.parse(xml).iter("failure")]
         raise CocotbFailure(f"cocotb ({simulator}): {failed} of {tests} test(s) failed on "
-                            f"{config_key(config)} seed {seed}: {'; '.join(reasons)} [{xml}]")
+                            f"{config_key(config)} seed {seed}: {'; '.join(reasons)} [{xml}, "
+                            f"{build_dir / f'test_{seed}.log'}]")
     result = json.loads(result_path.read_text())
     result["acc"] = np.array(result["acc"], dtype=np.int64)
     result.update(build_seconds=build_seconds, test_seconds=test_seconds)
