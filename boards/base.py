@@ -15,7 +15,9 @@ class Board:
     """A board: its platform (the source of device facts and of programming), its clock plan and
     its default array.
 
-    Subclasses set ``name``, ``input_clock_hz``, ``default_target_hz``, ``default_baud`` and
+    Subclasses set ``name``, ``input_clock_hz``, ``default_target_hz``, ``default_baud``,
+    ``build_stages`` (``[(stage, file that ends it), ...]`` of the family's flow), ``build_logs``
+    (tool -> log file) and
     implement ``platform()``, ``default_config()``, ``budget`` (lc, ebr, spram, dsp of the device),
     ``array_clock_hz(target_hz)`` (what the clock plan makes of a target), ``top(config,
     target_hz=..., baud=...)`` (the full board: clock, host link, array) and ``bench_top(config,
@@ -27,6 +29,8 @@ class Board:
     input_clock_hz: float
     default_target_hz: float
     default_baud: int
+    build_stages: tuple
+    build_logs: dict
 
     @staticmethod
     def platform():

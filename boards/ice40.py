@@ -7,10 +7,15 @@ from dataclasses import dataclass
 from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Instance, Module, ResetSignal, Signal
 from amaranth.lib.cdc import ResetSynchronizer
 
-__all__ = ["PLLParams", "pll_params", "PLLClockReset", "DEVICE_BUDGETS"]
+__all__ = ["PLLParams", "pll_params", "PLLClockReset", "DEVICE_BUDGETS", "BUILD_STAGES", "BUILD_LOGS"]
 
 #: What each iCE40 device offers, by the platform's ``device`` name (nextpnr reports the same).
 DEVICE_BUDGETS = {"iCE40UP5K": {"lc": 5280, "ebr": 30, "spram": 4, "dsp": 8}}
+
+#: The stages of Amaranth's iCE40 flow, each with the file that ends it, and the logs it leaves.
+BUILD_STAGES = (("elaborate", "top.il"), ("synthesis (yosys)", "top.json"),
+                ("place and route (nextpnr)", "top.asc"), ("pack (icepack)", "top.bin"))
+BUILD_LOGS = {"yosys": "top.rpt", "nextpnr": "top.tim"}
 
 #: SB_PLL40 limits from the iCE40 sysCLOCK guide (the same icepll checks).
 PFD_RANGE_HZ = (10e6, 133e6)

@@ -12,7 +12,7 @@ from hw.system.accelerator import SerialAccelerator
 from hw.system.bench_harness import BenchHarness
 
 from .base import Board
-from .ice40 import DEVICE_BUDGETS, PLLClockReset, pll_params
+from .ice40 import BUILD_LOGS, BUILD_STAGES, DEVICE_BUDGETS, PLLClockReset, pll_params
 
 __all__ = ["ICEBreaker"]
 
@@ -75,6 +75,8 @@ class ICEBreaker(Board):
     # on every seed measured (README, "iCEBreaker builds").
     default_target_hz = 40e6
     default_baud = 1_000_000
+    build_stages = BUILD_STAGES
+    build_logs = BUILD_LOGS
 
     @staticmethod
     def platform():

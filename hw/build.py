@@ -23,7 +23,7 @@ from boards.base import ProgrammingFailed
 from .cli import CommandLine, non_negative_int, output_dir, positive_float, positive_int
 from .config import ArrayConfig
 from .memory.bram import YOSYS_AFTER_READ
-from .toolchain import temporary_environ, tool_versions, yowasp_env
+from .toolchain import temporary_environ, tool_versions, watch_stages, yowasp_env
 
 __all__ = ["build", "main", "count_multipliers", "BuildFailed", "TOPS"]
 
@@ -64,9 +64,10 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
     log(f"building {board.name} ({board.device}): {config.pe_kind} {config.lanes} lanes x "
         f"{config.rows} rows, max K {config.max_k}, max N {config.max_n}, target "
         f"{target_hz / 1e6:g} MHz, seed {seed}, {top} top")
-    log("  yosys + nextpnr + icepack (YoWASP; the first run compiles WebAssembly) ...")
+    log(f"  logs: {', '.join(f'{tool} {out / name}' for tool, name in board.build_logs.items())} "
+        f"(YoWASP: the first run compiles WebAssembly)")
     failure = None
-    with temporary_environ(yowasp_env()):
+    with temporary_environ(yowasp_env()), watch_stages(out, board.build_stages, log):
         try:
             platform.build(
                 design, name="top",
@@ -80,12 +81,14 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
     report_path = out / "nextpnr_report.json"
     if failure is not None or not report_path.exists():
         log_tail = ""
-        tim = out / "top.tim"
-        if tim.exists():
-            lines = [line for line in tim.read_text().splitlines() if "ERROR" in line or "Utilisation" in line]
-            log_tail = "\n".join(lines[-10:])
+        logs = [out / name for name in board.build_logs.values()]
+        for path in logs:
+            if path.exists():
+                lines = [line for line in path.read_text().splitlines()
+                         if "ERROR" in line or "Utilisation" in line]
+                log_tail += "\n".join(lines[-10:])
         raise BuildFailed(f"{board.name}: the toolchain failed after {wall:.0f} s ({failure}); "
-                          f"see {out / 'top.tim'}\n{log_tail}")
+                          f"see {', '.join(str(p) for p in logs)}\n{log_tail}")
     pnr = json.loads(report_path.read_text())
     util = pnr["utilization"]
     # the fastest-constrained clock is the array's; every clock must meet its own constraint

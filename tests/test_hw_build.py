@@ -16,13 +16,25 @@ REPORT_FIELDS = {"board", "device", "config", "lc_used", "lc_total", "ebr_used",
 @pytest.fixture(scope="module")
 def tiny_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("icebreaker_tiny")
-    status = main(["--board", "icebreaker", "--config", "tiny", "--target-mhz", "24",
-                   "--seed", "3", "--out", str(out)])
-    return status, out
+    import contextlib
+    import io
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["--board", "icebreaker", "--config", "tiny", "--target-mhz", "24",
+                       "--seed", "3", "--out", str(out)])
+    return status, out, printed.getvalue()
+
+
+def test_the_build_shows_its_stages_and_names_its_logs(tiny_build):
+    status, out, printed = tiny_build
+    for stage in ("elaborate", "synthesis (yosys)", "place and route (nextpnr)", "pack (icepack)"):
+        assert f"  {stage}: " in printed, printed
+    assert f"yosys {out / 'top.rpt'}" in printed and (out / "top.rpt").exists()
+    assert f"nextpnr {out / 'top.tim'}" in printed and (out / "top.tim").exists()
 
 
 def test_tiny_build_report(tiny_build, capsys):
-    status, out = tiny_build
+    status, out, _ = tiny_build
     report = json.loads((out / "report.json").read_text())
     assert REPORT_FIELDS <= set(report)
     assert status == 0 and report["timing_met"] and report["fmax_mhz"] >= 24
