@@ -23,7 +23,8 @@ from boards.base import ProgrammingFailed
 from .cli import CommandLine, non_negative_int, output_dir, positive_float, positive_int
 from .config import ArrayConfig
 from .memory.bram import YOSYS_AFTER_READ
-from .toolchain import temporary_environ, tool_versions, watch_stages, yowasp_env
+from .toolchain import (temporary_environ, tool_output_to, tool_versions, watch_stages,
+                        yowasp_env)
 
 __all__ = ["build", "main", "count_multipliers", "BuildFailed", "TOPS"]
 
@@ -64,10 +65,13 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
     log(f"building {board.name} ({board.device}): {config.pe_kind} {config.lanes} lanes x "
         f"{config.rows} rows, max K {config.max_k}, max N {config.max_n}, target "
         f"{target_hz / 1e6:g} MHz, seed {seed}, {top} top")
-    log(f"  logs: {', '.join(f'{tool} {out / name}' for tool, name in board.build_logs.items())} "
+    logs = {**board.build_logs, "toolchain output": "toolchain.log"}
+    log(f"  logs: {', '.join(f'{tool} {out / name}' for tool, name in logs.items())} "
         f"(YoWASP: the first run compiles WebAssembly)")
     failure = None
-    with temporary_environ(yowasp_env()), watch_stages(out, board.build_stages, log):
+    (out / "toolchain.log").unlink(missing_ok=True)
+    with temporary_environ(yowasp_env()), tool_output_to(out / "toolchain.log"), \
+            watch_stages(out, board.build_stages, log):
         try:
             platform.build(
                 design, name="top",

