@@ -46,6 +46,37 @@ def count_multipliers(build_dir: Path, name: str = "top") -> dict:
     return {"mul_cells": muls, "sb_mac16": macs}
 
 
+def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log) -> float:
+    """yosys, nextpnr and the packer on ``design`` (through the board's platform), their output
+    to ``<out>/toolchain.log`` and their stages on the console; the wall time, or BuildFailed."""
+    logs = {**board.build_logs, "toolchain output": "toolchain.log"}
+    log(f"  logs: {', '.join(f'{tool} {out / name}' for tool, name in logs.items())} "
+        f"(YoWASP: the first run compiles WebAssembly)")
+    failure = None
+    start = time.perf_counter()
+    (out / "toolchain.log").unlink(missing_ok=True)
+    with temporary_environ(yowasp_env()), tool_output_to(out / "toolchain.log"), \
+            watch_stages(out, board.build_stages, log):
+        try:
+            board.platform().build(
+                design, name="top",
+                # yosys maps multipliers to SB_MAC16 only when asked: the DSP baseline asks.
+                synth_opts="-dsp" if dsp else "", build_dir=str(out), do_program=False,
+                nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
+                script_after_read=YOSYS_AFTER_READ)
+        except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
+            failure = error
+    wall = time.perf_counter() - start
+    if failure is not None or not (out / "nextpnr_report.json").exists():
+        tails = [out / name for name in board.build_logs.values()]
+        found = [line for path in tails if path.exists() for line in path.read_text().splitlines()
+                 if "ERROR" in line or "Utilisation" in line]
+        log_tail = "\n".join(found[-10:])
+        raise BuildFailed(f"{board.name}: the toolchain failed after {wall:.0f} s ({failure}); "
+                          f"see {', '.join(str(p) for p in tails)}\n{log_tail}")
+    return wall
+
+
 def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
           out: str | Path | None = None, target_mhz: float | None = None,
           baud: int | None = None, top: str = "board", log=print) -> dict:
@@ -60,40 +91,11 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
     out.mkdir(parents=True, exist_ok=True)
     design = (board.top(config, target_hz=target_hz, baud=baud) if top == "board"
               else board.bench_top(config, target_hz=target_hz))
-    platform = board.platform()
-    start = time.perf_counter()
     log(f"building {board.name} ({board.device}): {config.pe_kind} {config.lanes} lanes x "
         f"{config.rows} rows, max K {config.max_k}, max N {config.max_n}, target "
         f"{target_hz / 1e6:g} MHz, seed {seed}, {top} top")
-    logs = {**board.build_logs, "toolchain output": "toolchain.log"}
-    log(f"  logs: {', '.join(f'{tool} {out / name}' for tool, name in logs.items())} "
-        f"(YoWASP: the first run compiles WebAssembly)")
-    failure = None
-    (out / "toolchain.log").unlink(missing_ok=True)
-    with temporary_environ(yowasp_env()), tool_output_to(out / "toolchain.log"), \
-            watch_stages(out, board.build_stages, log):
-        try:
-            platform.build(
-                design, name="top",
-                # yosys maps multipliers to SB_MAC16 only when asked: the DSP baseline asks.
-                synth_opts="-dsp" if config.kind.dsp else "", build_dir=str(out), do_program=False,
-                nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
-                script_after_read=YOSYS_AFTER_READ)
-        except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
-            failure = error
-    wall = time.perf_counter() - start
-    report_path = out / "nextpnr_report.json"
-    if failure is not None or not report_path.exists():
-        log_tail = ""
-        logs = [out / name for name in board.build_logs.values()]
-        for path in logs:
-            if path.exists():
-                lines = [line for line in path.read_text().splitlines()
-                         if "ERROR" in line or "Utilisation" in line]
-                log_tail += "\n".join(lines[-10:])
-        raise BuildFailed(f"{board.name}: the toolchain failed after {wall:.0f} s ({failure}); "
-                          f"see {', '.join(str(p) for p in logs)}\n{log_tail}")
-    pnr = json.loads(report_path.read_text())
+    wall = _run_toolchain(board, design, out, seed=seed, dsp=config.kind.dsp, log=log)
+    pnr = json.loads((out / "nextpnr_report.json").read_text())
     util = pnr["utilization"]
     # the fastest-constrained clock is the array's; every clock must meet its own constraint
     clock = max(pnr["fmax"].items(), key=lambda item: item[1]["constraint"])
