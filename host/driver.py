@@ -90,10 +90,15 @@ class Accelerator:
 
     # ------------------------------------------------------------------ link
     def _read_exact(self, size: int) -> bytes:
-        data = self._port.read(size)
-        if len(data) != size:
-            raise ProtocolError(f"timed out: {len(data)} of {size} reply bytes arrived",
-                                Status.TIMEOUT)
+        """``size`` bytes, however slowly they come, as long as the port is never silent for a
+        whole read timeout (a simulated board is slow but steady)."""
+        data = bytearray()
+        while len(data) < size:
+            chunk = self._port.read(size - len(data))
+            if not chunk:
+                raise ProtocolError(f"timed out: {len(data)} of {size} reply bytes arrived",
+                                    Status.TIMEOUT)
+            data += chunk
         return bytes(data)
 
     def _read_reply(self) -> tuple[Status, bytes]:

@@ -51,15 +51,15 @@ def clock_for_projection(config: ArrayConfig, fmax_mhz: float | None, report_pat
                     "`python -m hw.build --board icebreaker` for a measured Fmax)")
 
 
-def open_accelerator(port: str, baudrate: int):
-    return Accelerator(port, baudrate=baudrate)
+def open_accelerator(port: str, baudrate: int, timeout: float = 2.0):
+    return Accelerator(port, baudrate=baudrate, timeout=timeout)
 
 
 def hardware_engine(args, model):
     """A board when ``--port`` is given (its config comes from the device), else the simulated
     array for ``--config``/``--set``."""
     if args.port:
-        return BoardEngine(model, open_accelerator(args.port, args.baud))
+        return BoardEngine(model, open_accelerator(args.port, args.baud, args.timeout))
     config = ArrayConfig.presets()[args.config].with_overrides(args.set)
     return SimEngine(model, config, backend=args.backend)
 
@@ -95,6 +95,8 @@ def parse_args(argv):
                         help="clock for the tokens/s projection (default: the build report's Fmax)")
     parser.add_argument("--port", help="serial port of a board: run the hardware engine there")
     parser.add_argument("--baud", type=positive_int, default=1_000_000)
+    parser.add_argument("--timeout", type=positive_float, default=2.0,
+                        help="seconds a board's reply may stay silent (a virtual board is slow)")
     parser.add_argument("--build-report", type=Path, default=BUILD_REPORT)
     parser.add_argument("--report", type=output_file, default="build/demo/summary.json")
     return parser.parse_args(argv)

@@ -80,7 +80,7 @@ def test_demo_on_a_board_through_the_serial_driver(tmp_path, capsys, monkeypatch
         tmp_path / "small.npz")
     opened = []
 
-    def simulated_board(port, baudrate):
+    def simulated_board(port, baudrate, timeout):
         opened.append(port)
         return Accelerator(SimulatedSerial(LinkedArray(ArrayConfig.tiny(), timeout_cycles=3000)))
 

@@ -25,7 +25,7 @@ from hw.export import TOP_NAME, config_key, design_suffix, export_verilog
 from ..scoreboard import BackendRun, Scoreboard
 from ..stimulus import Stimulus
 
-__all__ = ["verilator_env", "build_model", "run_verilator", "VerilatorError"]
+__all__ = ["verilator_env", "compile_model", "build_model", "run_verilator", "VerilatorError"]
 
 DRIVER = Path(__file__).parents[1] / "verilator" / "tb.cpp"
 BUILD_ROOT = Path("build/verilator")
@@ -52,15 +52,16 @@ def verilator_env() -> tuple[Path, dict]:
     return script, env
 
 
-def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
-                verbose: bool = False) -> Path:
-    """Compile (or reuse) the Verilator model of ``design(config)`` (default BitLinear); return
-    the executable."""
+def compile_model(key: str, *, top: str, driver: Path, write_verilog, fingerprint: bytes,
+                  models=(), trace: bool = False, verbose: bool = False) -> Path:
+    """Compile (or reuse) a Verilator model of the Verilog ``write_verilog(rtl_dir)`` writes
+    (top module ``top``) with the C++ ``driver``; cached in ``build/verilator/<key>/`` under a
+    digest of the gateware sources, ``fingerprint`` (what else the model is made from), the
+    driver and the flags. Returns the executable."""
     script, env = verilator_env()
-    key = config_key(config) + design_suffix(design) + ("_vcd" if trace else "")
     out = BUILD_ROOT / key
     flags = ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
-             "--noassert", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", TOP_NAME,
+             "--noassert", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", top,
              "-j", str(os.cpu_count() or 1), "-CFLAGS", "-O2",
              # the PyPI wheel's verilated.mk leaves the precompiled-header include flag empty,
              # which breaks models big enough to be split into several files (16 x 8 and up)
@@ -68,25 +69,18 @@ def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
     if trace:
         # VCD, not FST: the wheel's FST writer needs the lz4 headers, which only apt provides.
         flags += ["--trace", "--trace-structs"]
-    # The cache key covers everything the model is made from: the gateware sources, the config,
-    # the driver and the flags; a hit needs no export at all.
-    sources = sorted(Path(__file__).parents[2].joinpath("hw").rglob("*.py"))
-    # A design may bring Verilog models of vendor primitives it instantiates (``verilog_models``).
-    models = [Path(p) for p in getattr(design, "verilog_models", ())]
-    if design is not None:
-        sources.append(Path(inspect.getfile(design)))
-    sources += models
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources) + DRIVER.read_bytes()
-                            + repr(config).encode() + " ".join(flags).encode()).hexdigest()
-    binary = out / "obj" / "Vbitlinear_top"
+    sources = sorted(Path(__file__).parents[2].joinpath("hw").rglob("*.py")) + list(models)
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources) + driver.read_bytes()
+                            + fingerprint + " ".join(flags).encode()).hexdigest()
+    binary = out / "obj" / f"V{top}"
     stamp = out / "obj" / "stamp"
     if binary.exists() and stamp.exists() and stamp.read_text() == digest:
         return binary
-    verilog = export_verilog(config, out / "rtl", design=design)
+    verilog = write_verilog(out / "rtl")
     shutil.rmtree(out / "obj", ignore_errors=True)
     start = time.perf_counter()
     command = [str(script), *flags, "--Mdir", str(out / "obj"), str(verilog.resolve()),
-               *(str(p.resolve()) for p in models), str(DRIVER.resolve()), "-o", "Vbitlinear_top"]
+               *(str(Path(p).resolve()) for p in models), str(driver.resolve()), "-o", f"V{top}"]
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0 or not binary.exists():
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
@@ -96,6 +90,21 @@ def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
     if verbose:
         print(f"compiled {key} in {time.perf_counter() - start:.1f} s", flush=True)
     return binary
+
+
+def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
+                verbose: bool = False) -> Path:
+    """Compile (or reuse) the Verilator model of ``design(config)`` (default BitLinear) with the
+    stream driver; return the executable."""
+    # A design may bring Verilog models of vendor primitives it instantiates (``verilog_models``).
+    models = [Path(p) for p in getattr(design, "verilog_models", ())]
+    fingerprint = repr(config).encode()
+    if design is not None:
+        fingerprint += Path(inspect.getfile(design)).read_bytes()
+    return compile_model(config_key(config) + design_suffix(design) + ("_vcd" if trace else ""),
+                         top=TOP_NAME, driver=DRIVER, models=models, trace=trace, verbose=verbose,
+                         fingerprint=fingerprint,
+                         write_verilog=lambda rtl: export_verilog(config, rtl, design=design))
 
 
 def _words(bits: int) -> int:
