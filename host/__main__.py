@@ -3,6 +3,7 @@
     python -m host identify --port /dev/ttyUSB1            # version and ArrayConfig (JSON)
     python -m host run --port /dev/ttyUSB1 --weights w.npy --inputs x.npy --out y.npy
     python -m host perf --port /dev/ttyUSB1                # the array's cycle counters (JSON)
+    python -m host reset --port /dev/ttyUSB1               # back to idle (no shape, no matrix)
     python -m host identify --port sim:tiny                # the simulated board of a preset
 
 ``run`` takes float weights (N×K) and inputs (M×K) and writes the BitLinear output, as
@@ -62,7 +63,7 @@ def command_run(device: Accelerator, args) -> dict:
 
 def parse_args(argv):
     parser = CommandLine(prog="python -m host", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("identify", "run", "perf"))
+    parser.add_argument("command", choices=("identify", "run", "perf", "reset"))
     parser.add_argument("--port", required=True, help="serial device, or sim:PRESET")
     parser.add_argument("--baud", type=positive_int, default=1_000_000)
     parser.add_argument("--timeout", type=positive_float, default=2.0, help="seconds a reply may take")
@@ -83,6 +84,8 @@ def main(argv=None) -> int:
                 result = {"version": list(device.version), "config": device.config.to_dict()}
             elif args.command == "perf":
                 result = device.perf()
+            elif args.command == "reset":      # opening the port already sent RESET
+                result = {"reset": True, "version": list(device.version)}
             else:
                 result = command_run(device, args)
     except (NoAnswer, ValueError, TypeError) as error:

@@ -19,14 +19,16 @@ import numpy as np
 from golden._checks import as_code_array
 from golden.bitlinear import quantize_activations, quantize_weights, rescale
 from hw.formats import act_beats, weight_beats
-from hw.link.protocol import (DEVICE_SYNC, MAX_PAYLOAD, MAX_REPLY, RESULT_BYTES, Command,
-                              ProtocolError, ShapeInfo, Status, encode_frame, parse_identify,
-                              parse_reply, weight_beat_bytes)
+from hw.link.protocol import (DEVICE_SYNC, FRAME_BYTES, HEADER_BYTES, MAX_PAYLOAD, MAX_REPLY,
+                              RESULT_BYTES, Command, ProtocolError, ShapeInfo, Status,
+                              encode_frame, parse_identify, parse_reply, weight_beat_bytes)
 
 __all__ = ["Accelerator", "ProtocolError", "NoAnswer"]
 
 #: Replies worth asking again for: the request never executed.
 RETRYABLE = (Status.BAD_CRC, Status.TIMEOUT)
+#: Stale replies (of requests given up on) skipped while waiting for one, at most.
+MAX_STALE_REPLIES = 16
 #: Bytes of a PERF reply: three u64 counters.
 PERF_REPLY = struct.Struct("<QQQ")
 
@@ -38,7 +40,12 @@ class NoAnswer(ProtocolError):
 class Accelerator:
     """One accelerator behind a serial port (see the module doc). Use it as a context manager to
     close a port it opened. ``timeout`` is in seconds: how long a reply may stay silent, and how
-    long the driver skips bytes that are not a reply before it gives up."""
+    long the driver skips bytes that are not a reply before it gives up.
+
+    Every request carries a sequence number that its reply echoes: replies that do not match (a
+    request interrupted before its reply was read) are skipped, and a resend after a lost reply
+    reuses the number, so the device does not write a WEIGHTS frame twice. Opening sends RESET,
+    which also ends a weight load an earlier host left halfway."""
 
     def __init__(self, port, *, baudrate: int = 1_000_000, timeout: float = 2.0,
                  retries: int = 3, log=None):
@@ -53,7 +60,10 @@ class Accelerator:
         self._log = log
         self._shape = None
         self._w_scale = None
+        self._seq = 0
         try:
+            self._drain()
+            self.reset()
             self.version, self.config = self.identify()
         except ProtocolError as error:
             self.close()
@@ -101,7 +111,7 @@ class Accelerator:
             data += chunk
         return bytes(data)
 
-    def _read_reply(self) -> tuple[Status, bytes]:
+    def _read_reply(self) -> tuple[int, Status, bytes]:
         skipped = 0
         deadline = time.monotonic() + self._timeout
         while True:  # skip anything before the sync byte (a torn earlier reply)
@@ -112,20 +122,31 @@ class Accelerator:
             if time.monotonic() > deadline:
                 raise NoAnswer(f"{self._where} sends bytes that are not replies ({skipped} in "
                                f"{self._timeout:g} s): is this the accelerator's port, at its baud?")
-        head = self._read_exact(3)
-        length = struct.unpack_from("<H", head, 1)[0]
-        rest = self._read_exact(length + 2)
+        head = self._read_exact(HEADER_BYTES - 1)
+        length = struct.unpack_from("<H", head, HEADER_BYTES - 3)[0]
+        rest = self._read_exact(length + FRAME_BYTES - HEADER_BYTES)
         return parse_reply(first + head + rest)
+
+    def _reply_to(self, seq: int) -> tuple[Status, bytes]:
+        """The reply echoing ``seq``, skipping stale ones."""
+        for _ in range(MAX_STALE_REPLIES):
+            got, status, reply = self._read_reply()
+            if got == seq:
+                return status, reply
+            if self._log:
+                self._log(f"skipped a stale reply (seq {got}, waiting for {seq})")
+        raise ProtocolError(f"{MAX_STALE_REPLIES} replies in a row to other requests than {seq}")
 
     def transact(self, command: Command, payload: bytes = b"", *, reply_bytes: int | None = 0) -> bytes:
         """Send one request, return the reply payload (``reply_bytes`` long, unless None); retry
         when the device saw a broken frame or the reply was lost; raise ``ProtocolError`` on any
         other error status or a reply of the wrong length."""
-        frame = encode_frame(command, payload)
+        self._seq = (self._seq + 1) & 0xFF
+        frame = encode_frame(command, payload, self._seq)
         for attempt in range(self._retries + 1):
-            self._port.write(frame)
+            self._port.write(frame)     # a resend keeps the number: the device knows it
             try:
-                status, reply = self._read_reply()
+                status, reply = self._reply_to(self._seq)
             except ProtocolError as error:
                 if attempt == self._retries:
                     raise
@@ -152,6 +173,12 @@ class Accelerator:
             reset()
 
     # ------------------------------------------------------------------ commands
+    def reset(self) -> None:
+        """Return the device to idle: no shape, no matrix (a load left halfway is forgotten)."""
+        self.transact(Command.RESET)
+        self._shape = None
+        self._w_scale = None
+
     def identify(self):
         """``((major, minor), ArrayConfig)`` of the device."""
         return parse_identify(self.transact(Command.IDENTIFY, reply_bytes=None))

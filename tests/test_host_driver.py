@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 
 from hw.config import ArrayConfig
-from hw.link.protocol import Status, encode_reply, identify_payload
+from hw.link.protocol import Command, Status, encode_reply, identify_payload
 from host.driver import Accelerator, NoAnswer, ProtocolError
 
 
 class FakePort:
-    """A port that answers every request with the next canned reply (or ``stream`` forever)."""
+    """A port that answers every request with the next canned ``(status, payload)``, echoing the
+    request's sequence number (or sends ``stream`` forever). RESET is answered OK by itself."""
 
     def __init__(self, replies=(), stream=b""):
         self.replies = list(replies)
@@ -23,8 +24,12 @@ class FakePort:
         self.name = "fake0"
 
     def write(self, data):
-        if self.replies:
-            self.pending += self.replies.pop(0)
+        seq, command = data[1], data[2]
+        if command == Command.RESET:
+            self.pending += encode_reply(Status.OK, seq=seq)
+        elif self.replies:
+            status, payload = self.replies.pop(0)
+            self.pending += encode_reply(status, payload, seq=seq)
         return len(data)
 
     def read(self, size=1):
@@ -40,7 +45,7 @@ class FakePort:
         self.closed = True
 
 
-IDENTIFY = encode_reply(Status.OK, identify_payload(ArrayConfig.tiny()))
+IDENTIFY = (Status.OK, identify_payload(ArrayConfig.tiny()))
 
 
 def test_nothing_answers_is_one_clear_error():
@@ -60,8 +65,7 @@ def test_a_port_that_streams_text_gives_up_after_the_timeout():
 
 def test_a_reply_of_the_wrong_length_is_an_error_not_an_empty_result():
     """TOKENS answered OK but with no payload (garbage that happened to frame): refused."""
-    port = FakePort([IDENTIFY, encode_reply(Status.OK), encode_reply(Status.OK),
-                     encode_reply(Status.OK)])
+    port = FakePort([IDENTIFY, (Status.OK, b""), (Status.OK, b""), (Status.OK, b"")])
     device = Accelerator(port)
     device.load_weights(np.ones((3, 4), dtype=int))         # SET_SHAPE + one WEIGHTS frame
     # 2 tokens x ceil(3 / 2) blocks x 2 rows x 4 bytes = 32
@@ -70,7 +74,7 @@ def test_a_reply_of_the_wrong_length_is_an_error_not_an_empty_result():
 
 
 def test_perf_checks_its_length():
-    device = Accelerator(FakePort([IDENTIFY, encode_reply(Status.OK, bytes(23))]))
+    device = Accelerator(FakePort([IDENTIFY, (Status.OK, bytes(23))]))
     with pytest.raises(ProtocolError, match="PERF: the reply has 23 payload bytes, expected 24"):
         device.perf()
 

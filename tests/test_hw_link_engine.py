@@ -11,7 +11,7 @@ import pytest
 from golden.bitlinear import bitlinear, int_matmul
 from hw.config import ArrayConfig
 from host.driver import Accelerator
-from hw.formats import weight_beats
+from hw.formats import act_beats, weight_beats
 from hw.link.engine import HostLink
 from hw.system.accelerator import LinkedArray
 from hw.link.protocol import (MAX_PAYLOAD, VERSION, Command, Status, crc16, encode_frame,
@@ -29,10 +29,10 @@ def make_port(**kwargs):
 def raw(port, frame: bytes):
     """Send raw bytes, return the (status, payload) of the one reply."""
     port.write(frame)
-    head = port.read(4)
-    assert len(head) == 4, "no reply"
-    length = struct.unpack_from("<H", head, 2)[0]
-    return parse_reply(head + port.read(length + 2))
+    head = port.read(5)
+    assert len(head) == 5, "no reply"
+    length = struct.unpack_from("<H", head, 3)[0]
+    return parse_reply(head + port.read(length + 2))[1:]
 
 
 def test_crc_reference_value():
@@ -213,3 +213,72 @@ def test_identify_round_trips_every_preset():
     from hw.link.protocol import identify_payload, parse_identify
     for name, config in ArrayConfig.presets().items():
         assert parse_identify(identify_payload(config)) == (VERSION, config), name
+
+
+# ---- host link v2: the faults that used to end in wrong numbers or a wedged device (issue 13)
+
+def test_an_interrupted_weight_load_never_mixes_into_the_next():
+    """SET_SHAPE, then only half the rows of a matrix (what a Ctrl-C during load_weights leaves),
+    then ordinary loads and runs of other shapes: every result is golden's. (Before protocol 1.0
+    SET_SHAPE did not restart the loader, and N=1, K=4 came back [[161], [-56]], not golden's.)"""
+    port = make_port(timeout_cycles=20_000)
+    device = Accelerator(port)
+    rng = np.random.default_rng(13)
+    for n, k in ((1, 4), (5, 9), (12, 40)):
+        device.set_shape(12, 6)
+        half = weight_beats(CONFIG, rng.integers(-1, 2, (3, 12))).tobytes()   # 3 of 6 rows
+        assert raw(port, encode_frame(Command.WEIGHTS, half, seq=200))[0] == Status.OK
+        w, x = rng.integers(-1, 2, (n, k)), rng.integers(-128, 128, (2, k))
+        device.load_weights(w)
+        np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
+
+
+def test_a_lost_reply_during_a_multi_frame_load_is_resent_not_rewritten():
+    """The reply to the first of two WEIGHTS frames loses a byte: the driver resends the frame with
+    the same sequence number, the device answers OK without writing it again, and the result is
+    golden's. (Before, the resend was written twice and later TOKENS answered NOT_READY.)"""
+    config = ArrayConfig(lanes=4, rows=2, max_k=256, max_n=16, tree_cuts=(1,))
+    port = SimulatedSerial(LinkedArray(config, timeout_cycles=3000), timeout_cycles=20_000)
+    device = Accelerator(port)
+    rng = np.random.default_rng(14)
+    w, x = rng.integers(-1, 2, (16, 256)), rng.integers(-128, 128, (3, 256))
+    assert len(weight_beats(config, w).tobytes()) > MAX_PAYLOAD          # two WEIGHTS frames
+    port.drop_reply_byte(7 + 3)    # the SET_SHAPE reply is 7 bytes; then the first WEIGHTS reply
+    device.load_weights(w)
+    np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
+
+
+def test_an_unread_reply_is_skipped_not_taken_for_the_next_one():
+    """A request whose reply was never read (an interrupt between write and read): the next call
+    gets its own reply, not the stale one, and the one after still works."""
+    port = make_port(timeout_cycles=20_000)
+    device = Accelerator(port)
+    rng = np.random.default_rng(15)
+    w = rng.integers(-1, 2, (5, 9))
+    x1, x2 = rng.integers(-128, 128, (2, 9)), rng.integers(-128, 128, (3, 9))
+    device.load_weights(w)
+    port.write(encode_frame(Command.TOKENS, act_beats(CONFIG, x1).tobytes(), seq=77))
+    np.testing.assert_array_equal(device.run_codes(x2), int_matmul(x2, w))
+    assert set(device.perf()) == {"busy", "in_stall", "out_stall"}
+
+
+def test_reset_returns_a_half_loaded_device_to_idle():
+    port = make_port(timeout_cycles=20_000)
+    device = Accelerator(port)
+    assert raw(port, encode_frame(Command.SET_SHAPE, struct.pack("<II", 12, 6), seq=9))[0] == Status.OK
+    half = weight_beats(CONFIG, np.ones((3, 12), int)).tobytes()
+    assert raw(port, encode_frame(Command.WEIGHTS, half, seq=10))[0] == Status.OK
+    device.reset()
+    assert raw(port, encode_frame(Command.TOKENS, bytes(4), seq=11))[0] == Status.NOT_READY
+    w, x = np.array([[1, -1, 0, 1]]), np.array([[5, 6, 7, 8], [-1, -2, -3, -4]])
+    device.load_weights(w)
+    np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
+
+
+def test_replies_echo_the_sequence_number():
+    port = make_port()
+    for seq in (0, 1, 254, 255):
+        port.write(encode_frame(Command.IDENTIFY, seq=seq))
+        head = port.read(5)
+        rest = port.read(struct.unpack_from("<H", head, 3)[0] + 2)
+        assert parse_reply(head + rest)[0] == seq

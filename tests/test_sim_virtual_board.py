@@ -42,12 +42,12 @@ def test_the_host_cli_talks_to_it(board, capsys):
 
 
 def test_it_counts_the_wire_and_the_time():
-    """One IDENTIFY: a 6-byte request and a reply of 6 + the payload; the simulated time is at
-    least the bits on the wire at 1 Mbaud."""
+    """Opening the port: RESET and IDENTIFY, 7-byte requests; replies of 7 and 7 + the IDENTIFY
+    payload; the simulated time is at least the bits on the wire at 1 Mbaud."""
     from hw.link.protocol import identify_payload
     with VirtualBoard(ArrayConfig.tiny()) as board:
         with Accelerator(board.port, timeout=20):
             pass
-    reply = 6 + len(identify_payload(ArrayConfig.tiny()))
-    assert board.stats["bytes_to_device"] == 6 and board.stats["bytes_from_device"] == reply
-    assert board.stats["seconds"] >= (6 + reply) * 10 / 1_000_000
+    replies = 7 + 7 + len(identify_payload(ArrayConfig.tiny()))
+    assert board.stats["bytes_to_device"] == 14 and board.stats["bytes_from_device"] == replies
+    assert board.stats["seconds"] >= (14 + replies) * 10 / 1_000_000

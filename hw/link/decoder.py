@@ -18,14 +18,16 @@ __all__ = ["Action", "RequestDecoder"]
 
 
 class Action(enum.IntEnum):
-    """What the engine does with a request (``ERROR``: answer ``status`` and nothing else)."""
-    ERROR = 0
+    """What the engine does with a request (``ANSWER``: answer ``status`` and nothing else: an
+    error, or a WEIGHTS frame that was already written)."""
+    ANSWER = 0
     IDENTIFY = 1
     PERF = 2
     PERF_CLEAR = 3
     SET_SHAPE = 4
     WEIGHTS = 5
     TOKENS = 6
+    RESET = 7
 
 
 class RequestDecoder(wiring.Component):
@@ -37,6 +39,8 @@ class RequestDecoder(wiring.Component):
         The frame's fields, as the receiver kept them.
     shape_set : In(1), weights_fresh : In(1), weights_loaded : In(1)
         The engine's state: a shape was set; a whole matrix was loaded since; the array has it.
+    repeated : In(1)
+        The request's ``seq`` is that of the last request executed: a resend.
     action : Out(Action), status : Out(Status)
     """
 
@@ -45,6 +49,7 @@ class RequestDecoder(wiring.Component):
         super().__init__({
             "request": In(RequestSignature(config)),
             "shape_set": In(1), "weights_fresh": In(1), "weights_loaded": In(1),
+            "repeated": In(1),
             "action": Out(Action), "status": Out(Status),
         })
 
@@ -59,7 +64,7 @@ class RequestDecoder(wiring.Component):
         misaligned = (length[:ceil_log2(w_bytes)] != 0) if w_bytes > 1 else Const(0)
         m.d.comb += verdict.eq(Status.OK)
         with m.Switch(request.command):
-            for command in (Command.IDENTIFY, Command.PERF, Command.PERF_CLEAR):
+            for command in (Command.IDENTIFY, Command.PERF, Command.PERF_CLEAR, Command.RESET):
                 with m.Case(command):
                     with m.If(length != 0):
                         m.d.comb += verdict.eq(Status.BAD_LENGTH)
@@ -79,7 +84,7 @@ class RequestDecoder(wiring.Component):
                     m.d.comb += verdict.eq(Status.NOT_READY)
                 with m.Elif((length == 0) | misaligned):
                     m.d.comb += verdict.eq(Status.BAD_LENGTH)
-                with m.Else():
+                with m.Elif(~self.repeated):   # a resend of what was written: answer OK only
                     m.d.comb += action.eq(Action.WEIGHTS)
             with m.Case(Command.TOKENS):
                 with m.If(~self.shape_set):

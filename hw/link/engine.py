@@ -78,6 +78,9 @@ class HostLink(wiring.Component):
     x_in : Out(stream.Signature(act_word_layout(config)))
     acc_out : In(stream.Signature(acc_word_layout(config)))
     weights_loaded : In(1)
+    array_reset : Out(1)
+        A one-cycle pulse: the array returns to its state after reset, forgetting a matrix half
+        loaded (SET_SHAPE, RESET; the engine is idle then, nothing is in flight).
     perf : In(PerfSignature(perf_bits))
         The array's counters; ``clear`` is a one-cycle pulse.
     """
@@ -94,7 +97,7 @@ class HostLink(wiring.Component):
             "w_in": Out(stream.Signature(trit_word_layout(config))),
             "x_in": Out(stream.Signature(act_word_layout(config))),
             "acc_out": In(stream.Signature(acc_word_layout(config))),
-            "weights_loaded": In(1),
+            "weights_loaded": In(1), "array_reset": Out(1),
             "perf": In(PerfSignature(config.perf_bits)),
         })
 
@@ -119,13 +122,16 @@ class HostLink(wiring.Component):
         self._crc_unit(m, rx, tx)
         shape = self._shape(m, rx)
         wiring.connect(m, rx.request, decoder.request)
+        last_seq = Signal(8)           # of the last request executed
+        last_valid = Signal()
         m.d.comb += [
+            decoder.repeated.eq(last_valid & (rx.request.seq == last_seq)),
             decoder.shape_set.eq(shape.set), decoder.weights_fresh.eq(shape.fresh),
             decoder.weights_loaded.eq(self.weights_loaded),
             pusher.length.eq(rx.request.length),
         ]
         source = self._reply_payload(m, tx, serializer)
-        self._fsm(m, rx, decoder, pusher, tx, shape, source)
+        self._fsm(m, rx, decoder, pusher, tx, shape, source, (last_seq, last_valid))
         # busy is an LED and a status: registered, so it shares no logic with the decisions
         m.d.sync += self.busy.eq(rx.done)
         return m
@@ -196,14 +202,16 @@ class HostLink(wiring.Component):
                 wiring.connect(m, serializer.data, tx.payload)
         return source
 
-    def _fsm(self, m: Module, rx, decoder, pusher, tx, shape: "_Shape", source) -> None:
-        """Wait for a frame, decide, act, answer."""
+    def _fsm(self, m: Module, rx, decoder, pusher, tx, shape: "_Shape", source, last) -> None:
+        """Wait for a frame, decide, act, answer (echoing the request's ``seq``)."""
         config = self._config
         action = Signal(Action)
         status = Signal(Status)
+        last_seq, last_valid = last
 
         def reply(code, payload_source=Source.NONE, size=0):
-            m.d.comb += [tx.start.eq(1), tx.status.eq(code), tx.length.eq(size)]
+            m.d.comb += [tx.start.eq(1), tx.status.eq(code), tx.length.eq(size),
+                         tx.seq.eq(rx.request.seq)]
             m.d.sync += source.eq(payload_source)
             m.next = "REPLY"
 
@@ -212,15 +220,19 @@ class HostLink(wiring.Component):
                 with m.If(rx.done & (rx.status == Status.OK)):
                     m.next = "DECODE"
                 with m.Elif(rx.done):
-                    m.d.sync += [action.eq(Action.ERROR), status.eq(rx.status)]
+                    m.d.sync += [action.eq(Action.ANSWER), status.eq(rx.status)]
                     m.next = "EXECUTE"
             with m.State("DECODE"):
                 # every check ends in two registers; acting on them in the same cycle as deciding
                 # was the critical path
                 m.d.sync += [action.eq(decoder.action), status.eq(decoder.status)]
+                with m.If(decoder.action != Action.ANSWER):   # it will execute: remember it
+                    m.d.sync += [last_seq.eq(rx.request.seq), last_valid.eq(1)]
                 m.next = "EXECUTE"
             with m.State("EXECUTE"):
                 self._execute(m, action, status, rx, pusher, shape, reply)
+                with m.If(action == Action.RESET):
+                    m.d.sync += last_valid.eq(0)
             with m.State("SHAPE"):  # blocks = ceil(n / rows) by counting, reply bytes likewise
                 with m.If(shape.more_blocks):  # registered: covered < n, as of this cycle
                     m.d.sync += [shape.covered.eq(shape.covered + config.rows),
@@ -250,8 +262,13 @@ class HostLink(wiring.Component):
             with m.Case(Action.PERF_CLEAR):
                 m.d.comb += self.perf.clear.eq(1)
                 reply(Status.OK)
+            with m.Case(Action.RESET):
+                m.d.comb += self.array_reset.eq(1)
+                m.d.sync += [shape.set.eq(0), shape.fresh.eq(0)]
+                reply(Status.OK)
             with m.Case(Action.SET_SHAPE):
                 lane_bits = config.tree_depth
+                m.d.comb += self.array_reset.eq(1)
                 m.d.sync += [
                     self.k.eq(rx.request.k_value), self.n.eq(rx.request.n_value), shape.set.eq(0),
                     shape.fresh.eq(0),

@@ -2,16 +2,21 @@
 
 Host to device::
 
-    0xA5 | cmd (1) | len (2, LE) | payload (len) | crc16 (2, LE)
+    0xA5 | seq (1) | cmd (1) | len (2, LE) | payload (len) | crc16 (2, LE)
 
 Device to host::
 
-    0x5A | status (1) | len (2, LE) | payload (len) | crc16 (2, LE)
+    0x5A | seq (1) | status (1) | len (2, LE) | payload (len) | crc16 (2, LE)
 
 The CRC is CRC-16/CCITT-FALSE (polynomial 0x1021, initial 0xFFFF) over every byte between the
-sync byte and the CRC. After any error reply the device waits for the next sync byte and keeps
-serving. A frame that stops arriving (a dropped byte) is answered with ``TIMEOUT`` once the line
-has been idle for ``timeout_cycles``.
+sync byte and the CRC. A reply echoes its request's ``seq``, so a host can tell the reply it waits
+for from a stale one (of a request it gave up on) and skip the stale one. The device remembers the
+``seq`` of the last request it executed: a WEIGHTS request that comes again with that ``seq`` (the
+host resending because the reply was lost) is answered OK and not written twice. After any error
+reply the device waits for the next sync byte and keeps serving. A frame that stops arriving (a
+dropped byte) is answered with ``TIMEOUT`` once the line has been idle for ``timeout_cycles``.
+SET_SHAPE and RESET return the array to its state after reset, so a load cut off halfway (an
+interrupted host) never mixes into the next one.
 
 Commands
 --------
@@ -26,6 +31,8 @@ TOKENS          (whole tokens)        -> results   ceil(K/lanes) beats a token, 
                                                    past N are 0)
 PERF            ()                    -> busy, in_stall, out_stall (u64 LE each)
 PERF_CLEAR      ()                    -> ()
+RESET           ()                    -> ()        no shape, no matrix, nothing remembered: what a
+                                                   host sends when it opens the port
 """
 
 from __future__ import annotations
@@ -42,11 +49,11 @@ from ..formats import beat_bytes
 __all__ = ["HOST_SYNC", "DEVICE_SYNC", "VERSION", "Command", "Status", "crc16",
            "encode_frame", "encode_reply", "parse_reply", "identify_payload", "parse_identify",
            "check_link_config", "ProtocolError", "MAX_PAYLOAD", "MAX_REPLY", "ShapeInfo",
-           "weight_beat_bytes", "token_beat_bytes", "RESULT_BYTES"]
+           "weight_beat_bytes", "token_beat_bytes", "RESULT_BYTES", "FRAME_BYTES", "HEADER_BYTES"]
 
 HOST_SYNC = 0xA5
 DEVICE_SYNC = 0x5A
-VERSION = (0, 2)     # 0.2: IDENTIFY carries the weight store
+VERSION = (1, 0)     # 1.0: sequence numbers, RESET, loads that restart
 #: Largest request payload the device buffers (one EBR of 512 bytes).
 MAX_PAYLOAD = 512
 #: Largest reply payload (the length field is 16 bits).
@@ -63,6 +70,7 @@ class Command(IntEnum):
     TOKENS = 0x04
     PERF = 0x05
     PERF_CLEAR = 0x06
+    RESET = 0x07
 
 
 class Status(IntEnum):
@@ -93,40 +101,50 @@ def crc16(data: bytes, crc: int = 0xFFFF) -> int:
     return crc
 
 
-def _frame(sync: int, code: int, payload: bytes) -> bytes:
+#: Bytes of a frame around its payload: sync, seq, code, length (2), CRC (2).
+FRAME_BYTES = 7
+#: Bytes before the payload: sync, seq, code, length.
+HEADER_BYTES = 5
+
+
+def _frame(sync: int, seq: int, code: int, payload: bytes) -> bytes:
     if len(payload) > MAX_REPLY:
         raise ValueError(f"payload of {len(payload)} bytes exceeds the 16-bit length field")
-    body = bytes([code]) + struct.pack("<H", len(payload)) + bytes(payload)
+    if not 0 <= seq <= 0xFF:
+        raise ValueError(f"seq {seq} is not a byte")
+    body = bytes([seq, code]) + struct.pack("<H", len(payload)) + bytes(payload)
     return bytes([sync]) + body + struct.pack("<H", crc16(body))
 
 
-def encode_frame(command: int, payload: bytes = b"") -> bytes:
+def encode_frame(command: int, payload: bytes = b"", seq: int = 0) -> bytes:
     """A host-to-device frame."""
-    return _frame(HOST_SYNC, int(command), payload)
+    return _frame(HOST_SYNC, seq, int(command), payload)
 
 
-def encode_reply(status: int, payload: bytes = b"") -> bytes:
+def encode_reply(status: int, payload: bytes = b"", seq: int = 0) -> bytes:
     """A device-to-host frame (what the gateware sends; used by tests)."""
-    return _frame(DEVICE_SYNC, int(status), payload)
+    return _frame(DEVICE_SYNC, seq, int(status), payload)
 
 
-def parse_reply(data: bytes) -> tuple[Status, bytes]:
-    """Check one complete reply frame; return ``(status, payload)``."""
-    if len(data) < 6:
-        raise ProtocolError(f"reply of {len(data)} bytes is shorter than a frame (6)")
+def parse_reply(data: bytes) -> tuple[int, Status, bytes]:
+    """Check one complete reply frame; return ``(seq, status, payload)``."""
+    if len(data) < FRAME_BYTES:
+        raise ProtocolError(f"reply of {len(data)} bytes is shorter than a frame ({FRAME_BYTES})")
     if data[0] != DEVICE_SYNC:
         raise ProtocolError(f"reply starts with 0x{data[0]:02X}, not the sync byte 0x{DEVICE_SYNC:02X}")
-    length = struct.unpack_from("<H", data, 2)[0]
-    if len(data) != 6 + length:
-        raise ProtocolError(f"reply announces {length} payload bytes but has {len(data) - 6}")
-    body, (crc,) = data[1:4 + length], struct.unpack_from("<H", data, 4 + length)
+    length = struct.unpack_from("<H", data, 3)[0]
+    if len(data) != FRAME_BYTES + length:
+        raise ProtocolError(f"reply announces {length} payload bytes but has "
+                            f"{len(data) - FRAME_BYTES}")
+    body = data[1:HEADER_BYTES + length]
+    (crc,) = struct.unpack_from("<H", data, HEADER_BYTES + length)
     if crc16(body) != crc:
         raise ProtocolError(f"reply CRC 0x{crc:04X} does not match 0x{crc16(body):04X}")
     try:
-        status = Status(data[1])
+        status = Status(data[2])
     except ValueError:
-        raise ProtocolError(f"unknown status 0x{data[1]:02X}") from None
-    return status, bytes(data[4:4 + length])
+        raise ProtocolError(f"unknown status 0x{data[2]:02X}") from None
+    return data[1], status, bytes(data[HEADER_BYTES:HEADER_BYTES + length])
 
 
 def check_link_config(config: ArrayConfig) -> None:

@@ -1,6 +1,6 @@
 """``FrameReceiver``: request frames in, byte by byte, into the payload buffer; the frame's verdict out.
 
-It takes ``0xA5 | cmd | len | payload | crc`` (hw.link.protocol), writes the payload to the
+It takes ``0xA5 | seq | cmd | len | payload | crc`` (hw.link.protocol), writes the payload to the
 buffer, feeds every byte between sync and CRC to the shared CRC unit, and ends each frame in
 ``done`` with a status: OK, BAD_CRC, BAD_LENGTH (too long to buffer: swallowed, then refused) or
 TIMEOUT (the line went quiet inside a frame). While the engine answers (until ``ack``) it takes
@@ -30,7 +30,7 @@ class RequestSignature(wiring.Signature):
 
     Members
     -------
-    command : Out(8), length : Out(16)
+    seq : Out(8), command : Out(8), length : Out(16)
     k_value, n_value : Out
         SET_SHAPE's k and n, kept as wide as ``max_k`` / ``max_n``.
     k_high, n_high : Out(1)
@@ -43,7 +43,7 @@ class RequestSignature(wiring.Signature):
 
     def __init__(self, config: ArrayConfig):
         super().__init__({
-            "command": Out(8), "length": Out(16),
+            "seq": Out(8), "command": Out(8), "length": Out(16),
             "k_value": Out(range(config.max_k + 1)), "n_value": Out(range(config.max_n + 1)),
             "k_high": Out(1), "n_high": Out(1), "whole_tokens": Out(1), "reply_length": Out(18),
         })
@@ -127,8 +127,8 @@ class FrameReceiver(wiring.Component):
                 m.d.comb += accept.eq(1)
                 with m.If(got & (byte == HOST_SYNC)):
                     m.d.comb += self.crc_start.eq(1)
-                    m.next = "CMD"
-            for state in ("CMD", "LEN0", "LEN1", "PAYLOAD", "DISCARD", "CRC0", "CRC1"):
+                    m.next = "SEQ"
+            for state in ("SEQ", "CMD", "LEN0", "LEN1", "PAYLOAD", "DISCARD", "CRC0", "CRC1"):
                 with m.State(state):
                     m.d.comb += [accept.eq(1), in_frame.eq(1)]
                     if state not in ("DISCARD", "CRC0", "CRC1"):   # the checksummed bytes
@@ -172,7 +172,10 @@ class FrameReceiver(wiring.Component):
 
     def _take(self, m: Module, state: str, byte, c: "_Counts", finish) -> None:
         """What each state does with the byte it took."""
-        if state == "CMD":
+        if state == "SEQ":
+            m.d.sync += self.request.seq.eq(byte)
+            m.next = "CMD"
+        elif state == "CMD":
             m.d.sync += self.request.command.eq(byte)
             m.next = "LEN0"
         elif state == "LEN0":

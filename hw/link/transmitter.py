@@ -1,4 +1,4 @@
-"""``ReplyTransmitter``: one reply frame out, ``0x5A | status | len | payload | crc``.
+"""``ReplyTransmitter``: one reply frame out, ``0x5A | seq | status | len | payload | crc``.
 
 The engine starts it with a status, a length and the payload's source; it sends the header, then
 ``length`` payload bytes from ``payload`` as each becomes ready (a ROM is always ready, results are
@@ -23,8 +23,8 @@ class ReplyTransmitter(wiring.Component):
     tx : Out(stream.Signature(8))
         Reply bytes.
     start : In(1)
-        Send a reply of ``length`` bytes with ``status`` (both read in this cycle).
-    status : In(Status), length : In(range(MAX_REPLY + 1))
+        Send a reply of ``length`` bytes with ``status`` and ``seq`` (read in this cycle).
+    seq : In(8), status : In(Status), length : In(range(MAX_REPLY + 1))
     payload : In(stream.Signature(8))
         The payload bytes, in order; ``payload.ready`` takes one.
     index : Out(range(32))
@@ -39,7 +39,8 @@ class ReplyTransmitter(wiring.Component):
     def __init__(self):
         super().__init__({
             "tx": Out(stream.Signature(8)),
-            "start": In(1), "status": In(Status), "length": In(range(MAX_REPLY + 1)),
+            "start": In(1), "seq": In(8), "status": In(Status),
+            "length": In(range(MAX_REPLY + 1)),
             "payload": In(stream.Signature(8)), "index": Out(range(32)),
             "crc_start": Out(1), "crc_byte": Out(8), "crc_add": Out(1),
             "crc": In(16), "crc_busy": In(1),
@@ -49,6 +50,7 @@ class ReplyTransmitter(wiring.Component):
     def elaborate(self, platform) -> Module:
         m = Module()
         status = Signal(Status)
+        seq = Signal(8)
         left = Signal(range(MAX_REPLY + 1))    # the length until LEN1, then bytes still to send
         left_last = Signal()                   # left == 1
 
@@ -63,11 +65,13 @@ class ReplyTransmitter(wiring.Component):
         with m.FSM(name="transmitter"):
             with m.State("IDLE"):
                 with m.If(self.start):
-                    m.d.sync += [status.eq(self.status), left.eq(self.length),
+                    m.d.sync += [status.eq(self.status), seq.eq(self.seq), left.eq(self.length),
                                  left_last.eq(self.length == 1), self.index.eq(0)]
                     m.next = "SYNC"
             with m.State("SYNC"):
-                send(DEVICE_SYNC, "STATUS", checksum=False)
+                send(DEVICE_SYNC, "SEQ", checksum=False)
+            with m.State("SEQ"):
+                send(seq, "STATUS")
             with m.State("STATUS"):
                 send(status, "LEN0")
             with m.State("LEN0"):

@@ -3,7 +3,7 @@ them (``LinkedArray``), and the same behind a UART (``SerialAccelerator``)."""
 
 from __future__ import annotations
 
-from amaranth.hdl import DomainRenamer, Module, Mux
+from amaranth.hdl import DomainRenamer, Module, Mux, ResetInserter
 from amaranth.lib import stream, wiring
 from amaranth.lib.cdc import FFSynchronizer, PulseSynchronizer
 from amaranth.lib.wiring import In, Out
@@ -23,7 +23,8 @@ class LinkedArray(wiring.Component):
     A board clocks the array fast and the link slowly (the UART needs little): beats cross with a
     :class:`~hw.link.cdc.HandshakeCDC` each way (payloads are held by their source, so nothing is
     copied; one crossing serves both input streams, as only one offers a beat at a time),
-    ``weights_loaded`` through two flops, the counters' clear as a synchronized pulse; the shape
+    ``weights_loaded`` through two flops, the counters' clear and the array's reset (SET_SHAPE,
+    RESET) as synchronized pulses; the shape
     and the counters are read only while they hold still. The same logic runs when both are
     ``sync``, which is what most tests simulate.
 
@@ -50,7 +51,12 @@ class LinkedArray(wiring.Component):
         fast = self.array_domain
         m.submodules.link = link = self.engine
         array = self.array
-        m.submodules.array = DomainRenamer(fast)(array) if fast != "sync" else array
+        # SET_SHAPE and RESET put the array back in its state after reset (the loader forgets a
+        # matrix half loaded): a synchronous reset on every flop, which the flops have anyway
+        m.submodules.restart_cdc = restart = PulseSynchronizer(i_domain="sync", o_domain=fast)
+        m.d.comb += restart.i.eq(link.array_reset)
+        restartable = ResetInserter({"sync": restart.o})(array)
+        m.submodules.array = DomainRenamer(fast)(restartable) if fast != "sync" else restartable
         wiring.connect(m, wiring.flipped(self.rx), link.rx)
         wiring.connect(m, link.tx, wiring.flipped(self.tx))
         m.d.comb += self.busy.eq(link.busy)
