@@ -33,9 +33,17 @@ __all__ = ["VirtualBoard", "build_board"]
 
 TOP = "board_top"
 DRIVER = Path(__file__).parent / "verilator" / "board.cpp"
-#: The iCEBreaker's clock plan (boards.icebreaker): the link on the 12 MHz input, the array on
-#: the PLL's 40 MHz target, 1 Mbaud.
-LINK_HZ, ARRAY_HZ, BAUD = 12e6, 40e6, 1_000_000
+#: The board whose clock plan and baud the virtual board copies (from the board registry).
+BOARD = "icebreaker"
+
+
+def _board_clocks() -> tuple[float, float, int]:
+    """(link clock, array clock, baud) of ``BOARD``: its input clock, its PLL's output for its
+    default target, its default baud."""
+    from boards import get_board
+    board = get_board(BOARD)
+    return (board.input_clock_hz, board.array_clock_hz(board.default_target_hz),
+            board.default_baud)
 
 
 def build_board(config: ArrayConfig, *, divisor: int, verbose: bool = False) -> Path:
@@ -59,8 +67,10 @@ class VirtualBoard:
     ``board.stats``: link cycles simulated, bytes each way, and the seconds a board would have
     taken (simulated time, the host's own delays not counted)."""
 
-    def __init__(self, config: ArrayConfig, *, link_hz: float = LINK_HZ,
-                 array_hz: float = ARRAY_HZ, baud: int = BAUD):
+    def __init__(self, config: ArrayConfig, *, link_hz: float | None = None,
+                 array_hz: float | None = None, baud: int | None = None):
+        board_link, board_array, board_baud = _board_clocks()
+        link_hz, array_hz, baud = link_hz or board_link, array_hz or board_array, baud or board_baud
         self.divisor = uart_divisor(link_hz, baud)
         self.binary = build_board(config, divisor=self.divisor)
         self._periods = [str(round(1e12 / link_hz)), str(round(1e12 / array_hz))]
@@ -99,8 +109,10 @@ def main(argv=None) -> int:
     presets = ArrayConfig.presets()
     parser = CommandLine(prog="python -m sim.virtual_board", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="icebreaker", choices=sorted(presets))
-    parser.add_argument("--baud", type=positive_int, default=BAUD)
-    parser.add_argument("--array-mhz", type=positive_float, default=ARRAY_HZ / 1e6)
+    _, board_array, board_baud = _board_clocks()
+    parser.add_argument("--baud", type=positive_int, default=board_baud)
+    parser.add_argument("--array-mhz", type=positive_float, default=board_array / 1e6,
+                        help=f"array clock (default: the {BOARD} PLL's)")
     args = parser.parse_args(argv)
     config = presets[args.config]
     try:
