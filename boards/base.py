@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hw.config import ArrayConfig
+from hw.link.protocol import DEFAULT_BAUD
 
 __all__ = ["Board", "ProgrammingFailed"]
 
@@ -15,7 +16,8 @@ class Board:
     """A board: its platform (the source of device facts and of programming), its clock plan and
     its default array.
 
-    Subclasses set ``name``, ``input_clock_hz``, ``default_target_hz``, ``default_baud``,
+    Subclasses set ``name``, ``input_clock_hz``, ``default_target_hz``, ``default_baud`` (if not
+    the protocol's ``DEFAULT_BAUD``),
     ``build_stages`` (``[(stage, file that ends it), ...]`` of the family's flow), ``build_logs``
     (tool -> log file) and
     implement ``platform()``, ``default_config()``, ``budget`` (lc, ebr, spram, dsp of the device),
@@ -28,7 +30,7 @@ class Board:
     name: str
     input_clock_hz: float
     default_target_hz: float
-    default_baud: int
+    default_baud: int = DEFAULT_BAUD
     build_stages: tuple
     build_logs: dict
 

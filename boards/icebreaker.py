@@ -74,7 +74,6 @@ class ICEBreaker(Board):
     # The array clock (the link runs on the 12 MHz input): the fastest the default array met
     # on every seed measured (README, "iCEBreaker builds").
     default_target_hz = 40e6
-    default_baud = 1_000_000
     build_stages = BUILD_STAGES
     build_logs = BUILD_LOGS
 
@@ -97,7 +96,7 @@ class ICEBreaker(Board):
     def top(self, config: ArrayConfig, *, target_hz: float, baud: int):
         check_link_config(config)   # a clear error before any part exists (and goes unused)
         link = SerialAccelerator(config, divisor=uart_divisor(self.input_clock_hz, baud),
-                                 array_domain="array")
+                                 array_domain="array", baud=baud)
         clock = PLLClockReset(in_hz=self.input_clock_hz, out_hz=target_hz, domain="array",
                               ref_domain="sync")
         return ICEBreakerTop(link, clock)

@@ -1,6 +1,7 @@
 """``python -m host``: talk to an accelerator from the shell.
 
-    python -m host identify --port /dev/ttyUSB1            # version and ArrayConfig (JSON)
+    python -m host identify --port /dev/ttyUSB1            # version, ArrayConfig, baud (JSON)
+    python -m host ping --port /dev/ttyUSB1                # round-trip times of a few IDENTIFYs
     python -m host run --port /dev/ttyUSB1 --weights w.npy --inputs x.npy --out y.npy
     python -m host perf --port /dev/ttyUSB1                # the array's cycle counters (JSON)
     python -m host reset --port /dev/ttyUSB1               # back to idle (no shape, no matrix)
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import numpy as np
 
 from hw.cli import CommandLine, output_file, positive_float, positive_int
 from hw.config import ArrayConfig
+from hw.link.protocol import DEFAULT_BAUD
 
 from .driver import Accelerator, NoAnswer, ProtocolError
 
@@ -61,11 +64,25 @@ def command_run(device: Accelerator, args) -> dict:
     return {"out": str(args.out), "shape": list(y.shape), "dtype": str(y.dtype)}
 
 
+#: IDENTIFY round trips a ping times.
+PINGS = 5
+
+
+def command_ping(device: Accelerator) -> dict:
+    times = []
+    for _ in range(PINGS):
+        start = time.perf_counter()
+        device.identify()
+        times.append((time.perf_counter() - start) * 1e3)
+    return {"round_trips": PINGS, "ms_min": round(min(times), 3),
+            "ms_median": round(float(np.median(times)), 3), "ms_max": round(max(times), 3)}
+
+
 def parse_args(argv):
     parser = CommandLine(prog="python -m host", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("identify", "run", "perf", "reset"))
+    parser.add_argument("command", choices=("identify", "ping", "run", "perf", "reset"))
     parser.add_argument("--port", required=True, help="serial device, or sim:PRESET")
-    parser.add_argument("--baud", type=positive_int, default=1_000_000)
+    parser.add_argument("--baud", type=positive_int, default=DEFAULT_BAUD)
     parser.add_argument("--timeout", type=positive_float, default=2.0, help="seconds a reply may take")
     parser.add_argument("--weights", help="run: N×K weights (.npy)")
     parser.add_argument("--inputs", help="run: M×K inputs (.npy)")
@@ -81,7 +98,10 @@ def main(argv=None) -> int:
     try:
         with open_port(args.port, args.baud, args.timeout) as device:
             if args.command == "identify":
-                result = {"version": list(device.version), "config": device.config.to_dict()}
+                result = {"version": list(device.version), "config": device.config.to_dict(),
+                          "baud": device.baud or None}
+            elif args.command == "ping":
+                result = command_ping(device)
             elif args.command == "perf":
                 result = device.perf()
             elif args.command == "reset":      # opening the port already sent RESET

@@ -19,14 +19,19 @@ import numpy as np
 from golden._checks import as_code_array
 from golden.bitlinear import quantize_activations, quantize_weights, rescale
 from hw.formats import act_beats, weight_beats
-from hw.link.protocol import (DEVICE_SYNC, FRAME_BYTES, HEADER_BYTES, MAX_PAYLOAD, MAX_REPLY,
-                              RESULT_BYTES, Command, ProtocolError, ShapeInfo, Status,
-                              encode_frame, parse_identify, parse_reply, weight_beat_bytes)
+from hw.link.protocol import (DEFAULT_BAUD, DEVICE_SYNC, FRAME_BYTES, HEADER_BYTES, MAX_PAYLOAD,
+                              MAX_REPLY, OFFSET_BYTES, RESULT_BYTES, VERSION, Command,
+                              ProtocolError, ShapeInfo, Status, commit_payload, encode_frame,
+                              parse_identify, parse_reply, weight_beat_bytes,
+                              weights_frame_payload)
 
 __all__ = ["Accelerator", "ProtocolError", "NoAnswer"]
 
 #: Replies worth asking again for: the request never executed.
 RETRYABLE = (Status.BAD_CRC, Status.TIMEOUT)
+#: How a weight load can fail as a whole (the device checked order and the CRC-32): worth one
+#: more load from the start.
+LOAD_FAILURES = (Status.BAD_ORDER, Status.BAD_CHECK, Status.NOT_READY)
 #: Stale replies (of requests given up on) skipped while waiting for one, at most.
 MAX_STALE_REPLIES = 16
 #: Bytes of a PERF reply: three u64 counters.
@@ -44,10 +49,12 @@ class Accelerator:
 
     Every request carries a sequence number that its reply echoes: replies that do not match (a
     request interrupted before its reply was read) are skipped, and a resend after a lost reply
-    reuses the number, so the device does not write a WEIGHTS frame twice. Opening sends RESET,
-    which also ends a weight load an earlier host left halfway."""
+    reuses the number, so the device does not write a WEIGHTS frame twice. A weight load is a
+    transaction the device checks (frames in order, then the CRC-32 of the whole matrix); one that
+    fails is loaded again once from the start. Opening sends RESET, which also ends a weight load
+    an earlier host left halfway."""
 
-    def __init__(self, port, *, baudrate: int = 1_000_000, timeout: float = 2.0,
+    def __init__(self, port, *, baudrate: int = DEFAULT_BAUD, timeout: float = 2.0,
                  retries: int = 3, log=None):
         self._owned = isinstance(port, str)
         self._where = (f"{port} at {baudrate} baud" if self._owned
@@ -64,7 +71,7 @@ class Accelerator:
         try:
             self._drain()
             self.reset()
-            self.version, self.config = self.identify()
+            identity = self.identify()
         except ProtocolError as error:
             self.close()
             if error.status != Status.TIMEOUT:
@@ -73,8 +80,20 @@ class Accelerator:
                 f"no reply from {self._where} within {timeout:g} s ({retries + 1} tries): is the "
                 f"board programmed (python -m hw.build --board icebreaker --program), is this its "
                 f"UART (the iCEBreaker's second FTDI port, usually /dev/ttyUSB1), and does the "
-                f"baud match the bitstream's (hw.build --baud, default 1000000)?",
+                f"baud match the bitstream's (hw.build --baud, default {DEFAULT_BAUD})?",
                 Status.TIMEOUT) from None
+        self.version, self.config, self.baud = identity
+        problem = None
+        if self.version[0] != VERSION[0]:
+            problem = (f"{self._where} speaks protocol {self.version[0]}.{self.version[1]}, this "
+                       f"host {VERSION[0]}.{VERSION[1]}: rebuild the bitstream from this checkout "
+                       f"(python -m hw.build --board ... --program)")
+        elif self._owned and self.baud and self.baud != baudrate:
+            problem = (f"{self._where}: the bitstream says it runs at {self.baud} baud; open the "
+                       f"port with that rate (--baud {self.baud})")
+        if problem:
+            self.close()
+            raise ProtocolError(problem)
 
     @staticmethod
     def _open(path: str, baudrate: int, timeout: float):
@@ -180,7 +199,7 @@ class Accelerator:
         self._w_scale = None
 
     def identify(self):
-        """``((major, minor), ArrayConfig)`` of the device."""
+        """The device's :class:`~hw.link.protocol.Identity`: version, ArrayConfig, baud."""
         return parse_identify(self.transact(Command.IDENTIFY, reply_bytes=None))
 
     def set_shape(self, k: int, n: int) -> ShapeInfo:
@@ -188,10 +207,10 @@ class Accelerator:
         if not 1 <= k <= config.max_k or not 1 <= n <= config.max_n:
             raise ValueError(f"shape K={k}, N={n} is outside the device's 1..{config.max_k} × "
                              f"1..{config.max_n}")
+        self._shape = None              # no matrix to run until a load of this shape commits
         self.transact(Command.SET_SHAPE, struct.pack("<II", k, n))
-        self._shape = ShapeInfo.of(config, k, n)
         self._k, self._n = k, n
-        return self._shape
+        return ShapeInfo.of(config, k, n)
 
     def load_weights(self, w) -> None:
         """Load an N×K matrix: float weights are quantized with golden (absmean), integer ones
@@ -203,11 +222,24 @@ class Accelerator:
         else:
             codes, self._w_scale = quantize_weights(array)
         n, k = codes.shape
-        self.set_shape(k, n)
         data = weight_beats(self.config, codes).tobytes()     # lanes past K: zero trits
-        per_frame = (MAX_PAYLOAD // weight_beat_bytes(self.config)) * weight_beat_bytes(self.config)
-        for start in range(0, len(data), per_frame):
-            self.transact(Command.WEIGHTS, data[start:start + per_frame])
+        beat = weight_beat_bytes(self.config)
+        per_frame = ((MAX_PAYLOAD - OFFSET_BYTES) // beat) * beat
+        for attempt in range(2):
+            shape = self.set_shape(k, n)
+            try:
+                for start in range(0, len(data), per_frame):
+                    self.transact(Command.WEIGHTS,
+                                  weights_frame_payload(start, data[start:start + per_frame]))
+                self.transact(Command.COMMIT, commit_payload(data))
+            except ProtocolError as error:
+                if attempt or error.status not in LOAD_FAILURES:
+                    raise
+                if self._log:
+                    self._log(f"weight load failed ({error}); loading again from the start")
+                continue
+            self._shape = shape
+            return
 
     def run_codes(self, x_codes) -> np.ndarray:
         """Integer product of int8 codes (M×K) with the loaded ternary matrix: int32 M×N."""

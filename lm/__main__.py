@@ -24,6 +24,7 @@ from host.driver import Accelerator, NoAnswer
 from hw.cli import (CommandLine, non_negative_float, non_negative_int, output_file,
                     positive_float, positive_int)
 from hw.config import ArrayConfig
+from hw.link.protocol import DEFAULT_BAUD
 
 from .engines import BoardEngine, GoldenEngine, LayerDoesNotFit, SimEngine
 from .model import DEFAULT_MODEL, ModelFileError, TernaryModel
@@ -94,7 +95,7 @@ def parse_args(argv):
     parser.add_argument("--fmax-mhz", type=positive_float, default=None,
                         help="clock for the tokens/s projection (default: the build report's Fmax)")
     parser.add_argument("--port", help="serial port of a board: run the hardware engine there")
-    parser.add_argument("--baud", type=positive_int, default=1_000_000)
+    parser.add_argument("--baud", type=positive_int, default=DEFAULT_BAUD)
     parser.add_argument("--timeout", type=positive_float, default=2.0,
                         help="seconds a board's reply may stay silent (a virtual board is slow)")
     parser.add_argument("--build-report", type=Path, default=BUILD_REPORT)

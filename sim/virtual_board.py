@@ -46,18 +46,20 @@ def _board_clocks() -> tuple[float, float, int]:
             board.default_baud)
 
 
-def build_board(config: ArrayConfig, *, divisor: int, verbose: bool = False) -> Path:
-    """The Verilator model of the board's gateware for ``config`` (compiled once, cached)."""
+def build_board(config: ArrayConfig, *, divisor: int, baud: int = 0,
+                verbose: bool = False) -> Path:
+    """The Verilator model of the board's gateware for ``config`` (compiled once, cached);
+    ``baud`` is what its IDENTIFY reports."""
     def write(rtl: Path) -> Path:
         rtl.mkdir(parents=True, exist_ok=True)
-        top = SerialAccelerator(config, divisor=divisor, array_domain="array")
+        top = SerialAccelerator(config, divisor=divisor, array_domain="array", baud=baud)
         path = rtl / f"{TOP}.v"
         path.write_text(verilog.convert(top, name=TOP, emit_src=False))
         return path
 
     from hw.export import config_key
     return compile_model(f"board_{config_key(config)}_d{divisor}", top=TOP, driver=DRIVER,
-                         write_verilog=write, fingerprint=repr((config, divisor)).encode(),
+                         write_verilog=write, fingerprint=repr((config, divisor, baud)).encode(),
                          verbose=verbose)
 
 
@@ -72,7 +74,7 @@ class VirtualBoard:
         board_link, board_array, board_baud = _board_clocks()
         link_hz, array_hz, baud = link_hz or board_link, array_hz or board_array, baud or board_baud
         self.divisor = uart_divisor(link_hz, baud)
-        self.binary = build_board(config, divisor=self.divisor)
+        self.binary = build_board(config, divisor=self.divisor, baud=baud)
         self._periods = [str(round(1e12 / link_hz)), str(round(1e12 / array_hz))]
         self._link_hz = link_hz
         self._stats = Path(tempfile.mkdtemp(prefix="bitnet_board_")) / "stats.json"

@@ -65,9 +65,9 @@ def test_a_port_that_streams_text_gives_up_after_the_timeout():
 
 def test_a_reply_of_the_wrong_length_is_an_error_not_an_empty_result():
     """TOKENS answered OK but with no payload (garbage that happened to frame): refused."""
-    port = FakePort([IDENTIFY, (Status.OK, b""), (Status.OK, b""), (Status.OK, b"")])
+    port = FakePort([IDENTIFY] + [(Status.OK, b"")] * 4)
     device = Accelerator(port)
-    device.load_weights(np.ones((3, 4), dtype=int))         # SET_SHAPE + one WEIGHTS frame
+    device.load_weights(np.ones((3, 4), dtype=int))     # SET_SHAPE, one WEIGHTS frame, COMMIT
     # 2 tokens x ceil(3 / 2) blocks x 2 rows x 4 bytes = 32
     with pytest.raises(ProtocolError, match="TOKENS: the reply has 0 payload bytes, expected 32"):
         device.run_codes(np.ones((2, 4), dtype=int))
@@ -91,6 +91,28 @@ def test_context_manager_closes_only_a_port_it_opened(monkeypatch):
     with Accelerator("/dev/ttyFAKE") as device:
         assert device.config == ArrayConfig.tiny()
     assert opened.closed
+
+
+def test_a_device_of_another_protocol_version_is_refused():
+    payload = bytearray(identify_payload(ArrayConfig.tiny()))
+    payload[4] = 1                                           # major version 1
+    port = FakePort([(Status.OK, bytes(payload))])
+    with pytest.raises(ProtocolError, match="speaks protocol 1.0, this host 2.0: rebuild the "
+                                            "bitstream"):
+        Accelerator(port)
+
+
+def test_a_baud_other_than_the_bitstreams_is_named(monkeypatch):
+    import serial
+    opened = FakePort([(Status.OK, identify_payload(ArrayConfig.tiny(), baud=3_000_000))])
+    monkeypatch.setattr(serial, "Serial", lambda path, **kwargs: opened)
+    with pytest.raises(ProtocolError, match="the bitstream says it runs at 3000000 baud; open "
+                                            "the port with that rate"):
+        Accelerator("/dev/ttyFAKE", baudrate=1_000_000)
+    assert opened.closed
+    opened = FakePort([(Status.OK, identify_payload(ArrayConfig.tiny(), baud=3_000_000))])
+    with Accelerator("/dev/ttyFAKE", baudrate=3_000_000) as device:
+        assert device.baud == 3_000_000
 
 
 def test_a_port_that_cannot_be_opened_names_it():

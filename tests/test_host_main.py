@@ -14,6 +14,13 @@ def test_identify_reports_the_config(capsys):
     assert main(["identify", "--port", "sim:tiny"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["config"] == ArrayConfig.tiny().to_dict()
+    assert report["version"] == [2, 0] and report["baud"] is None     # no UART in front
+
+
+def test_ping_times_round_trips(capsys):
+    assert main(["ping", "--port", "sim:tiny"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["round_trips"] == 5 and 0 < report["ms_min"] <= report["ms_median"] <= report["ms_max"]
 
 
 def test_run_floats_and_codes_match_golden(tmp_path, capsys):

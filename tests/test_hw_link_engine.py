@@ -14,8 +14,8 @@ from host.driver import Accelerator
 from hw.formats import act_beats, weight_beats
 from hw.link.engine import HostLink
 from hw.system.accelerator import LinkedArray
-from hw.link.protocol import (MAX_PAYLOAD, VERSION, Command, Status, crc16, encode_frame,
-                         parse_reply)
+from hw.link.protocol import (MAX_PAYLOAD, VERSION, Command, Status, commit_payload, crc16,
+                              encode_frame, parse_reply, weights_frame_payload)
 from sim.link import SimulatedSerial
 
 CONFIG = ArrayConfig.tiny()          # 4 lanes x 2 rows, max K 40, max N 12
@@ -109,6 +109,11 @@ def still_serves(port, device):
     (encode_frame(Command.IDENTIFY, b"\x00"), Status.BAD_LENGTH),
     (encode_frame(Command.TOKENS, bytes(7)), Status.BAD_LENGTH),        # not whole tokens (8 bytes)
     (encode_frame(Command.TOKENS, bytes(MAX_PAYLOAD + 8)), Status.BAD_LENGTH),   # too long
+    (encode_frame(Command.WEIGHTS, bytes(4)), Status.BAD_LENGTH),       # an offset, no beats
+    (encode_frame(Command.COMMIT, bytes(3)), Status.BAD_LENGTH),
+    # the committed matrix is not overwritten: only a SET_SHAPE starts a new load
+    (encode_frame(Command.WEIGHTS, weights_frame_payload(0, b"\x00")), Status.BAD_ORDER),
+    (encode_frame(Command.COMMIT, bytes(4)), Status.NOT_READY),
 ])
 def test_bad_frames_get_an_error_and_the_device_keeps_serving(served, frame, status):
     port, device = served
@@ -125,14 +130,127 @@ def test_dropped_byte_times_out_and_the_device_keeps_serving(served):
     still_serves(port, device)
 
 
+def weights(offset: int, data: bytes, seq: int = 0) -> bytes:
+    return encode_frame(Command.WEIGHTS, weights_frame_payload(offset, data), seq=seq)
+
+
+def shape(k: int, n: int, seq: int = 0) -> bytes:
+    return encode_frame(Command.SET_SHAPE, struct.pack("<II", k, n), seq=seq)
+
+
 def test_not_ready_before_shape_and_weights():
     port = make_port(timeout_cycles=20_000)
-    assert raw(port, encode_frame(Command.WEIGHTS, b"\x55"))[0] == Status.NOT_READY
-    assert raw(port, encode_frame(Command.SET_SHAPE, struct.pack("<II", 4, 2)))[0] == Status.OK
+    assert raw(port, weights(0, b"\x55"))[0] == Status.NOT_READY
+    assert raw(port, shape(4, 2))[0] == Status.OK
     assert raw(port, encode_frame(Command.TOKENS, bytes(4)))[0] == Status.NOT_READY
-    half = weight_beats(CONFIG, np.ones((2, 4), int)).tobytes()[:1]  # one row of two
-    assert raw(port, encode_frame(Command.WEIGHTS, half))[0] == Status.OK
+    matrix = weight_beats(CONFIG, np.ones((2, 4), int)).tobytes()   # two rows, a byte each
+    assert raw(port, weights(0, matrix[:1], seq=1))[0] == Status.OK
     assert raw(port, encode_frame(Command.TOKENS, bytes(4)))[0] == Status.NOT_READY
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(matrix)))[0] == Status.NOT_READY
+    assert raw(port, weights(1, matrix[1:], seq=2))[0] == Status.OK
+    # every byte is in, but until a COMMIT checked them no token runs
+    assert raw(port, encode_frame(Command.TOKENS, bytes(4)))[0] == Status.NOT_READY
+
+
+# ---- loads are transactions: order, count and the CRC-32 of the whole matrix
+
+def loaded_port(n=5, k=9, seed=21):
+    """A port with a SET_SHAPE answered and the matrix's bytes, for the transaction tests."""
+    port = make_port(timeout_cycles=20_000)
+    w = np.random.default_rng(seed).integers(-1, 2, (n, k))
+    assert raw(port, encode_frame(Command.RESET))[0] == Status.OK
+    assert raw(port, shape(k, n, seq=1))[0] == Status.OK
+    return port, w, weight_beats(CONFIG, w).tobytes()
+
+
+def run_raw(port, x, seq=50):
+    status, reply = raw(port, encode_frame(Command.TOKENS, act_beats(CONFIG, x).tobytes(), seq=seq))
+    return status, np.frombuffer(reply, "<i4")
+
+
+def test_a_committed_load_runs_and_matches_golden():
+    port, w, data = loaded_port()
+    assert raw(port, weights(0, data[:6], seq=2))[0] == Status.OK
+    assert raw(port, weights(6, data[6:], seq=3))[0] == Status.OK
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=4))[0] == Status.OK
+    x = np.arange(9).reshape(1, 9) - 4
+    status, acc = run_raw(port, x)
+    assert status == Status.OK
+    np.testing.assert_array_equal(acc[:5], int_matmul(x, w)[0])
+
+
+def test_frames_out_of_order_are_refused_and_never_written():
+    port, w, data = loaded_port()
+    assert raw(port, weights(6, data[6:], seq=2))[0] == Status.BAD_ORDER    # the first is missing
+    assert raw(port, weights(1, data[1:6], seq=3))[0] == Status.BAD_ORDER
+    assert raw(port, weights(1 << 24, data[:6], seq=4))[0] == Status.BAD_ORDER  # past any matrix
+    # nothing of them was written: the load still starts at 0 and commits
+    assert raw(port, weights(0, data, seq=5))[0] == Status.OK
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=6))[0] == Status.OK
+
+
+def test_a_frame_past_the_end_of_the_matrix_is_refused():
+    port, w, data = loaded_port()
+    assert raw(port, weights(0, data + b"\x55", seq=2))[0] == Status.BAD_LENGTH
+    assert raw(port, weights(0, data, seq=3))[0] == Status.OK
+    assert raw(port, weights(len(data), b"\x55", seq=4))[0] == Status.BAD_LENGTH
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=5))[0] == Status.OK
+
+
+def test_a_commit_whose_crc_differs_spoils_the_load_until_the_next_shape():
+    """The CRC-32 covers what the device pushed into the array: a mismatch (here the host's
+    CRC is of other bytes) is BAD_CHECK, tokens stay refused, the rest of the load too, and a new
+    SET_SHAPE starts a load that works."""
+    port, w, data = loaded_port()
+    assert raw(port, weights(0, data, seq=2))[0] == Status.OK
+    other = bytes([data[0] ^ 0x04]) + data[1:]          # one trit different
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(other), seq=3))[0] == Status.BAD_CHECK
+    assert run_raw(port, np.zeros((1, 9), int))[0] == Status.NOT_READY
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=4))[0] == Status.NOT_READY
+    assert raw(port, weights(0, data, seq=5))[0] == Status.NOT_READY
+    assert raw(port, shape(9, 5, seq=6))[0] == Status.OK
+    assert raw(port, weights(0, data, seq=7))[0] == Status.OK
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=8))[0] == Status.OK
+    x = np.ones((1, 9), int)
+    status, acc = run_raw(port, x)
+    assert status == Status.OK
+    np.testing.assert_array_equal(acc[:5], int_matmul(x, w)[0])
+
+
+def test_a_resent_commit_is_answered_ok_and_a_second_one_is_not_ready():
+    port, w, data = loaded_port()
+    assert raw(port, weights(0, data, seq=2))[0] == Status.OK
+    commit = encode_frame(Command.COMMIT, commit_payload(data), seq=3)
+    assert raw(port, commit)[0] == Status.OK
+    assert raw(port, commit)[0] == Status.OK            # its reply was lost: the same seq again
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=4))[0] == Status.NOT_READY
+
+
+def test_the_driver_loads_again_when_a_commit_fails():
+    """A port that spoils the first COMMIT's CRC (re-framed, so the frame itself is valid): the
+    driver sees BAD_CHECK, loads the matrix again from SET_SHAPE and gets golden's numbers."""
+    class SpoilFirstCommit:
+        def __init__(self, port):
+            self._port, self.spoilt = port, 0
+
+        def write(self, data):
+            if data[2] == Command.COMMIT and not self.spoilt:
+                self.spoilt += 1
+                payload = bytes([data[5] ^ 1]) + data[6:-2]
+                data = encode_frame(Command.COMMIT, payload, seq=data[1])
+            return self._port.write(data)
+
+        def read(self, size):
+            return self._port.read(size)
+
+    port = SpoilFirstCommit(make_port(timeout_cycles=20_000))
+    log = []
+    device = Accelerator(port, log=log.append)
+    rng = np.random.default_rng(22)
+    w, x = rng.integers(-1, 2, (5, 9)), rng.integers(-128, 128, (3, 9))
+    device.load_weights(w)
+    np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
+    assert port.spoilt == 1 and any("BAD_CHECK" in line for line in log)
 
 
 class CorruptFirstWrite:
@@ -212,7 +330,7 @@ def test_through_the_uart_at_the_bit_level():
 def test_identify_round_trips_every_preset():
     from hw.link.protocol import identify_payload, parse_identify
     for name, config in ArrayConfig.presets().items():
-        assert parse_identify(identify_payload(config)) == (VERSION, config), name
+        assert parse_identify(identify_payload(config, 115200)) == (VERSION, config, 115200), name
 
 
 # ---- host link v2: the faults that used to end in wrong numbers or a wedged device (issue 13)
@@ -227,7 +345,7 @@ def test_an_interrupted_weight_load_never_mixes_into_the_next():
     for n, k in ((1, 4), (5, 9), (12, 40)):
         device.set_shape(12, 6)
         half = weight_beats(CONFIG, rng.integers(-1, 2, (3, 12))).tobytes()   # 3 of 6 rows
-        assert raw(port, encode_frame(Command.WEIGHTS, half, seq=200))[0] == Status.OK
+        assert raw(port, weights(0, half, seq=200))[0] == Status.OK
         w, x = rng.integers(-1, 2, (n, k)), rng.integers(-128, 128, (2, k))
         device.load_weights(w)
         np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
@@ -265,9 +383,9 @@ def test_an_unread_reply_is_skipped_not_taken_for_the_next_one():
 def test_reset_returns_a_half_loaded_device_to_idle():
     port = make_port(timeout_cycles=20_000)
     device = Accelerator(port)
-    assert raw(port, encode_frame(Command.SET_SHAPE, struct.pack("<II", 12, 6), seq=9))[0] == Status.OK
+    assert raw(port, shape(12, 6, seq=9))[0] == Status.OK
     half = weight_beats(CONFIG, np.ones((3, 12), int)).tobytes()
-    assert raw(port, encode_frame(Command.WEIGHTS, half, seq=10))[0] == Status.OK
+    assert raw(port, weights(0, half, seq=10))[0] == Status.OK
     device.reset()
     assert raw(port, encode_frame(Command.TOKENS, bytes(4), seq=11))[0] == Status.NOT_READY
     w, x = np.array([[1, -1, 0, 1]]), np.array([[5, 6, 7, 8], [-1, -2, -3, -4]])

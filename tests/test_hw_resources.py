@@ -31,7 +31,8 @@ def test_every_instance_of_the_tiny_top_is_counted(tiny_report):
     assert total["lc"] == sum(c["lc"] for c in instances.values())
     assert total["lc"] >= total["lut"] > 0
     flat = tiny_report["flat_synthesis"]
-    assert flat["ebr"] == total["ebr"] and flat["ff"] == total["ff"]
+    # flattening may merge a flip-flop with its twin across a module boundary, nothing more
+    assert flat["ebr"] == total["ebr"] and 0 <= total["ff"] - flat["ff"] <= 0.01 * total["ff"]
     assert abs(flat["lut"] - total["lut"]) <= 0.1 * flat["lut"]
     table = format_table(tiny_report)
     assert "link.link.array.row_*.pe_*" in table and "flattened synthesis" in table

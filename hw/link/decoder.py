@@ -11,7 +11,8 @@ from amaranth.lib.wiring import In, Out
 from golden.ints import ceil_log2
 
 from ..config import ArrayConfig
-from .protocol import MAX_REPLY, Command, Status, weight_beat_bytes
+from .protocol import (COMMIT_BYTES, MAX_REPLY, OFFSET_BYTES, Command, ShapeInfo, Status,
+                       weight_beat_bytes)
 from .receiver import RequestSignature
 
 __all__ = ["Action", "RequestDecoder"]
@@ -19,7 +20,7 @@ __all__ = ["Action", "RequestDecoder"]
 
 class Action(enum.IntEnum):
     """What the engine does with a request (``ANSWER``: answer ``status`` and nothing else: an
-    error, or a WEIGHTS frame that was already written)."""
+    error, or a WEIGHTS frame or COMMIT that was already executed)."""
     ANSWER = 0
     IDENTIFY = 1
     PERF = 2
@@ -28,6 +29,7 @@ class Action(enum.IntEnum):
     WEIGHTS = 5
     TOKENS = 6
     RESET = 7
+    COMMIT = 8
 
 
 class RequestDecoder(wiring.Component):
@@ -37,8 +39,11 @@ class RequestDecoder(wiring.Component):
     -------
     request : In(RequestSignature(config))
         The frame's fields, as the receiver kept them.
-    shape_set : In(1), weights_fresh : In(1), weights_loaded : In(1)
-        The engine's state: a shape was set; a whole matrix was loaded since; the array has it.
+    shape_set : In(1), committed : In(1), weights_loaded : In(1)
+        The engine's state: a shape was set; a COMMIT of the matrix succeeded since; the array
+        has taken a whole matrix.
+    written : In, left : In
+        Bytes of the matrix written so far, and still to come (of the shape's total).
     repeated : In(1)
         The request's ``seq`` is that of the last request executed: a resend.
     action : Out(Action), status : Out(Status)
@@ -46,10 +51,11 @@ class RequestDecoder(wiring.Component):
 
     def __init__(self, config: ArrayConfig):
         self._config = config
+        matrix = range(ShapeInfo.of(config, config.max_k, config.max_n).weight_bytes + 1)
         super().__init__({
             "request": In(RequestSignature(config)),
-            "shape_set": In(1), "weights_fresh": In(1), "weights_loaded": In(1),
-            "repeated": In(1),
+            "shape_set": In(1), "committed": In(1), "weights_loaded": In(1),
+            "written": In(matrix), "left": In(matrix), "repeated": In(1),
             "action": Out(Action), "status": Out(Status),
         })
 
@@ -59,9 +65,11 @@ class RequestDecoder(wiring.Component):
         verdict, action, request = self.status, self.action, self.request
         length = request.length
         # weight beats are 1 or a power of two bytes (lanes is), so alignment is a look at the
-        # low bits
+        # low bits (of the length past the offset field)
         w_bytes = weight_beat_bytes(config)
-        misaligned = (length[:ceil_log2(w_bytes)] != 0) if w_bytes > 1 else Const(0)
+        low = ceil_log2(w_bytes)
+        misaligned = (length[:low] != OFFSET_BYTES % w_bytes) if w_bytes > 1 else Const(0)
+        beats_bytes = length - OFFSET_BYTES
         m.d.comb += verdict.eq(Status.OK)
         with m.Switch(request.command):
             for command in (Command.IDENTIFY, Command.PERF, Command.PERF_CLEAR, Command.RESET):
@@ -73,25 +81,42 @@ class RequestDecoder(wiring.Component):
             with m.Case(Command.SET_SHAPE):
                 with m.If(length != 8):
                     m.d.comb += verdict.eq(Status.BAD_LENGTH)
-                with m.Elif(request.k_high | (request.k_value == 0)
-                            | (request.k_value > config.max_k) | request.n_high
-                            | (request.n_value == 0) | (request.n_value > config.max_n)):
+                with m.Elif(request.arg0_high | (request.arg0 == 0)
+                            | (request.arg0 > config.max_k) | request.arg1_high
+                            | (request.arg1 == 0) | (request.arg1 > config.max_n)):
                     m.d.comb += verdict.eq(Status.BAD_SHAPE)
                 with m.Else():
                     m.d.comb += action.eq(Action.SET_SHAPE)
             with m.Case(Command.WEIGHTS):
                 with m.If(~self.shape_set):
                     m.d.comb += verdict.eq(Status.NOT_READY)
-                with m.Elif((length == 0) | misaligned):
+                with m.Elif((length <= OFFSET_BYTES) | misaligned):
                     m.d.comb += verdict.eq(Status.BAD_LENGTH)
-                with m.Elif(~self.repeated):   # a resend of what was written: answer OK only
+                with m.Elif(self.repeated):    # a resend of what was written: answer OK only
+                    pass
+                with m.Elif(request.arg0_high | (request.arg0 != self.written)):
+                    m.d.comb += verdict.eq(Status.BAD_ORDER)
+                with m.Elif(beats_bytes > self.left):
+                    m.d.comb += verdict.eq(Status.BAD_LENGTH)
+                with m.Else():
                     m.d.comb += action.eq(Action.WEIGHTS)
+            with m.Case(Command.COMMIT):
+                with m.If(~self.shape_set):
+                    m.d.comb += verdict.eq(Status.NOT_READY)
+                with m.Elif(length != COMMIT_BYTES):
+                    m.d.comb += verdict.eq(Status.BAD_LENGTH)
+                with m.Elif(self.repeated):    # a resend of a COMMIT that succeeded
+                    pass
+                with m.Elif((self.left != 0) | ~self.weights_loaded | self.committed):
+                    m.d.comb += verdict.eq(Status.NOT_READY)
+                with m.Else():
+                    m.d.comb += action.eq(Action.COMMIT)
             with m.Case(Command.TOKENS):
                 with m.If(~self.shape_set):
                     m.d.comb += verdict.eq(Status.NOT_READY)
                 with m.Elif((length == 0) | ~request.whole_tokens | (request.reply_length > MAX_REPLY)):
                     m.d.comb += verdict.eq(Status.BAD_LENGTH)
-                with m.Elif(~self.weights_fresh | ~self.weights_loaded):
+                with m.Elif(~self.committed):
                     m.d.comb += verdict.eq(Status.NOT_READY)
                 with m.Else():
                     m.d.comb += action.eq(Action.TOKENS)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from amaranth.hdl import Array, Const, Module, Signal
+from amaranth.hdl import Array, Const, Module, Mux, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.crc import catalog
 from amaranth.lib.wiring import In, Out
@@ -30,7 +30,8 @@ from ..datapath.perf import PERF_COUNTERS, PerfSignature
 from ..formats import acc_word_layout, act_word_layout, trit_word_layout
 from ..memory.bram import ebr_memory, ebr_read_port
 from .decoder import Action, RequestDecoder
-from .protocol import MAX_PAYLOAD, RESULT_BYTES, Status, check_link_config, identify_payload
+from .protocol import (MAX_PAYLOAD, OFFSET_BYTES, RESULT_BYTES, ShapeInfo, Status,
+                       check_link_config, identify_payload, weight_beat_bytes)
 from .pusher import BeatPusher
 from .receiver import FrameReceiver
 from .serializer import ResultSerializer
@@ -44,13 +45,16 @@ PERF_BYTES = 8
 
 @dataclass
 class _Shape:
-    """The engine's view of the layer shape (``k``, ``n`` are its ports)."""
-    set: Signal             # a SET_SHAPE was answered OK
-    fresh: Signal           # a full matrix was loaded since that SET_SHAPE
+    """The engine's view of the layer shape (``k``, ``n`` are its ports) and of the load."""
+    set: Signal             # a SET_SHAPE was answered OK (and no COMMIT failed since)
+    committed: Signal       # a COMMIT of the whole matrix succeeded since that SET_SHAPE
     token_bytes: Signal     # bytes of one token: ceil(k / lanes) beats of lanes bytes
     token_reply: Signal     # result bytes of one token: ceil(n / rows) beats of rows int32s
-    covered: Signal         # rows counted so far while SET_SHAPE counts the blocks
-    more_blocks: Signal     # covered < n
+    written: Signal         # bytes of the matrix written so far
+    left: Signal            # bytes of the matrix still to come
+    rows_left: Signal       # rows still to count while SET_SHAPE sums the sizes
+    more_rows: Signal       # rows_left != 0
+    row_in_block: Signal    # the counted row's place in its output block
 
 
 class Source(enum.IntEnum):
@@ -85,12 +89,13 @@ class HostLink(wiring.Component):
         The array's counters; ``clear`` is a one-cycle pulse.
     """
 
-    def __init__(self, config: ArrayConfig, *, timeout_cycles: int):
+    def __init__(self, config: ArrayConfig, *, timeout_cycles: int, baud: int = 0):
         if not isinstance(timeout_cycles, int) or timeout_cycles < 16:
             raise ValueError(f"timeout_cycles must be an integer >= 16, got {timeout_cycles!r}")
         check_link_config(config)
         self._config = config
         self._timeout = timeout_cycles
+        self._baud = baud
         super().__init__({
             "rx": In(stream.Signature(8)), "tx": Out(stream.Signature(8)), "busy": Out(1),
             "k": Out(range(config.max_k + 1)), "n": Out(range(config.max_n + 1)),
@@ -120,18 +125,21 @@ class HostLink(wiring.Component):
         wiring.connect(m, wiring.flipped(self.acc_out), serializer.acc)
         self._payload_buffer(m, rx, pusher)
         self._crc_unit(m, rx, tx)
+        m.submodules.matrix_crc = matrix_crc = catalog.CRC32_ISO_HDLC(data_width=8).create()
+        m.d.comb += [matrix_crc.data.eq(pusher.rd_data), matrix_crc.valid.eq(pusher.matrix_byte)]
         shape = self._shape(m, rx)
         wiring.connect(m, rx.request, decoder.request)
         last_seq = Signal(8)           # of the last request executed
         last_valid = Signal()
         m.d.comb += [
             decoder.repeated.eq(last_valid & (rx.request.seq == last_seq)),
-            decoder.shape_set.eq(shape.set), decoder.weights_fresh.eq(shape.fresh),
+            decoder.shape_set.eq(shape.set), decoder.committed.eq(shape.committed),
             decoder.weights_loaded.eq(self.weights_loaded),
+            decoder.written.eq(shape.written), decoder.left.eq(shape.left),
             pusher.length.eq(rx.request.length),
         ]
         source = self._reply_payload(m, tx, serializer)
-        self._fsm(m, rx, decoder, pusher, tx, shape, source, (last_seq, last_valid))
+        self._fsm(m, rx, decoder, pusher, tx, shape, source, (last_seq, last_valid), matrix_crc)
         # busy is an LED and a status: registered, so it shares no logic with the decisions
         m.d.sync += self.busy.eq(rx.done)
         return m
@@ -163,18 +171,17 @@ class HostLink(wiring.Component):
 
     def _shape(self, m: Module, rx: FrameReceiver) -> "_Shape":
         """The layer shape and what follows from it, counted without multipliers: bytes a token,
-        reply bytes a token; whether a shape was set and a whole matrix loaded since."""
+        reply bytes a token, bytes of the matrix; where the load stands."""
         config = self._config
-        shape = _Shape(set=Signal(name="shape_set"), fresh=Signal(name="weights_fresh"),
+        matrix = range(ShapeInfo.of(config, config.max_k, config.max_n).weight_bytes + 1)
+        shape = _Shape(set=Signal(name="shape_set"), committed=Signal(name="committed"),
                        token_bytes=Signal(range(config.max_chunks * config.lanes + 1),
                                           name="token_bytes"),
                        token_reply=Signal(17, name="token_reply"),
-                       covered=Signal(range(config.max_n + config.rows + 1), name="covered"),
-                       more_blocks=Signal(name="more_blocks"))
-        loaded_before = Signal()
-        m.d.sync += loaded_before.eq(self.weights_loaded)
-        with m.If(self.weights_loaded & ~loaded_before & shape.set):
-            m.d.sync += shape.fresh.eq(1)
+                       written=Signal(matrix, name="written"), left=Signal(matrix, name="left"),
+                       rows_left=Signal(range(config.max_n + 1), name="rows_left"),
+                       more_rows=Signal(name="more_rows"),
+                       row_in_block=Signal(range(config.rows), name="row_in_block"))
         m.d.comb += [rx.token_bytes.eq(shape.token_bytes),
                      rx.token_reply.eq(shape.token_reply)]
         return shape
@@ -182,7 +189,7 @@ class HostLink(wiring.Component):
     def _reply_payload(self, m: Module, tx: ReplyTransmitter, serializer: ResultSerializer):
         """The reply's payload bytes: the IDENTIFY ROM, the counters' snapshots (they change only
         on an output beat, and none is in flight while PERF is answered) or the results."""
-        identify = identify_payload(self._config)
+        identify = identify_payload(self._config, self._baud)
         source = Signal(Source)
         perf_bytes = []
         for name in PERF_COUNTERS:
@@ -202,9 +209,11 @@ class HostLink(wiring.Component):
                 wiring.connect(m, serializer.data, tx.payload)
         return source
 
-    def _fsm(self, m: Module, rx, decoder, pusher, tx, shape: "_Shape", source, last) -> None:
+    def _fsm(self, m: Module, rx, decoder, pusher, tx, shape: "_Shape", source, last,
+             matrix_crc) -> None:
         """Wait for a frame, decide, act, answer (echoing the request's ``seq``)."""
         config = self._config
+        w_bytes_bits = ceil_log2(weight_beat_bytes(config))
         action = Signal(Action)
         status = Signal(Status)
         last_seq, last_valid = last
@@ -230,30 +239,43 @@ class HostLink(wiring.Component):
                     m.d.sync += [last_seq.eq(rx.request.seq), last_valid.eq(1)]
                 m.next = "EXECUTE"
             with m.State("EXECUTE"):
-                self._execute(m, action, status, rx, pusher, shape, reply)
+                self._execute(m, action, status, rx, pusher, shape, reply, matrix_crc)
                 with m.If(action == Action.RESET):
                     m.d.sync += last_valid.eq(0)
-            with m.State("SHAPE"):  # blocks = ceil(n / rows) by counting, reply bytes likewise
-                with m.If(shape.more_blocks):  # registered: covered < n, as of this cycle
-                    m.d.sync += [shape.covered.eq(shape.covered + config.rows),
-                                 shape.more_blocks.eq(shape.covered + config.rows < self.n),
-                                 shape.token_reply.eq(shape.token_reply
-                                                         + config.rows * RESULT_BYTES)]
+            with m.State("SHAPE"):  # a row a cycle: the matrix's bytes and the reply's by adding
+                row_bytes = (shape.token_bytes >> config.tree_depth) << w_bytes_bits
+                with m.If(shape.more_rows):  # registered: rows_left != 0, as of this cycle
+                    m.d.sync += [shape.left.eq(shape.left + row_bytes),
+                                 shape.rows_left.eq(shape.rows_left - 1),
+                                 shape.more_rows.eq(shape.rows_left != 1),
+                                 shape.row_in_block.eq(Mux(shape.row_in_block == config.rows - 1,
+                                                           0, shape.row_in_block + 1))]
+                    with m.If(shape.row_in_block == 0):   # a new output block: rows int32s
+                        m.d.sync += shape.token_reply.eq(shape.token_reply
+                                                         + config.rows * RESULT_BYTES)
                 with m.Else():
                     m.d.sync += shape.set.eq(1)
                     reply(Status.OK)
             with m.State("PUSH"):  # weights: answer once every beat is in
                 with m.If(~pusher.active):
                     reply(Status.OK)
+            with m.State("CHECK"):  # COMMIT: the CRC went through the matrix CRC; did it match?
+                with m.If(~pusher.active & matrix_crc.match_detected):
+                    m.d.sync += shape.committed.eq(1)
+                    reply(Status.OK)
+                with m.Elif(~pusher.active):   # the load is spoilt: only SET_SHAPE starts again
+                    m.d.sync += shape.set.eq(0)
+                    reply(Status.BAD_CHECK)
             with m.State("REPLY"):
                 with m.If(tx.done):
                     m.d.comb += rx.ack.eq(1)
                     m.next = "IDLE"
 
-    def _execute(self, m: Module, action, status, rx, pusher, shape: "_Shape", reply) -> None:
+    def _execute(self, m: Module, action, status, rx, pusher, shape: "_Shape", reply,
+                 matrix_crc) -> None:
         """Act on the decision: answer from a source, take the new shape, or start the pusher."""
         config = self._config
-        identify_bytes = len(identify_payload(config))
+        identify_bytes = len(identify_payload(config, self._baud))
         with m.Switch(action):
             with m.Case(Action.IDENTIFY):
                 reply(Status.OK, Source.IDENTIFY, identify_bytes)
@@ -264,23 +286,30 @@ class HostLink(wiring.Component):
                 reply(Status.OK)
             with m.Case(Action.RESET):
                 m.d.comb += self.array_reset.eq(1)
-                m.d.sync += [shape.set.eq(0), shape.fresh.eq(0)]
+                m.d.sync += [shape.set.eq(0), shape.committed.eq(0)]
                 reply(Status.OK)
             with m.Case(Action.SET_SHAPE):
                 lane_bits = config.tree_depth
-                m.d.comb += self.array_reset.eq(1)
+                k, n = rx.request.arg0, rx.request.arg1
+                m.d.comb += [self.array_reset.eq(1), matrix_crc.start.eq(1)]
                 m.d.sync += [
-                    self.k.eq(rx.request.k_value), self.n.eq(rx.request.n_value), shape.set.eq(0),
-                    shape.fresh.eq(0),
-                    shape.token_bytes.eq(((rx.request.k_value + config.lanes - 1) >> lane_bits)
-                                            << lane_bits),
-                    shape.token_reply.eq(0), shape.covered.eq(0),
-                    shape.more_blocks.eq(1),  # n >= 1
+                    self.k.eq(k), self.n.eq(n), shape.set.eq(0), shape.committed.eq(0),
+                    shape.token_bytes.eq(((k + config.lanes - 1) >> lane_bits) << lane_bits),
+                    shape.token_reply.eq(0), shape.written.eq(0), shape.left.eq(0),
+                    shape.rows_left.eq(n), shape.more_rows.eq(1),  # n >= 1
+                    shape.row_in_block.eq(0),
                 ]
                 m.next = "SHAPE"
             with m.Case(Action.WEIGHTS):
-                m.d.comb += [pusher.start.eq(1), pusher.weights.eq(1)]
+                beats_bytes = rx.request.length - OFFSET_BYTES
+                m.d.comb += [pusher.start.eq(1), pusher.weights.eq(1),
+                             pusher.first.eq(OFFSET_BYTES)]
+                m.d.sync += [shape.written.eq(shape.written + beats_bytes),
+                             shape.left.eq(shape.left - beats_bytes)]
                 m.next = "PUSH"
+            with m.Case(Action.COMMIT):
+                m.d.comb += [pusher.start.eq(1), pusher.check.eq(1)]
+                m.next = "CHECK"
             with m.Case(Action.TOKENS):
                 m.d.comb += [pusher.start.eq(1), pusher.weights.eq(0)]
                 reply(Status.OK, Source.RESULTS, rx.request.reply_length)

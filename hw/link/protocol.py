@@ -10,21 +10,32 @@ Device to host::
 
 The CRC is CRC-16/CCITT-FALSE (polynomial 0x1021, initial 0xFFFF) over every byte between the
 sync byte and the CRC. A reply echoes its request's ``seq``, so a host can tell the reply it waits
-for from a stale one (of a request it gave up on) and skip the stale one. The device remembers the
-``seq`` of the last request it executed: a WEIGHTS request that comes again with that ``seq`` (the
-host resending because the reply was lost) is answered OK and not written twice. After any error
-reply the device waits for the next sync byte and keeps serving. A frame that stops arriving (a
-dropped byte) is answered with ``TIMEOUT`` once the line has been idle for ``timeout_cycles``.
-SET_SHAPE and RESET return the array to its state after reset, so a load cut off halfway (an
-interrupted host) never mixes into the next one.
+for from a stale one (of a request it gave up on) and skip the stale one. After any error reply the
+device waits for the next sync byte and keeps serving. A frame that stops arriving (a dropped byte)
+is answered with ``TIMEOUT`` once the line has been idle for ``timeout_cycles``.
+
+A weight load is a transaction: SET_SHAPE (which returns the array to its state after reset, so a
+load cut off halfway never mixes into the next), WEIGHTS frames that each say at which byte of the
+matrix they start (a frame must start where the last one written ended: BAD_ORDER otherwise; one
+that would run past the matrix is BAD_LENGTH), then COMMIT with the CRC-32 of the whole matrix,
+which the device checks against what it actually pushed into the array. TOKENS are NOT_READY until
+a COMMIT succeeded. The device remembers the ``seq`` of the last request it executed: a WEIGHTS
+frame that comes again with that ``seq`` (the host resending because the reply was lost) is
+answered OK and not written twice; a COMMIT that failed (BAD_CHECK) ends the load, and only a new
+SET_SHAPE starts another.
 
 Commands
 --------
-IDENTIFY        ()                    -> version and the full ArrayConfig (see identify_payload)
+IDENTIFY        ()                    -> version, the full ArrayConfig, the baud (identify_payload)
 SET_SHAPE       (k u32, n u32)        -> ()        BAD_SHAPE unless 1 <= k <= max_k, 1 <= n <= max_n
-WEIGHTS         (whole w_in beats)    -> ()        rows of the matrix in order, ceil(K/lanes) beats
-                                                   a row, ceil(2·lanes/8) bytes a beat (code t+1,
-                                                   2 bits a trit, trit 0 in the low bits)
+WEIGHTS         (offset u32, whole    -> ()        the matrix's bytes from ``offset`` on: rows in
+                 w_in beats)                       order, ceil(K/lanes) beats a row, ceil(2·lanes/8)
+                                                   bytes a beat (code t+1, 2 bits a trit, trit 0 in
+                                                   the low bits); BAD_ORDER unless ``offset`` is
+                                                   where the last frame written ended
+COMMIT          (crc32 u32)           -> ()        the CRC-32 (ISO-HDLC, ``zlib.crc32``) of all the
+                                                   matrix's bytes: OK, NOT_READY (bytes missing) or
+                                                   BAD_CHECK (they differ: load again)
 TOKENS          (whole tokens)        -> results   ceil(K/lanes) beats a token, lanes bytes a beat
                                                    (int8 codes); the reply holds, per token and
                                                    block, ``rows`` int32 LE accumulators (entries
@@ -38,8 +49,10 @@ RESET           ()                    -> ()        no shape, no matrix, nothing 
 from __future__ import annotations
 
 import struct
+import zlib
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from golden.ints import ceil_div
 
@@ -49,11 +62,15 @@ from ..formats import beat_bytes
 __all__ = ["HOST_SYNC", "DEVICE_SYNC", "VERSION", "Command", "Status", "crc16",
            "encode_frame", "encode_reply", "parse_reply", "identify_payload", "parse_identify",
            "check_link_config", "ProtocolError", "MAX_PAYLOAD", "MAX_REPLY", "ShapeInfo",
-           "weight_beat_bytes", "token_beat_bytes", "RESULT_BYTES", "FRAME_BYTES", "HEADER_BYTES"]
+           "weight_beat_bytes", "token_beat_bytes", "RESULT_BYTES", "FRAME_BYTES", "HEADER_BYTES",
+           "OFFSET_BYTES", "COMMIT_BYTES", "Identity", "DEFAULT_BAUD", "matrix_crc", "weights_frame_payload", "commit_payload"]
 
 HOST_SYNC = 0xA5
 DEVICE_SYNC = 0x5A
-VERSION = (1, 0)     # 1.0: sequence numbers, RESET, loads that restart
+VERSION = (2, 0)     # 1.0: sequence numbers, RESET; 2.0: loads are transactions (offsets, COMMIT)
+#: The UART rate a board and a host use unless told otherwise (the iCEBreaker's FT2232H runs up
+#: to 3 Mbaud; 1 Mbaud divides the common 12 MHz board clocks exactly and is kind to long cables).
+DEFAULT_BAUD = 1_000_000
 #: Largest request payload the device buffers (one EBR of 512 bytes).
 MAX_PAYLOAD = 512
 #: Largest reply payload (the length field is 16 bits).
@@ -61,6 +78,10 @@ MAX_REPLY = 0xFFFF
 
 #: Bytes of one accumulator in a TOKENS reply (int32, little-endian).
 RESULT_BYTES = 4
+#: Bytes of a WEIGHTS frame's offset field, in front of its beats.
+OFFSET_BYTES = 4
+#: Bytes of COMMIT's payload: the matrix's CRC-32.
+COMMIT_BYTES = 4
 
 
 class Command(IntEnum):
@@ -71,6 +92,7 @@ class Command(IntEnum):
     PERF = 0x05
     PERF_CLEAR = 0x06
     RESET = 0x07
+    COMMIT = 0x08
 
 
 class Status(IntEnum):
@@ -81,6 +103,8 @@ class Status(IntEnum):
     BAD_SHAPE = 0x04
     NOT_READY = 0x05
     TIMEOUT = 0x06
+    BAD_ORDER = 0x07     # a WEIGHTS frame that does not start where the last one ended
+    BAD_CHECK = 0x08     # COMMIT: the matrix's CRC-32 differs from what the device pushed
 
 
 class ProtocolError(RuntimeError):
@@ -147,6 +171,22 @@ def parse_reply(data: bytes) -> tuple[int, Status, bytes]:
     return data[1], status, bytes(data[HEADER_BYTES:HEADER_BYTES + length])
 
 
+def matrix_crc(data: bytes) -> int:
+    """The CRC-32 COMMIT carries: ISO-HDLC (zlib's), over the matrix's WEIGHTS bytes in order."""
+    return zlib.crc32(bytes(data))
+
+
+def commit_payload(data: bytes) -> bytes:
+    """COMMIT's payload for the matrix bytes ``data``: the CRC-32, little-endian (so the device,
+    folding it in after the data, sees the CRC's residue)."""
+    return struct.pack("<I", matrix_crc(data))
+
+
+def weights_frame_payload(offset: int, beats: bytes) -> bytes:
+    """A WEIGHTS payload: the offset of ``beats`` within the matrix's bytes, then the beats."""
+    return struct.pack("<I", offset) + bytes(beats)
+
+
 def check_link_config(config: ArrayConfig) -> None:
     """What the protocol can carry (ValueError otherwise): a PE kind with a wire id (ternary),
     int8 activations, int32 accumulators."""
@@ -171,25 +211,33 @@ def token_beat_bytes(config: ArrayConfig) -> int:
     return beat_bytes(config.act_bits * config.lanes)
 
 
-_IDENTIFY = struct.Struct("<4sBBBHHBIIBBBB")
+_IDENTIFY = struct.Struct("<4sBBBHHBIIBBBIB")
 
 
-def identify_payload(config) -> bytes:
-    """What IDENTIFY returns: magic, version, and every ArrayConfig field (tree cuts last)."""
+class Identity(NamedTuple):
+    """What IDENTIFY says: the protocol version, the array, and the UART's baud (0: the link is
+    not behind a UART, as in most simulations)."""
+    version: tuple[int, int]
+    config: ArrayConfig
+    baud: int
+
+
+def identify_payload(config, baud: int = 0) -> bytes:
+    """What IDENTIFY returns: magic, version, every ArrayConfig field, the baud (tree cuts last)."""
     head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], config.kind.wire_id,
                           config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
                           config.perf_bits, WEIGHT_PACKINGS[config.weight_packing],
-                          WEIGHT_STORES[config.weight_store], len(config.tree_cuts))
+                          WEIGHT_STORES[config.weight_store], baud, len(config.tree_cuts))
     return head + bytes(config.tree_cuts)
 
 
-def parse_identify(payload: bytes):
-    """``(version, ArrayConfig)`` from an IDENTIFY payload; ``ProtocolError`` if it names a PE
-    kind, packing or store this host does not know, or describes an invalid config."""
+def parse_identify(payload: bytes) -> Identity:
+    """The :class:`Identity` in an IDENTIFY payload; ``ProtocolError`` if it names a PE kind,
+    packing or store this host does not know, or describes an invalid config."""
     if len(payload) < _IDENTIFY.size:
         raise ProtocolError(f"IDENTIFY payload of {len(payload)} bytes is too short")
     (magic, major, minor, kind, lanes, rows, act_bits, max_k, max_n, perf_bits, packing, store,
-     n_cuts) = _IDENTIFY.unpack_from(payload)
+     baud, n_cuts) = _IDENTIFY.unpack_from(payload)
     if magic != b"BNA1":
         raise ProtocolError(f"IDENTIFY magic {magic!r} is not b'BNA1'")
     cuts = tuple(payload[_IDENTIFY.size:_IDENTIFY.size + n_cuts])
@@ -210,7 +258,7 @@ def parse_identify(payload: bytes):
                              weight_store=names["weight store"])
     except ValueError as error:
         raise ProtocolError(f"IDENTIFY describes an invalid array: {error}") from None
-    return (major, minor), config
+    return Identity((major, minor), config, baud)
 
 
 @dataclass(frozen=True)
@@ -221,10 +269,12 @@ class ShapeInfo:
     blocks: int            # output beats a token
     token_bytes: int       # bytes of one token on the link
     token_reply_bytes: int  # result bytes of one token
+    weight_bytes: int      # bytes of the whole matrix on the link (WEIGHTS payloads past offsets)
 
     @classmethod
     def of(cls, config, k: int, n: int) -> "ShapeInfo":
         chunks = ceil_div(k, config.lanes)
         blocks = ceil_div(n, config.rows)
         return cls(chunks=chunks, blocks=blocks, token_bytes=chunks * token_beat_bytes(config),
-                   token_reply_bytes=blocks * config.rows * RESULT_BYTES)
+                   token_reply_bytes=blocks * config.rows * RESULT_BYTES,
+                   weight_bytes=n * chunks * weight_beat_bytes(config))

@@ -5,9 +5,10 @@ buffer, feeds every byte between sync and CRC to the shared CRC unit, and ends e
 ``done`` with a status: OK, BAD_CRC, BAD_LENGTH (too long to buffer: swallowed, then refused) or
 TIMEOUT (the line went quiet inside a frame). While the engine answers (until ``ack``) it takes
 no byte, so a request is executed only after its CRC checked out and its payload stays put while
-the engine reads it. On the way it keeps what the decoder needs without a multiplier: SET_SHAPE's
-k and n (only as wide as the array's limits, plus a flag for any higher bit), whether the payload
-is whole tokens, and the reply bytes those tokens will produce.
+the engine reads it. On the way it keeps what the decoder needs without a multiplier: the payload's
+first two u32 fields (SET_SHAPE's k and n, a WEIGHTS frame's offset; only as wide as their largest
+valid values, plus a flag for any higher bit), whether the payload is whole tokens, and the reply
+bytes those tokens will produce.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..config import ArrayConfig
-from .protocol import HOST_SYNC, MAX_PAYLOAD, Status
+from .protocol import HOST_SYNC, MAX_PAYLOAD, ShapeInfo, Status
 
 __all__ = ["FrameReceiver", "RequestSignature"]
 
@@ -31,10 +32,11 @@ class RequestSignature(wiring.Signature):
     Members
     -------
     seq : Out(8), command : Out(8), length : Out(16)
-    k_value, n_value : Out
-        SET_SHAPE's k and n, kept as wide as ``max_k`` / ``max_n``.
-    k_high, n_high : Out(1)
-        A bit above those widths was set (the shape is out of range).
+    arg0, arg1 : Out
+        The payload's u32 fields at bytes 0-3 and 4-7: SET_SHAPE's k and n, a WEIGHTS frame's
+        offset; ``arg0`` as wide as ``max_k`` or the largest offset, ``arg1`` as ``max_n``.
+    arg0_high, arg1_high : Out(1)
+        A bit above those widths was set (the value is out of range).
     whole_tokens : Out(1)
         The payload is a whole number of tokens of the current shape.
     reply_length : Out(18)
@@ -42,10 +44,12 @@ class RequestSignature(wiring.Signature):
     """
 
     def __init__(self, config: ArrayConfig):
+        largest = max(config.max_k, ShapeInfo.of(config, config.max_k, config.max_n).weight_bytes)
         super().__init__({
             "seq": Out(8), "command": Out(8), "length": Out(16),
-            "k_value": Out(range(config.max_k + 1)), "n_value": Out(range(config.max_n + 1)),
-            "k_high": Out(1), "n_high": Out(1), "whole_tokens": Out(1), "reply_length": Out(18),
+            "arg0": Out(range(largest + 1)), "arg1": Out(range(config.max_n + 1)),
+            "arg0_high": Out(1), "arg1_high": Out(1), "whole_tokens": Out(1),
+            "reply_length": Out(18),
         })
 
 
@@ -186,8 +190,8 @@ class FrameReceiver(wiring.Component):
             m.d.sync += [self.request.length[8:].eq(byte), c.count.eq(0),
                          c.token_left.eq(self.token_bytes),
                          c.token_last.eq(self.token_bytes == 1), self.request.reply_length.eq(0),
-                         c.left.eq(full), c.left_last.eq(full == 1), self.request.k_high.eq(0),
-                         self.request.n_high.eq(0), c.oversized.eq(full > MAX_PAYLOAD)]
+                         c.left.eq(full), c.left_last.eq(full == 1), self.request.arg0_high.eq(0),
+                         self.request.arg1_high.eq(0), c.oversized.eq(full > MAX_PAYLOAD)]
             with m.If(full > MAX_PAYLOAD):
                 m.next = "DISCARD"
             with m.Elif(full == 0):
@@ -197,7 +201,7 @@ class FrameReceiver(wiring.Component):
         elif state == "PAYLOAD":
             m.d.comb += [self.wr_data.eq(byte), self.wr_en.eq(1)]
             m.d.sync += c.count.eq(c.count + 1)
-            self._shape_fields(m, byte, c.count)
+            self._fields(m, byte, c.count)
             # count whole tokens and their reply bytes as they arrive (no multiplier)
             with m.If(c.token_last):
                 m.d.sync += [c.token_left.eq(self.token_bytes),
@@ -221,14 +225,14 @@ class FrameReceiver(wiring.Component):
             with m.Else():
                 finish(Status.OK)
 
-    def _shape_fields(self, m: Module, byte, count) -> None:
-        """Bytes 0-3 of a payload are SET_SHAPE's k, 4-7 its n (little endian): keep the bits
-        that fit, flag any that do not."""
+    def _fields(self, m: Module, byte, count) -> None:
+        """Bytes 0-3 of a payload are ``arg0``, 4-7 ``arg1`` (little endian): keep the bits that
+        fit, flag any that do not."""
         with m.If(count[3:] == 0):
             with m.Switch(count[:3]):
                 for position in range(8):
-                    value, high = ((self.request.k_value, self.request.k_high) if position < 4
-                                   else (self.request.n_value, self.request.n_high))
+                    value, high = ((self.request.arg0, self.request.arg0_high) if position < 4
+                                   else (self.request.arg1, self.request.arg1_high))
                     low = 8 * (position % 4)
                     kept = max(0, min(8, len(value) - low))
                     with m.Case(position):

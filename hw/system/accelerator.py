@@ -35,8 +35,10 @@ class LinkedArray(wiring.Component):
     busy : Out(1)
     """
 
-    def __init__(self, config: ArrayConfig, *, timeout_cycles: int, array_domain: str = "sync"):
-        self.engine = HostLink(config, timeout_cycles=timeout_cycles)   # checks the config first
+    def __init__(self, config: ArrayConfig, *, timeout_cycles: int, array_domain: str = "sync",
+                 baud: int = 0):
+        # the engine checks the config first; IDENTIFY reports the baud
+        self.engine = HostLink(config, timeout_cycles=timeout_cycles, baud=baud)
         self.array = BitLinear(config)
         self.array_domain = array_domain
         super().__init__({"rx": In(stream.Signature(8)), "tx": Out(stream.Signature(8)),
@@ -92,6 +94,7 @@ class SerialAccelerator(wiring.Component):
     """A UART (8N1, ``divisor`` clocks a bit) in front of a :class:`LinkedArray`: what a board
     puts between its serial pins and its clocks, and what the simulated serial port talks to at
     the bit level. A request that stops for ``timeout_bytes`` byte-times is answered with TIMEOUT.
+    ``baud`` is what IDENTIFY reports (the board knows its clock; 0 where the rate means nothing).
 
     Members
     -------
@@ -101,9 +104,9 @@ class SerialAccelerator(wiring.Component):
     """
 
     def __init__(self, config: ArrayConfig, *, divisor: int, timeout_bytes: int = 64,
-                 array_domain: str = "sync"):
+                 array_domain: str = "sync", baud: int = 0):
         self.link = LinkedArray(config, timeout_cycles=divisor * 10 * timeout_bytes,
-                                array_domain=array_domain)
+                                array_domain=array_domain, baud=baud)
         self.uart_rx = UARTReceiver(divisor=divisor)
         self.uart_tx = UARTTransmitter(divisor=divisor)
         self.array_domain = array_domain
