@@ -189,12 +189,22 @@ def test_frames_out_of_order_are_refused_and_never_written():
     assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=6))[0] == Status.OK
 
 
-def test_a_frame_past_the_end_of_the_matrix_is_refused():
+def test_a_frame_past_the_end_of_the_matrix_fails_the_commit():
+    """More bytes than the matrix has: COMMIT is NOT_READY (the count is wrong, whatever the CRC
+    says), and the next SET_SHAPE starts a load that works."""
     port, w, data = loaded_port()
-    assert raw(port, weights(0, data + b"\x55", seq=2))[0] == Status.BAD_LENGTH
-    assert raw(port, weights(0, data, seq=3))[0] == Status.OK
-    assert raw(port, weights(len(data), b"\x55", seq=4))[0] == Status.BAD_LENGTH
-    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=5))[0] == Status.OK
+    assert raw(port, weights(0, data, seq=2))[0] == Status.OK
+    assert raw(port, weights(len(data), b"\x55", seq=3))[0] == Status.OK
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data + b"\x55"), seq=4))[0] \
+        == Status.NOT_READY
+    assert run_raw(port, np.zeros((1, 9), int))[0] == Status.NOT_READY
+    assert raw(port, shape(9, 5, seq=5))[0] == Status.OK
+    assert raw(port, weights(0, data, seq=6))[0] == Status.OK
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=7))[0] == Status.OK
+    x = np.ones((1, 9), int)
+    status, acc = run_raw(port, x)
+    assert status == Status.OK
+    np.testing.assert_array_equal(acc[:5], int_matmul(x, w)[0])
 
 
 def test_a_commit_whose_crc_differs_spoils_the_load_until_the_next_shape():

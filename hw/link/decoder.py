@@ -42,8 +42,10 @@ class RequestDecoder(wiring.Component):
     shape_set : In(1), committed : In(1), weights_loaded : In(1)
         The engine's state: a shape was set; a COMMIT of the matrix succeeded since; the array
         has taken a whole matrix.
-    written : In, left : In
-        Bytes of the matrix written so far, and still to come (of the shape's total).
+    written : In, total : In
+        Bytes of the matrix written so far, and of the whole matrix. A frame past the end is
+        written (the array starts over with it) and caught at COMMIT: ``written`` is then not
+        ``total``, and the CRC-32 would not match either.
     repeated : In(1)
         The request's ``seq`` is that of the last request executed: a resend.
     action : Out(Action), status : Out(Status)
@@ -55,7 +57,7 @@ class RequestDecoder(wiring.Component):
         super().__init__({
             "request": In(RequestSignature(config)),
             "shape_set": In(1), "committed": In(1), "weights_loaded": In(1),
-            "written": In(matrix), "left": In(matrix), "repeated": In(1),
+            "written": In(matrix), "total": In(matrix), "repeated": In(1),
             "action": Out(Action), "status": Out(Status),
         })
 
@@ -69,7 +71,6 @@ class RequestDecoder(wiring.Component):
         w_bytes = weight_beat_bytes(config)
         low = ceil_log2(w_bytes)
         misaligned = (length[:low] != OFFSET_BYTES % w_bytes) if w_bytes > 1 else Const(0)
-        beats_bytes = length - OFFSET_BYTES
         m.d.comb += verdict.eq(Status.OK)
         with m.Switch(request.command):
             for command in (Command.IDENTIFY, Command.PERF, Command.PERF_CLEAR, Command.RESET):
@@ -96,8 +97,6 @@ class RequestDecoder(wiring.Component):
                     pass
                 with m.Elif(request.arg0_high | (request.arg0 != self.written)):
                     m.d.comb += verdict.eq(Status.BAD_ORDER)
-                with m.Elif(beats_bytes > self.left):
-                    m.d.comb += verdict.eq(Status.BAD_LENGTH)
                 with m.Else():
                     m.d.comb += action.eq(Action.WEIGHTS)
             with m.Case(Command.COMMIT):
@@ -107,7 +106,7 @@ class RequestDecoder(wiring.Component):
                     m.d.comb += verdict.eq(Status.BAD_LENGTH)
                 with m.Elif(self.repeated):    # a resend of a COMMIT that succeeded
                     pass
-                with m.Elif((self.left != 0) | ~self.weights_loaded | self.committed):
+                with m.Elif((self.written != self.total) | ~self.weights_loaded | self.committed):
                     m.d.comb += verdict.eq(Status.NOT_READY)
                 with m.Else():
                     m.d.comb += action.eq(Action.COMMIT)

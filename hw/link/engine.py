@@ -51,7 +51,7 @@ class _Shape:
     token_bytes: Signal     # bytes of one token: ceil(k / lanes) beats of lanes bytes
     token_reply: Signal     # result bytes of one token: ceil(n / rows) beats of rows int32s
     written: Signal         # bytes of the matrix written so far
-    left: Signal            # bytes of the matrix still to come
+    total: Signal           # bytes of the whole matrix
     rows_left: Signal       # rows still to count while SET_SHAPE sums the sizes
     more_rows: Signal       # rows_left != 0
     row_in_block: Signal    # the counted row's place in its output block
@@ -125,8 +125,7 @@ class HostLink(wiring.Component):
         wiring.connect(m, wiring.flipped(self.acc_out), serializer.acc)
         self._payload_buffer(m, rx, pusher)
         self._crc_unit(m, rx, tx)
-        m.submodules.matrix_crc = matrix_crc = catalog.CRC32_ISO_HDLC(data_width=8).create()
-        m.d.comb += [matrix_crc.data.eq(pusher.rd_data), matrix_crc.valid.eq(pusher.matrix_byte)]
+        matrix_crc = self._matrix_crc(m, pusher)
         shape = self._shape(m, rx)
         wiring.connect(m, rx.request, decoder.request)
         last_seq = Signal(8)           # of the last request executed
@@ -135,7 +134,7 @@ class HostLink(wiring.Component):
             decoder.repeated.eq(last_valid & (rx.request.seq == last_seq)),
             decoder.shape_set.eq(shape.set), decoder.committed.eq(shape.committed),
             decoder.weights_loaded.eq(self.weights_loaded),
-            decoder.written.eq(shape.written), decoder.left.eq(shape.left),
+            decoder.written.eq(shape.written), decoder.total.eq(shape.total),
             pusher.length.eq(rx.request.length),
         ]
         source = self._reply_payload(m, tx, serializer)
@@ -169,6 +168,19 @@ class HostLink(wiring.Component):
             rx.crc.eq(crc.crc), tx.crc.eq(crc.crc), rx.crc_busy.eq(add), tx.crc_busy.eq(add),
         ]
 
+    def _matrix_crc(self, m: Module, pusher: BeatPusher):
+        """The CRC-32 of every matrix byte pushed (and then of COMMIT's four), a nibble a cycle:
+        the low one as the byte is shown, the high one a cycle later (the pusher shows a matrix
+        byte at most every other cycle). Half as wide as a byte-wide CRC-32; the pusher spends
+        that cycle waiting for the clock crossing anyway."""
+        m.submodules.matrix_crc = crc = catalog.CRC32_ISO_HDLC(data_width=4).create()
+        high = Signal(4)
+        high_valid = Signal()
+        m.d.sync += [high.eq(pusher.rd_data[4:]), high_valid.eq(pusher.matrix_byte)]
+        m.d.comb += [crc.data.eq(Mux(high_valid, high, pusher.rd_data[:4])),
+                     crc.valid.eq(pusher.matrix_byte | high_valid)]
+        return crc
+
     def _shape(self, m: Module, rx: FrameReceiver) -> "_Shape":
         """The layer shape and what follows from it, counted without multipliers: bytes a token,
         reply bytes a token, bytes of the matrix; where the load stands."""
@@ -178,7 +190,7 @@ class HostLink(wiring.Component):
                        token_bytes=Signal(range(config.max_chunks * config.lanes + 1),
                                           name="token_bytes"),
                        token_reply=Signal(17, name="token_reply"),
-                       written=Signal(matrix, name="written"), left=Signal(matrix, name="left"),
+                       written=Signal(matrix, name="written"), total=Signal(matrix, name="total"),
                        rows_left=Signal(range(config.max_n + 1), name="rows_left"),
                        more_rows=Signal(name="more_rows"),
                        row_in_block=Signal(range(config.rows), name="row_in_block"))
@@ -245,7 +257,7 @@ class HostLink(wiring.Component):
             with m.State("SHAPE"):  # a row a cycle: the matrix's bytes and the reply's by adding
                 row_bytes = (shape.token_bytes >> config.tree_depth) << w_bytes_bits
                 with m.If(shape.more_rows):  # registered: rows_left != 0, as of this cycle
-                    m.d.sync += [shape.left.eq(shape.left + row_bytes),
+                    m.d.sync += [shape.total.eq(shape.total + row_bytes),
                                  shape.rows_left.eq(shape.rows_left - 1),
                                  shape.more_rows.eq(shape.rows_left != 1),
                                  shape.row_in_block.eq(Mux(shape.row_in_block == config.rows - 1,
@@ -295,7 +307,7 @@ class HostLink(wiring.Component):
                 m.d.sync += [
                     self.k.eq(k), self.n.eq(n), shape.set.eq(0), shape.committed.eq(0),
                     shape.token_bytes.eq(((k + config.lanes - 1) >> lane_bits) << lane_bits),
-                    shape.token_reply.eq(0), shape.written.eq(0), shape.left.eq(0),
+                    shape.token_reply.eq(0), shape.written.eq(0), shape.total.eq(0),
                     shape.rows_left.eq(n), shape.more_rows.eq(1),  # n >= 1
                     shape.row_in_block.eq(0),
                 ]
@@ -304,8 +316,7 @@ class HostLink(wiring.Component):
                 beats_bytes = rx.request.length - OFFSET_BYTES
                 m.d.comb += [pusher.start.eq(1), pusher.weights.eq(1),
                              pusher.first.eq(OFFSET_BYTES)]
-                m.d.sync += [shape.written.eq(shape.written + beats_bytes),
-                             shape.left.eq(shape.left - beats_bytes)]
+                m.d.sync += shape.written.eq(shape.written + beats_bytes)
                 m.next = "PUSH"
             with m.Case(Action.COMMIT):
                 m.d.comb += [pusher.start.eq(1), pusher.check.eq(1)]

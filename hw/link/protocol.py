@@ -16,9 +16,10 @@ is answered with ``TIMEOUT`` once the line has been idle for ``timeout_cycles``.
 
 A weight load is a transaction: SET_SHAPE (which returns the array to its state after reset, so a
 load cut off halfway never mixes into the next), WEIGHTS frames that each say at which byte of the
-matrix they start (a frame must start where the last one written ended: BAD_ORDER otherwise; one
-that would run past the matrix is BAD_LENGTH), then COMMIT with the CRC-32 of the whole matrix,
-which the device checks against what it actually pushed into the array. TOKENS are NOT_READY until
+matrix they start (a frame must start where the last one written ended: BAD_ORDER otherwise), then
+COMMIT with the CRC-32 of the whole matrix, which the device checks against what it actually
+pushed into the array, after checking that exactly the matrix's bytes arrived (NOT_READY if fewer
+or more). TOKENS are NOT_READY until
 a COMMIT succeeded. The device remembers the ``seq`` of the last request it executed: a WEIGHTS
 frame that comes again with that ``seq`` (the host resending because the reply was lost) is
 answered OK and not written twice; a COMMIT that failed (BAD_CHECK) ends the load, and only a new

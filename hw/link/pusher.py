@@ -18,7 +18,8 @@ class BeatPusher(wiring.Component):
     """Reads the buffer's bytes from ``first`` up to ``length`` and assembles them, in order, into
     beats of the array's streams (``hw.formats``: a beat's bytes are little-endian). One beat is
     offered at a time, on ``w_in`` or on ``x_in`` as ``start`` said; ``active`` falls with the last
-    one taken. Every byte of a weight or check push is shown once on ``matrix_byte``.
+    one taken. Every byte of a weight or check push is shown once on ``matrix_byte``, never two in a
+row.
 
     Members
     -------
@@ -75,8 +76,9 @@ class BeatPusher(wiring.Component):
             self.w_in.valid.eq(w_valid),
             self.x_in.valid.eq(x_valid),
             taken.eq((self.w_in.valid & self.w_in.ready) | (self.x_in.valid & self.x_in.ready)),
+            # a matrix byte at most every other cycle (the matrix CRC takes a nibble a cycle)
             reading.eq(self.active & ~valid & (check | (fill + pending < beat_bytes))
-                       & (self.rd_addr < self.length)),
+                       & (self.rd_addr < self.length) & ~(pending & (weights | check))),
             self.matrix_byte.eq(pending & (weights | check)),
         ]
         with m.If(self.start):
