@@ -11,6 +11,10 @@ __all__ = ["BOARDS", "Board", "get_board"]
 #: name -> "module:class"; adding a board is one module plus one line.
 BOARDS = {
     "icebreaker": "boards.icebreaker:ICEBreaker",
+    "ulx3s-12f": "boards.ulx3s:ULX3S12F",
+    "ulx3s-25f": "boards.ulx3s:ULX3S25F",
+    "ulx3s-45f": "boards.ulx3s:ULX3S45F",
+    "ulx3s-85f": "boards.ulx3s:ULX3S85F",
 }
 
 

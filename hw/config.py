@@ -278,6 +278,13 @@ class ArrayConfig:
                       "tree_cuts": (1, 2, 3, 4), "weight_store": "spram", **changes})
 
     @classmethod
+    def ulx3s(cls, **changes) -> "ArrayConfig":
+        """Board default for the ULX3S (ECP5): 32 × 16 = 512 PEs, every tree level registered
+        (figures in the README)."""
+        return cls(**{"pe_kind": "xor", "lanes": 32, "rows": 16, "max_k": 2048, "max_n": 256,
+                      "tree_cuts": (1, 2, 3, 4, 5), **changes})
+
+    @classmethod
     def presets(cls) -> dict[str, "ArrayConfig"]:
         return {"tiny": cls.tiny(), "icebreaker": cls.icebreaker(),
-                "icebreaker_spram": cls.icebreaker_spram()}
+                "icebreaker_spram": cls.icebreaker_spram(), "ulx3s": cls.ulx3s()}

@@ -209,6 +209,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.board not in BOARDS:
         parser.error(f"unknown board {args.board!r}; known boards: {', '.join(sorted(BOARDS))}")
+    if get_board(args.board).family.__name__ != "boards.ice40":
+        parser.error(f"--board {args.board}: the per-instance estimate counts iCE40 cells (LUT4, "
+                     f"carry, EBR); for other families, python -m hw.build reports the totals")
     presets = ArrayConfig.presets()
     if args.config and args.config not in presets:
         parser.error(f"unknown config {args.config!r}; known presets: {', '.join(presets)}")

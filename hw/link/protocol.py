@@ -41,7 +41,9 @@ TOKENS          (whole tokens)        -> results   ceil(K/lanes) beats a token, 
                                                    (int8 codes); the reply holds, per token and
                                                    block, ``rows`` int32 LE accumulators (entries
                                                    past N are 0)
-PERF            ()                    -> busy, in_stall, out_stall (u64 LE each)
+PERF            ()                    -> busy, in_stall, out_stall (u64 LE each), counted since
+                                                   the last PERF_CLEAR, SET_SHAPE or RESET (the
+                                                   last two reset the whole array)
 PERF_CLEAR      ()                    -> ()
 RESET           ()                    -> ()        no shape, no matrix, nothing remembered: what a
                                                    host sends when it opens the port

