@@ -25,6 +25,7 @@ class _ULX3S(Board):
     default_target_hz = 70e6
     family = ecp5
     _platform = None             # the amaranth-boards class name of the variant
+    smaller: dict = {}           # how this part's default array differs from the preset
 
     @classmethod
     def platform(cls):
@@ -35,9 +36,11 @@ class _ULX3S(Board):
     def budget(self) -> dict:
         return DEVICE_BUDGETS[self.platform().device]
 
-    @staticmethod
-    def default_config() -> ArrayConfig:
-        return ArrayConfig.ulx3s()
+    def default_config(self) -> ArrayConfig:
+        """The ``ulx3s`` preset (32 × 32, measured on the 85F), with fewer rows and a smaller N
+        on the smaller parts (``smaller``: fewer rows make more output blocks, so the weight
+        memory grows deeper unless N shrinks too; each measured: README)."""
+        return ArrayConfig.ulx3s(**self.smaller)
 
     def array_clock_hz(self, target_hz: float) -> float:
         return pll_params(self.input_clock_hz, target_hz).out_hz
@@ -58,11 +61,13 @@ class _ULX3S(Board):
 class ULX3S12F(_ULX3S):
     name = "ulx3s-12f"
     _platform = "ULX3S_12F_Platform"
+    smaller = {"rows": 8, "max_n": 64}
 
 
 class ULX3S25F(_ULX3S):
     name = "ulx3s-25f"
     _platform = "ULX3S_25F_Platform"
+    smaller = {"rows": 16, "max_n": 128}
 
 
 class ULX3S45F(_ULX3S):

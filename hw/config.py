@@ -279,9 +279,9 @@ class ArrayConfig:
 
     @classmethod
     def ulx3s(cls, **changes) -> "ArrayConfig":
-        """Board default for the ULX3S (ECP5): 32 × 16 = 512 PEs, every tree level registered
-        (figures in the README)."""
-        return cls(**{"pe_kind": "xor", "lanes": 32, "rows": 16, "max_k": 2048, "max_n": 256,
+        """Board default for the ULX3S 85F (ECP5): 32 × 32 = 1,024 PEs, every tree level
+        registered; it met the board's 70 MHz with the UART host link (figures in the README)."""
+        return cls(**{"pe_kind": "xor", "lanes": 32, "rows": 32, "max_k": 2048, "max_n": 256,
                       "tree_cuts": (1, 2, 3, 4, 5), **changes})
 
     @classmethod

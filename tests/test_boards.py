@@ -29,6 +29,14 @@ def test_ulx3s_variants_differ_only_in_the_device(name, device, luts):
     assert board.array_clock_hz(75e6) == 75e6 and board.default_baud == 1_000_000
 
 
+def test_each_ulx3s_part_has_its_own_measured_default():
+    from hw.config import ArrayConfig
+    assert get_board("ulx3s-85f").default_config() == ArrayConfig.ulx3s()
+    assert get_board("ulx3s-45f").default_config() == ArrayConfig.ulx3s()
+    assert get_board("ulx3s-12f").default_config() == ArrayConfig.ulx3s(rows=8, max_n=64)
+    assert get_board("ulx3s-25f").default_config() == ArrayConfig.ulx3s(rows=16, max_n=128)
+
+
 @pytest.mark.parametrize("out_mhz", [40, 48, 60, 75, 100])
 def test_ecp5_pll_matches_ecppll(out_mhz, tmp_path):
     """The EHXPLLL search against yowasp-ecppll (Project Trellis' own tool) for the ULX3S's
