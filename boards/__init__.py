@@ -11,6 +11,7 @@ __all__ = ["BOARDS", "Board", "get_board"]
 #: name -> "module:class"; adding a board is one module plus one line.
 BOARDS = {
     "icebreaker": "boards.icebreaker:ICEBreaker",
+    "tang-nano-9k": "boards.tang_nano_9k:TangNano9K",
     "ulx3s-12f": "boards.ulx3s:ULX3S12F",
     "ulx3s-25f": "boards.ulx3s:ULX3S25F",
     "ulx3s-45f": "boards.ulx3s:ULX3S45F",

