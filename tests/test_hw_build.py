@@ -142,3 +142,29 @@ def test_tiny_build_on_a_gowin_board(tmp_path, capsys):
     assert targets == [27.0, 50.143]
     assert report["lc_total"] == 8640 and 0 < report["lc_used"] < 8640
     assert (tmp_path / "top.fs").stat().st_size > 100_000
+
+
+@pytest.mark.parametrize("family, synth", [("ice40", "synth_ice40 -dsp"), ("ecp5", "synth_ecp5"),
+                                           ("gowin", "synth_gowin")])
+def test_the_multiplier_check_knows_each_familys_dsp_cells(family, synth, tmp_path):
+    """A 12 × 12 multiply synthesized for each family lands in that family's DSP cells, and the
+    check counts them (so a ternary datapath that grew one would fail the build)."""
+    import importlib
+
+    from amaranth.back import rtlil
+    from amaranth.hdl import Module, Signal
+
+    from hw.build import count_multipliers
+    from hw.resources import _run_yosys
+    from hw.toolchain import temporary_environ, yowasp_env
+
+    a, b, y = Signal(12), Signal(12), Signal(24)
+    m = Module()
+    m.d.sync += y.eq(a * b)
+    (tmp_path / "top.il").write_text(rtlil.convert(m, ports=[a, b, y], name="top"))
+    cells = importlib.import_module(f"boards.{family}")
+    with temporary_environ(yowasp_env()):
+        _run_yosys(tmp_path, f"read_rtlil top.il\n{synth} -top top\nwrite_json net.json\n",
+                   "mul.ys")
+    counted = count_multipliers(tmp_path, cells.DSP_CELLS, "net.json")
+    assert counted["mul_cells"] == 1 and counted["dsp_cells"] >= 1, counted
