@@ -148,10 +148,9 @@ class GowinClockReset(BufferedClockReset):
             p_DYN_ODIV_SEL="false", p_DYN_SDIV_SEL=2, p_CLKFB_SEL="internal",
             p_CLKOUT_BYPASS="false", p_CLKOUTP_BYPASS="false", p_CLKOUTD_BYPASS="false",
             p_CLKOUTD_SRC="CLKOUT", p_CLKOUTD3_SRC="CLKOUT", p_PSDA_SEL="0000",
-            p_DUTYDA_SEL="1000", p_DEVICE=platform.family if platform else "GW1NR-9C",
+            p_DUTYDA_SEL="1000", p_DEVICE=platform.family,
             i_CLKIN=self.clk_in, i_CLKFB=0, i_RESET=0, i_RESET_P=0, i_FBDSEL=0, i_IDSEL=0,
             i_ODSEL=0, i_PSDA=0, i_DUTYDA=0, i_FDLY=0,
             o_CLKOUT=self.clk_out, o_LOCK=self.locked)
-        if platform is not None:
-            platform.add_clock_constraint(self.clk_out, p.out_hz)
-            platform.add_clock_constraint(self.clk_in, self._in_hz)
+        platform.add_clock_constraint(self.clk_out, p.out_hz)
+        platform.add_clock_constraint(self.clk_in, self._in_hz)

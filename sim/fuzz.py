@@ -28,7 +28,6 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -139,9 +138,10 @@ class FaultyPort:
 
 @dataclass
 class Outcome:
-    verdict: str                      # right, clear_error, wrong, unrecovered
+    verdict: str                      # right, clear_error, wrong, unclear_error, unrecovered
     errors: list = field(default_factory=list)
     results: int = 0                  # results compared with golden
+    injected: dict = field(default_factory=dict)    # fault kind -> times it fired
 
 
 def _operations(rng, config):

@@ -168,6 +168,19 @@ def run_raw(port, x, seq=50):
     return status, np.frombuffer(reply, "<i4")
 
 
+def load_and_check(port, w, data, seq):
+    """A fresh load (SET_SHAPE, one WEIGHTS frame, COMMIT) of ``w`` that works: the device
+    serves again after whatever the test did before."""
+    assert raw(port, shape(9, 5, seq=seq))[0] == Status.OK
+    assert raw(port, weights(0, data, seq=seq + 1))[0] == Status.OK
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=seq + 2))[0] \
+        == Status.OK
+    x = np.ones((1, 9), int)
+    status, acc = run_raw(port, x)
+    assert status == Status.OK
+    np.testing.assert_array_equal(acc[:5], int_matmul(x, w)[0])
+
+
 def test_a_committed_load_runs_and_matches_golden():
     port, w, data = loaded_port()
     assert raw(port, weights(0, data[:6], seq=2))[0] == Status.OK
@@ -198,13 +211,7 @@ def test_a_frame_past_the_end_of_the_matrix_fails_the_commit():
     assert raw(port, encode_frame(Command.COMMIT, commit_payload(data + b"\x55"), seq=4))[0] \
         == Status.NOT_READY
     assert run_raw(port, np.zeros((1, 9), int))[0] == Status.NOT_READY
-    assert raw(port, shape(9, 5, seq=5))[0] == Status.OK
-    assert raw(port, weights(0, data, seq=6))[0] == Status.OK
-    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=7))[0] == Status.OK
-    x = np.ones((1, 9), int)
-    status, acc = run_raw(port, x)
-    assert status == Status.OK
-    np.testing.assert_array_equal(acc[:5], int_matmul(x, w)[0])
+    load_and_check(port, w, data, seq=5)
 
 
 def test_a_commit_whose_crc_differs_spoils_the_load_until_the_next_shape():
@@ -218,13 +225,7 @@ def test_a_commit_whose_crc_differs_spoils_the_load_until_the_next_shape():
     assert run_raw(port, np.zeros((1, 9), int))[0] == Status.NOT_READY
     assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=4))[0] == Status.NOT_READY
     assert raw(port, weights(0, data, seq=5))[0] == Status.NOT_READY
-    assert raw(port, shape(9, 5, seq=6))[0] == Status.OK
-    assert raw(port, weights(0, data, seq=7))[0] == Status.OK
-    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=8))[0] == Status.OK
-    x = np.ones((1, 9), int)
-    status, acc = run_raw(port, x)
-    assert status == Status.OK
-    np.testing.assert_array_equal(acc[:5], int_matmul(x, w)[0])
+    load_and_check(port, w, data, seq=6)
 
 
 def test_a_resent_commit_is_answered_ok_and_a_second_one_is_not_ready():

@@ -10,7 +10,8 @@ in. No multiplier anywhere: lengths are counted, not computed.
 The parts, each its own module: ``FrameReceiver`` (frames into the buffer, CRC, timeout),
 ``RequestDecoder`` (checks -> action), ``BeatPusher`` (buffer -> beats), ``ResultSerializer``
 (accumulators -> bytes), ``ReplyTransmitter`` (reply frames); this module holds the CRC unit they
-share, the layer shape, the reply's payload sources and the short FSM that ties them.
+share, the matrix CRC-32 a load is checked with, the layer shape and the load's counts, the reply's
+payload sources and the short FSM that ties them.
 """
 
 from __future__ import annotations

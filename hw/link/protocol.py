@@ -35,8 +35,9 @@ WEIGHTS         (offset u32, whole    -> ()        the matrix's bytes from ``off
                                                    the low bits); BAD_ORDER unless ``offset`` is
                                                    where the last frame written ended
 COMMIT          (crc32 u32)           -> ()        the CRC-32 (ISO-HDLC, ``zlib.crc32``) of all the
-                                                   matrix's bytes: OK, NOT_READY (bytes missing) or
-                                                   BAD_CHECK (they differ: load again)
+                                                   matrix's bytes: OK, NOT_READY (bytes missing
+                                                   or extra) or BAD_CHECK (they differ: load
+                                                   again)
 TOKENS          (whole tokens)        -> results   ceil(K/lanes) beats a token, lanes bytes a beat
                                                    (int8 codes); the reply holds, per token and
                                                    block, ``rows`` int32 LE accumulators (entries
