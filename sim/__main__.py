@@ -2,7 +2,9 @@
 
 Every run checks each output beat against golden/ (values; cycles too without stalls) and the
 performance counters. Prints one line per run, a summary line, and writes build/sim/summary.json.
-Exits 1 on the first mismatch.
+Exits 1 on the first mismatch. ``--netlist`` runs the gate-level mode instead: each board
+family's synthesized netlist of its board preset (``--quick``: a small config that still uses
+the family's block RAM), through the same scoreboard.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 from hw.cli import CommandLine, output_dir
 from hw.config import ArrayConfig
 
+from .backends.verilator import VerilatorError
 from .harness import ScoreboardError, run_bitlinear
 
 
@@ -57,9 +60,34 @@ def default_runs(quick: bool):
     return runs
 
 
+#: The gate-level runs: (family, the board whose preset it checks). One board a family.
+NETLIST_BOARDS = {"ice40": "icebreaker", "ecp5": "ulx3s-12f", "gowin": "tang-nano-9k"}
+
+
+def netlist_runs(quick: bool):
+    """Gate-level runs, as ``default_runs``: per family the board preset with random stalls and
+    without; ``quick`` a small config whose memories still land in the family's block RAM
+    (SB_RAM40_4K, DP16KD, BSRAM) for CI."""
+    from boards import get_board
+
+    small = ArrayConfig(pe_kind="xor", lanes=8, rows=2, max_k=512, max_n=64, tree_cuts=(0, 2))
+    runs = []
+    for number, (family, board) in enumerate(NETLIST_BOARDS.items()):
+        backend = f"netlist-{family}"
+        if quick:
+            runs.append((backend, "small+stalls", small, (24, 509, 40), 0.3, 20 + number))
+            continue
+        config = get_board(board).default_config()
+        runs += [(backend, f"{board}+stalls", config, (64, 300, 64), 0.3, 30 + number),
+                 (backend, board, config, (16, config.max_k, 64), 0.0, 40 + number)]
+    return runs
+
+
 def main(argv=None) -> int:
     parser = CommandLine(prog="python -m sim", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller layers (CI smoke)")
+    parser.add_argument("--netlist", action="store_true",
+                        help="gate-level mode: each family's synthesized netlist (yosys + Verilator)")
     parser.add_argument("--out", type=output_dir, default="build/sim",
                         help="directory for summary.json")
     parser.add_argument("--only", action="append", metavar="LABEL",
@@ -68,7 +96,7 @@ def main(argv=None) -> int:
 
     totals = {}
     results = []
-    runs = default_runs(args.quick)
+    runs = netlist_runs(args.quick) if args.netlist else default_runs(args.quick)
     if args.only:
         known = sorted({f"{run[0]}:{run[1]}" for run in runs} | {run[1] for run in runs})
         unknown = sorted(set(args.only) - set(known))
@@ -87,6 +115,9 @@ def main(argv=None) -> int:
             result = run_bitlinear(config, x, w, backend=backend, stall_prob=stall_prob, seed=seed)
         except ScoreboardError as error:
             print(f"\nMISMATCH in {backend}:{label} (seed {seed}): {error}", file=sys.stderr)
+            return 1
+        except VerilatorError as error:  # a tool, not the design: say which and why
+            print(f"\n{backend}:{label} could not run: {error}", file=sys.stderr)
             return 1
         wall = time.perf_counter() - start
         print(f" {result.beats} beats, {result.cycles} cycles, "

@@ -8,6 +8,7 @@ backend (``sim.backends``), checks every ``acc_out`` beat against golden/ as it 
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass
@@ -19,14 +20,18 @@ from golden.cycle import Schedule
 from hw.config import ArrayConfig
 
 from .backends.amaranth import run_amaranth
+from .backends.netlist import NETLIST_BACKENDS, run_netlist
 from .backends.verilator import run_verilator
 from .scoreboard import Scoreboard, ScoreboardError
 from .stimulus import check_operands, make_stimulus
 
 __all__ = ["BACKENDS", "BitLinearResult", "ScoreboardError", "run_bitlinear"]
 
-#: Backend name -> the function that drives a stimulus through it.
-BACKENDS = {"amaranth": run_amaranth, "verilator": run_verilator}
+#: Backend name -> the function that drives a stimulus through it: the RTL in Python or Verilator,
+#: and each family's synthesized netlist in Verilator (``netlist-ice40``, ``netlist-ecp5``, ...).
+BACKENDS = {"amaranth": run_amaranth, "verilator": run_verilator,
+            **{name: functools.partial(run_netlist, family)
+               for name, family in NETLIST_BACKENDS.items()}}
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,10 @@ def run_bitlinear(config: ArrayConfig, x_codes, w_codes, *, backend: str = "amar
 
     ``x_codes`` int M×K (act_bits codes), ``w_codes`` int N×K in {-1, 0, 1}. ``stall_prob`` drops
     valid on ``w_in``/``x_in`` and ready on ``acc_out`` at random each cycle (seeded by ``seed``;
-    every backend stalls the same cycles). ``backend`` is ``"amaranth"`` (Python simulator) or
-    ``"verilator"`` (the exported Verilog, compiled once per config and cached under build/).
+    every backend stalls the same cycles). ``backend`` is ``"amaranth"`` (Python simulator),
+    ``"verilator"`` (the exported Verilog, compiled once per config and cached under build/) or
+    ``"netlist-<family>"`` (the netlist synthesized for an FPGA family, in Verilator with the
+    family's cell models: sim.backends.netlist).
     Waveforms go to ``waves`` (a VCD path), or under build/waves/ when ``BITNET_WAVES=1``.
     ``design`` swaps the device under test: any callable taking the config and giving a component
     with BitLinear's signature (your own array, or a fault injector). ``x_start`` holds ``x_in``

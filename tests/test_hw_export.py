@@ -45,3 +45,20 @@ def test_config_dict_round_trip_rejects_unknown_and_wrong_derived():
         ArrayConfig.from_dict({**fields, "colour": 1})
     with pytest.raises(ValueError, match="ArrayConfig.acc_bits: 99 does not match"):
         ArrayConfig.from_dict({**fields, "acc_bits": 99})
+
+
+def test_the_documented_synthesis_of_the_export_works(tmp_path):
+    """The module docstring's recipe (``proc; opt_clean -purge`` before synth_ice40) synthesizes
+    the exported top of the icebreaker preset, where plain synth_ice40 stops in abc9 (yosys
+    #4349, yosys 0.70)."""
+    import hw.export
+    from hw.toolchain import run_yosys, temporary_environ, yowasp_env
+
+    assert "proc; opt_clean -purge" in hw.export.__doc__
+    export_verilog(ArrayConfig.icebreaker(), tmp_path)
+    (tmp_path / "synth.ys").write_text(f"read_verilog {TOP_NAME}.v\nproc; opt_clean -purge\n"
+                                       f"synth_ice40 -top {TOP_NAME}\ntee -q -o stat.json stat -json\n")
+    with temporary_environ(yowasp_env()):
+        run_yosys(tmp_path, "synth.ys")
+    cells = json.loads((tmp_path / "stat.json").read_text())["modules"][f"\\{TOP_NAME}"]
+    assert cells["num_cells_by_type"]["SB_RAM40_4K"] > 0

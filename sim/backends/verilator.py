@@ -25,7 +25,8 @@ from hw.export import TOP_NAME, config_key, design_suffix, export_verilog
 from ..scoreboard import BackendRun, Scoreboard
 from ..stimulus import Stimulus
 
-__all__ = ["verilator_env", "compile_model", "build_model", "run_verilator", "VerilatorError"]
+__all__ = ["verilator_env", "compile_model", "build_model", "run_model", "run_verilator",
+           "VerilatorError"]
 
 DRIVER = Path(__file__).parents[1] / "verilator" / "tb.cpp"
 BUILD_ROOT = Path("build/verilator")
@@ -53,14 +54,17 @@ def verilator_env() -> tuple[Path, dict]:
 
 
 def compile_model(key: str, *, top: str, driver: Path, write_verilog, fingerprint: bytes,
-                  models=(), trace: bool = False, verbose: bool = False) -> Path:
+                  models=(), trace: bool = False, verbose: bool = False, x_initial: str = "fast",
+                  extra_flags=()) -> Path:
     """Compile (or reuse) a Verilator model of the Verilog ``write_verilog(rtl_dir)`` writes
     (top module ``top``) with the C++ ``driver``; cached in ``build/verilator/<key>/`` under a
     digest of the gateware sources, ``fingerprint`` (what else the model is made from), the
-    driver and the flags. Returns the executable."""
+    driver and the flags. ``x_initial`` is Verilator's choice for values without an initial
+    value (``unique``: random per run, see ``run_model``). Returns the executable."""
     script, env = verilator_env()
     out = BUILD_ROOT / key
-    flags = ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
+    flags = ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", x_initial,
+             *extra_flags,
              "--noassert", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", top,
              "-j", str(os.cpu_count() or 1), "-CFLAGS", "-O2",
              # the PyPI wheel's verilated.mk leaves the precompiled-header include flag empty,
@@ -69,7 +73,7 @@ def compile_model(key: str, *, top: str, driver: Path, write_verilog, fingerprin
     if trace:
         # VCD, not FST: the wheel's FST writer needs the lz4 headers, which only apt provides.
         flags += ["--trace", "--trace-structs"]
-    sources = sorted(Path(__file__).parents[2].joinpath("hw").rglob("*.py")) + list(models)
+    sources = sorted(Path(__file__).parents[2].joinpath("hw").rglob("*.py")) + [Path(p) for p in models]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources) + driver.read_bytes()
                             + fingerprint + " ".join(flags).encode()).hexdigest()
     binary = out / "obj" / f"V{top}"
@@ -138,13 +142,28 @@ def _write_stimulus(path: Path, config: ArrayConfig, stimulus: Stimulus, expecte
 def run_verilator(config: ArrayConfig, stimulus: Stimulus, scoreboard: Scoreboard,
                   waves: Path | None, design=None) -> BackendRun:
     """Run the compiled model on ``stimulus``; feed its trace to ``scoreboard`` in order."""
+    return run_model(lambda: build_model(config, design=design, trace=waves is not None),
+                     config, stimulus, scoreboard, waves)
+
+
+#: The seed of the random initial values of a ``random_init`` run (fixed: reruns repeat).
+RANDOM_INIT_SEED = 1
+
+
+def run_model(build, config: ArrayConfig, stimulus: Stimulus, scoreboard: Scoreboard,
+              waves: Path | None, *, random_init: bool = False) -> BackendRun:
+    """Build (``build()`` gives the executable) and run a model with the stream driver on
+    ``stimulus``; feed its trace to ``scoreboard`` in order. ``random_init``: state without an
+    initial value starts random (a model compiled with ``x_initial="unique"``)."""
     setup_start = time.perf_counter()
-    binary = build_model(config, design=design, trace=waves is not None)
+    binary = build()
     setup = time.perf_counter() - setup_start
     with tempfile.TemporaryDirectory(prefix="bitnet_vl_") as tmp:
         stim_path, trace_path = Path(tmp) / "stimulus", Path(tmp) / "trace"
         _write_stimulus(stim_path, config, stimulus, len(scoreboard.expected.beats))
         command = [str(binary), str(stim_path), str(trace_path)]
+        if random_init:
+            command += ["+verilator+rand+reset+2", f"+verilator+seed+{RANDOM_INIT_SEED}"]
         if waves is not None:
             waves.parent.mkdir(parents=True, exist_ok=True)
             command.append(str(waves.resolve()))

@@ -69,7 +69,14 @@ def run_cocotb(config: ArrayConfig, x_codes, w_codes, *, stall_prob: float = 0.0
                      f"{'_waves' if waves else ''}")
         verilog = export_verilog(config, build_dir / "rtl", design=design)
         runner = get_runner(simulator)
-        build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3"] if simulator == "verilator" else []
+        if simulator == "verilator":
+            build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3"]
+        else:
+            # Icarus: the exported Verilog has no `timescale (without one cocotb's clock fails with
+            # "Bad period: Unable to accurately represent 10(ns)"), and under the runner's -g2012
+            # its always @* blocks never run while reset is held from time 0; -g2005 (later on
+            # the command line, so it wins) runs them.
+            build_args = ["-g2005"]
         start = time.perf_counter()
         # Rebuild only when the exported Verilog changed (export rewrites the file every time).
         stamp = build_dir / "verilog.sha256"
@@ -77,7 +84,7 @@ def run_cocotb(config: ArrayConfig, x_codes, w_codes, *, stall_prob: float = 0.0
         fresh = not stamp.exists() or stamp.read_text() != digest
         # the compiler's and the simulator's output go to files, not the console
         runner.build(sources=[verilog], hdl_toplevel=TOP_NAME, build_dir=build_dir,
-                     build_args=build_args, waves=waves, always=fresh,
+                     build_args=build_args, waves=waves, always=fresh, timescale=("1ns", "1ps"),
                      log_file=build_dir / "build.log")
         stamp.write_text(digest)
         build_seconds = time.perf_counter() - start

@@ -53,9 +53,13 @@ static std::vector<uint32_t> read_beats(FILE* f, long beats, int words) {
 }
 
 int main(int argc, char** argv) {
-    if (argc < 3) { fprintf(stderr, "usage: %s STIMULUS TRACE [WAVES.vcd]\n", argv[0]); return 2; }
-    FILE* in = fopen(argv[1], "r");
-    if (!in) { perror(argv[1]); return 2; }
+    // Positional arguments; Verilator's own (+verilator+seed+N, ...) go to the context.
+    std::vector<char*> args;
+    for (int i = 0; i < argc; i++)
+        if (argv[i][0] != '+') args.push_back(argv[i]);
+    if (args.size() < 3) { fprintf(stderr, "usage: %s STIMULUS TRACE [WAVES.vcd] [+verilator+...]\n", argv[0]); return 2; }
+    FILE* in = fopen(args[1], "r");
+    if (!in) { perror(args[1]); return 2; }
     long k, n, nw, nx, expected, limit, drain;
     int ww, xw, ow, settle;
     if (fscanf(in, "%ld %ld %ld %d %ld %d %d %ld %ld %ld %d", &k, &n, &nw, &ww, &nx, &xw, &ow,
@@ -67,18 +71,19 @@ int main(int argc, char** argv) {
         fprintf(stderr, "tb: short stall pattern\n"); return 2;
     }
     fclose(in);
-    FILE* out = fopen(argv[2], "w");
-    if (!out) { perror(argv[2]); return 2; }
+    FILE* out = fopen(args[2], "w");
+    if (!out) { perror(args[2]); return 2; }
 
     auto context = std::make_unique<VerilatedContext>();
+    context->commandArgs(argc, argv);
     auto top = std::make_unique<Vbitlinear_top>(context.get());
 #if VM_TRACE
     std::unique_ptr<VerilatedVcdC> vcd;
-    if (argc > 3) {
+    if (args.size() > 3) {
         context->traceEverOn(true);
         vcd = std::make_unique<VerilatedVcdC>();
         top->trace(vcd.get(), 99);
-        vcd->open(argv[3]);
+        vcd->open(args[3]);
     }
     uint64_t time = 0;
     auto dump = [&]() { if (vcd) vcd->dump(time); time += 5; };
