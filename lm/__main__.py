@@ -7,7 +7,8 @@ Both engines generate from the same prompt and seed; every BitLinear product of 
 runs on the exported array under Verilator (checked beat by beat against golden/ as it runs). The
 run passes when the tokens and every layer's accumulators are identical; the summary (text, cycles
 per token, projected tokens/s) is printed and written to build/demo/summary.json. Exits 1 on any
-mismatch, 2 on bad input (a damaged model file, a layer that does not fit the config).
+mismatch, 2 on bad input (a damaged model file, a config that is not valid). Layers larger than
+the array run as tiles (lm.engines).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from hw.cli import (CommandLine, non_negative_float, non_negative_int, output_fi
 from hw.config import ArrayConfig
 from hw.link.protocol import DEFAULT_BAUD
 
-from .engines import BoardEngine, GoldenEngine, LayerDoesNotFit, SimEngine
+from .engines import BoardEngine, GoldenEngine, SimEngine
 from .model import DEFAULT_MODEL, ModelFileError, TernaryModel
 
 BUILD_REPORT = Path("build/icebreaker/report.json")
@@ -201,7 +202,7 @@ def main(argv=None) -> int:
         hardware = hardware_engine(args, model)
         from .corpus import encode
         encode(args.prompt)
-    except (ModelFileError, LayerDoesNotFit, NoAnswer, ValueError, OSError) as error:
+    except (ModelFileError, NoAnswer, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     config = hardware.config

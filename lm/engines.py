@@ -1,12 +1,14 @@
 """Where a BitLinear's integer product runs: golden/ (NumPy), the simulated array, or a board.
 
 An engine is a callable ``engine(layer_name, x_codes) -> int32 M×N accumulators`` for the model it
-was made for. Everything around the product (embedding, norms, rescale, sampling) is the model's and
-runs on the host, so engines are compared by their accumulators alone.
+was made for (any model with a ``codes`` dict of ternary N×K matrices: lm.model's MLP, the
+transformers of lm.bitnet). Everything around the product (embedding, norms, rescale, attention,
+sampling) is the model's and runs on the host, so engines are compared by their accumulators alone.
 
-The array holds one weight matrix of at most ``max_k`` × ``max_n``; a layer with more than
-``max_n`` outputs runs as several row tiles (each its own weight load), a layer with more than
-``max_k`` inputs does not fit and is refused before anything runs.
+The array holds one weight matrix of at most ``max_n`` × ``max_k``: a larger layer runs as tiles
+(``tiles``), each its own weight load: rows beyond ``max_n`` are separate outputs, columns beyond
+``max_k`` are partial sums that the host adds, exactly, in int64 (and returns as int32, which
+int_matmul's K limit guarantees). So no layer is refused for its size.
 """
 
 from __future__ import annotations
@@ -16,39 +18,40 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from golden.bitlinear import int_matmul
-from golden.ints import ceil_log2
 from hw.config import ArrayConfig
 
-from .model import TernaryModel
-
-__all__ = ["GoldenEngine", "SimEngine", "BoardEngine", "LayerDoesNotFit", "row_tiles"]
-
-
-class LayerDoesNotFit(ValueError):
-    """A model layer exceeds what the array's config can hold."""
+__all__ = ["GoldenEngine", "SimEngine", "BoardEngine", "row_tiles", "tiles", "tiled_product"]
 
 
 def row_tiles(n: int, max_n: int) -> list[slice]:
-    """Row ranges of at most ``max_n`` rows covering ``n`` rows."""
+    """Ranges of at most ``max_n`` covering ``n`` (rows of N, or columns of K)."""
     return [slice(start, min(start + max_n, n)) for start in range(0, n, max_n)]
 
 
-def check_fits(model: TernaryModel, config: ArrayConfig) -> None:
-    """Every layer's K within ``config.max_k``; raises :class:`LayerDoesNotFit` naming the first
-    that is not (N is tiled, so any N fits)."""
-    for name, (n, k) in model.shape.layers.items():
-        if k > config.max_k:
-            raise LayerDoesNotFit(
-                f"layer {name!r} (N={n}, K={k}) does not fit the array: K={k} exceeds "
-                f"config.max_k={config.max_k}. Use a config with max_k >= {k} "
-                f"(e.g. --set max_k={1 << ceil_log2(k)}) or a model with a smaller layer")
+def tiles(n: int, k: int, config: ArrayConfig) -> list[tuple[slice, list[slice]]]:
+    """An N×K layer on ``config``'s array: each row tile with the K tiles whose partial sums
+    make it up."""
+    return [(rows, row_tiles(k, config.max_k)) for rows in row_tiles(n, config.max_n)]
+
+
+def tiled_product(codes: np.ndarray, x_codes, config: ArrayConfig, run_tile) -> np.ndarray:
+    """``x_codes @ codes.T`` from tiles that fit ``config``: ``run_tile(w_tile, x_tile, rows,
+    cols)`` gives one tile's int32 accumulators; K tiles are summed exactly."""
+    x = np.asarray(x_codes)
+    parts = []
+    for rows, column_tiles in tiles(*codes.shape, config):
+        total = np.zeros((len(x), rows.stop - rows.start), np.int64)
+        for cols in column_tiles:
+            total += run_tile(codes[rows, cols], x[:, cols], rows, cols)
+        parts.append(total)
+    return np.concatenate(parts, axis=1).astype(np.int32)
 
 
 class GoldenEngine:
     """The reference: golden.bitlinear.int_matmul."""
     name = "golden"
 
-    def __init__(self, model: TernaryModel):
+    def __init__(self, model):
         self.model = model
 
     def __call__(self, layer: str, x_codes) -> np.ndarray:
@@ -60,6 +63,7 @@ class TileRun:
     """One weight load plus its tokens on the array: what the performance counters saw."""
     layer: str
     rows: tuple[int, int]
+    cols: tuple[int, int]
     tokens: int
     cycles: int           # from the first weight beat to the last accumulator, inclusive
     busy: int
@@ -72,15 +76,12 @@ class TileRun:
 class SimEngine:
     """Each product on the simulated array (``sim.run_bitlinear``, Verilator by default), which
     checks every beat against golden/ as it goes; ``runs`` logs each tile's cycles."""
-    model: TernaryModel
+    model: object
     config: ArrayConfig
     backend: str = "verilator"
     design: object = None      # run_bitlinear's ``design``: your own array in place of BitLinear
     runs: list[TileRun] = field(default_factory=list)
     name = "hardware"
-
-    def __post_init__(self):
-        check_fits(self.model, self.config)
 
     @property
     def cycles(self) -> int:
@@ -90,28 +91,26 @@ class SimEngine:
     def __call__(self, layer: str, x_codes) -> np.ndarray:
         from sim.harness import run_bitlinear
 
-        codes = self.model.codes[layer]
-        parts = []
-        for tile in row_tiles(codes.shape[0], self.config.max_n):
-            result = run_bitlinear(self.config, np.asarray(x_codes), codes[tile], backend=self.backend,
-                                   design=self.design)
-            parts.append(result.acc)
-            self.runs.append(TileRun(layer, (tile.start, tile.stop), len(x_codes), result.cycles,
+        def run_tile(w, x, rows, cols):
+            result = run_bitlinear(self.config, x, w, backend=self.backend, design=self.design)
+            self.runs.append(TileRun(layer, (rows.start, rows.stop), (cols.start, cols.stop),
+                                     len(x), result.cycles,
                                      weight_cycles=result.schedule.weights_ready_cycle, **result.perf))
-        return np.concatenate(parts, axis=1)
+            return result.acc
+
+        return tiled_product(self.model.codes[layer], x_codes, self.config, run_tile)
 
 
 @dataclass
 class BoardEngine:
     """Each product on a board through the host driver (``host.driver.Accelerator``); the weights of
     every tile are sent again for each call, as the device holds one matrix."""
-    model: TernaryModel
+    model: object
     accelerator: object
     name = "board"
 
     def __post_init__(self):
         self.config = self.accelerator.config
-        check_fits(self.model, self.config)
         self._busy = 0
 
     @property
@@ -121,10 +120,10 @@ class BoardEngine:
         return self._busy
 
     def __call__(self, layer: str, x_codes) -> np.ndarray:
-        codes = self.model.codes[layer]
-        parts = []
-        for tile in row_tiles(codes.shape[0], self.config.max_n):
-            self.accelerator.load_weights(codes[tile])
-            parts.append(self.accelerator.run_codes(x_codes))
+        def run_tile(w, x, rows, cols):
+            self.accelerator.load_weights(w)
+            acc = self.accelerator.run_codes(x)
             self._busy += self.accelerator.perf()["busy"]
-        return np.concatenate(parts, axis=1)
+            return acc
+
+        return tiled_product(self.model.codes[layer], x_codes, self.config, run_tile)

@@ -1,6 +1,5 @@
 """Engines: the simulated array (Verilator) and a simulated board (host driver over the serial
-protocol) produce golden's accumulators, tiling layers wider than max_n; oversize layers are
-refused before anything runs."""
+protocol) produce golden's accumulators, tiling layers wider than max_n and longer than max_k."""
 
 import numpy as np
 import pytest
@@ -8,7 +7,7 @@ import pytest
 from hw.config import ArrayConfig
 from host.driver import Accelerator
 from hw.system.accelerator import LinkedArray
-from lm.engines import BoardEngine, GoldenEngine, LayerDoesNotFit, SimEngine, row_tiles
+from lm.engines import BoardEngine, GoldenEngine, SimEngine, row_tiles, tiles
 from lm.model import DEFAULT_MODEL, ModelShape, TernaryModel
 from lm.train import init_params, quantize_model
 from sim.harness import ScoreboardError
@@ -41,8 +40,8 @@ def test_shipped_model_on_the_verilated_icebreaker_array_matches_golden():
     reference = model.generate(GoldenEngine(model), "a ", 3, seed=5)
     generated = model.generate(hardware, "a ", 3, seed=5)
     assert_same_generation(generated, reference)
-    tiles = sum(len(row_tiles(n, config.max_n)) for n, _ in model.shape.layers.values())
-    assert len(hardware.runs) == 3 * tiles
+    count = sum(len(cols) for n, k in model.shape.layers.values() for _, cols in tiles(n, k, config))
+    assert len(hardware.runs) == 3 * count
     assert all(run.cycles > run.weight_cycles > 0 for run in hardware.runs)
 
 
@@ -70,7 +69,26 @@ def test_board_engine_through_the_serial_protocol_matches_golden():
     assert board.cycles >= 2 * per_token > 0
 
 
-def test_a_layer_wider_than_max_k_is_refused_by_name():
-    model = random_model(ModelShape(context=4, embed=16, hidden=16))   # fc1 K = 64
-    with pytest.raises(LayerDoesNotFit, match=r"layer 'fc1' \(N=16, K=64\).*max_k=40"):
-        SimEngine(model, ArrayConfig.tiny())
+def test_tiles_cover_the_layer_once():
+    config = ArrayConfig.tiny()                      # max_n 12, max_k 40
+    layout = tiles(29, 95, config)
+    assert [rows for rows, _ in layout] == [slice(0, 12), slice(12, 24), slice(24, 29)]
+    assert all(cols == [slice(0, 40), slice(40, 80), slice(80, 95)] for _, cols in layout)
+
+
+def test_a_layer_longer_than_max_k_runs_as_partial_sums():
+    """fc1's K = 64 exceeds the tiny array's max_k = 40: two K tiles a row tile, summed on the
+    host, equal golden's product; the worst case (every code -128 against -1) stays exact."""
+    model = random_model(ModelShape(context=4, embed=16, hidden=16))
+    config = ArrayConfig.tiny()
+    assert model.codes["fc1"].shape[1] > config.max_k
+    engine = SimEngine(model, config)
+    rng = np.random.default_rng(2)
+    x = rng.integers(-128, 128, (3, 64))
+    np.testing.assert_array_equal(engine("fc1", x), GoldenEngine(model)("fc1", x))
+    assert {run.cols for run in engine.runs} == {(0, 40), (40, 64)}
+    worst = np.full((1, 64), -128)
+    model.codes["fc1"][:] = -1
+    assert engine("fc1", worst)[0, 0] == 64 * 128
+    reference = model.generate(GoldenEngine(model), "ab", 2, seed=3)
+    assert_same_generation(model.generate(engine, "ab", 2, seed=3), reference)

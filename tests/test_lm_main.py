@@ -49,9 +49,15 @@ def test_a_damaged_model_file_exits_2(tmp_path, capsys):
     assert "not a readable model file" in capsys.readouterr().err
 
 
-def test_a_layer_that_does_not_fit_exits_2(capsys):
-    assert demo.main(["--set", "max_k=128"]) == 2
-    assert "layer 'fc1' (N=128, K=256) does not fit the array" in capsys.readouterr().err
+def test_a_layer_longer_than_max_k_is_tiled(tmp_path):
+    """fc1's K = 256 on an array with max K 128: two partial sums a tile, still bit-exact."""
+    assert demo.main(["--set", "max_k=128", "--tokens", "2", "--report", str(tmp_path / "s.json")]) == 0
+    assert json.loads((tmp_path / "s.json").read_text())["bit_exact"] is True
+
+
+def test_a_bad_config_override_exits_2(capsys):
+    assert demo.main(["--set", "lanes=0"]) == 2
+    assert "lanes" in capsys.readouterr().err
 
 
 def test_the_projection_uses_a_matching_build_report(tmp_path):

@@ -1,0 +1,31 @@
+"""Real BitNet b1.58 transformers on the array: ``from lm.bitnet import load``.
+
+    model = load("path/to/checkpoint")        # a Hugging Face directory (or a .gguf file)
+    model.logits(token_ids, engine=None)      # float32 [T, vocab]; engine None = golden/
+    model.generate(token_ids, max_new_tokens, temperature=0.0, engine=None)
+
+Engines are lm.engines' (``SimEngine(model, config)``: the Verilated array; ``BoardEngine``: a
+board); layers of any size run as tiles of the array.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .model import BitNetTransformer, CheckpointError, TransformerConfig
+
+__all__ = ["load", "BitNetTransformer", "CheckpointError", "TransformerConfig"]
+
+
+def load(path) -> BitNetTransformer:
+    """A Hugging Face checkpoint directory (config.json + safetensors) or a ``.gguf`` file."""
+    path = Path(path)
+    if path.is_dir():
+        from .hf import load_hf
+        return load_hf(path)
+    if path.suffix == ".gguf" and path.is_file():
+        from .gguf import load_gguf
+        return load_gguf(path)
+    if not path.exists():
+        raise CheckpointError(f"{path}: no such file or directory")
+    raise CheckpointError(f"{path}: expected a Hugging Face checkpoint directory or a .gguf file")

@@ -1,0 +1,102 @@
+"""Small BitNet transformer checkpoints written by the tests themselves (no download, no torch):
+Hugging Face directories in each layout upstream allows, float32 or bf16."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from golden.bitlinear import quantize_weights
+from lm.bitnet.hf import pack_ternary
+
+#: A tiny BitNetForCausalLM: GQA (4 query heads on 2 K/V heads), two layers.
+TINY = {"architectures": ["BitNetForCausalLM"], "model_type": "bitnet", "vocab_size": 48,
+        "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "hidden_act": "relu2",
+        "max_position_embeddings": 64, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+        "tie_word_embeddings": True, "attention_bias": False}
+
+LAYOUTS = {"bitlinear": ("bitlinear", "offline"), "autobitlinear": ("autobitlinear", "offline"),
+           "online": ("autobitlinear", "online")}
+
+
+def _shapes(config: dict) -> dict:
+    h, f = config["hidden_size"], config["intermediate_size"]
+    hd = config.get("head_dim") or h // config["num_attention_heads"]
+    q, kv = config["num_attention_heads"] * hd, config["num_key_value_heads"] * hd
+    per = {"self_attn.q_proj": (q, h), "self_attn.k_proj": (kv, h), "self_attn.v_proj": (kv, h),
+           "self_attn.o_proj": (h, q), "mlp.gate_proj": (f, h), "mlp.up_proj": (f, h),
+           "mlp.down_proj": (h, f)}
+    return {f"model.layers.{i}.{name}": shape
+            for i in range(config["num_hidden_layers"]) for name, shape in per.items()}
+
+
+def float_weights(config: dict, seed: int = 0) -> dict[str, np.ndarray]:
+    """Float master weights of every tensor (projections as nn.Linear would hold them)."""
+    rng = np.random.default_rng(seed)
+    h, v = config["hidden_size"], config["vocab_size"]
+    hd = config.get("head_dim") or h // config["num_attention_heads"]
+    out = {"model.embed_tokens.weight": rng.normal(0, 1, (v, h)),
+           "model.norm.weight": rng.uniform(0.5, 1.5, h)}
+    if not config.get("tie_word_embeddings"):
+        out["lm_head.weight"] = rng.normal(0, 0.2, (v, h))
+    for i in range(config["num_hidden_layers"]):
+        p = f"model.layers.{i}."
+        out[p + "input_layernorm.weight"] = rng.uniform(0.5, 1.5, h)
+        out[p + "post_attention_layernorm.weight"] = rng.uniform(0.5, 1.5, h)
+        out[p + "self_attn.attn_sub_norm.weight"] = rng.uniform(0.5, 1.5, config["num_attention_heads"] * hd)
+        out[p + "mlp.ffn_sub_norm.weight"] = rng.uniform(0.5, 1.5, config["intermediate_size"])
+    for name, shape in _shapes(config).items():
+        out[name + ".weight"] = rng.normal(0, 0.05, shape)
+    return {name: value.astype(np.float32) for name, value in out.items()}
+
+
+def save_safetensors(path: Path, tensors: dict, bf16: bool = False) -> None:
+    """The safetensors format by hand, so float tensors can be stored as bf16 (truncated to bf16
+    here: the float32 the loader widens them to is exactly this value)."""
+    header, chunks, offset = {}, [], 0
+    for name, value in tensors.items():
+        value = np.ascontiguousarray(value)
+        if bf16 and value.dtype == np.float32:
+            data, dtype = (value.view(np.uint32) >> 16).astype("<u2").tobytes(), "BF16"
+        else:
+            dtype = {np.dtype(np.float32): "F32", np.dtype(np.uint8): "U8",
+                     np.dtype(np.int8): "I8"}[value.dtype]
+            data = value.tobytes()
+        header[name] = {"dtype": dtype, "shape": list(value.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    path.write_bytes(struct.pack("<Q", len(text)) + text + b"".join(chunks))
+
+
+def write_hf_checkpoint(directory: Path, layout: str = "bitlinear", *, config: dict | None = None,
+                        seed: int = 0, bf16: bool = False, packed: bool = True) -> Path:
+    """A checkpoint directory of ``config`` (default TINY) in ``layout`` (LAYOUTS): the float
+    weights of ``float_weights(seed)`` quantized as that layout stores them."""
+    config = dict(TINY if config is None else config)
+    linear_class, mode = LAYOUTS[layout]
+    config["quantization_config"] = {"quant_method": "bitnet", "linear_class": linear_class,
+                                     "quantization_mode": mode}
+    weights = float_weights(config, seed)
+    tensors = {}
+    for name, value in weights.items():
+        base = name.removesuffix(".weight")
+        if base not in _shapes(config) or mode == "online":
+            tensors[name] = value
+            continue
+        codes, scale = quantize_weights(value)
+        if linear_class == "bitlinear":      # weight_scale divides the product
+            tensors[name], tensors[base + ".weight_scale"] = pack_ternary(codes), np.float32([scale])
+        else:                                # weight_scale multiplies it
+            tensors[name] = pack_ternary(codes) if packed else codes.astype(np.float32)
+            tensors[base + ".weight_scale"] = np.float32([1 / scale])
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.json").write_text(json.dumps(config, indent=2))
+    save_safetensors(directory / "model.safetensors", tensors, bf16=bf16)
+    return directory
