@@ -2,6 +2,7 @@
 
     python -m lm [--tokens 64] [--prompt "the "] [--config icebreaker] [--set F=V] [--backend verilator]
     python -m lm --port /dev/ttyUSB1          # the hardware engine is a board running hw.build's bitstream
+    python -m lm --checkpoint DIR_OR_GGUF [--prompt-ids 1,2,3]   # a BitNet transformer (lm.bitnet)
 
 Both engines generate from the same prompt and seed; every BitLinear product of the hardware engine
 runs on the exported array under Verilator (checked beat by beat against golden/ as it runs). The
@@ -29,6 +30,8 @@ from hw.link.protocol import DEFAULT_BAUD
 
 from .engines import BoardEngine, GoldenEngine, SimEngine
 from .model import DEFAULT_MODEL, ModelFileError, TernaryModel
+
+# lm.bitnet is imported only for --checkpoint (it needs safetensors / gguf)
 
 BUILD_REPORT = Path("build/icebreaker/report.json")
 
@@ -85,6 +88,11 @@ def first_difference(golden, hardware) -> str | None:
 def parse_args(argv):
     parser = CommandLine(prog="python -m lm", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--checkpoint", type=Path, default=None,
+                        help="a BitNet transformer instead of the MLP: a Hugging Face checkpoint "
+                             "directory or a .gguf file (lm.bitnet)")
+    parser.add_argument("--prompt-ids", default="1",
+                        help="with --checkpoint: the prompt as comma-separated token ids")
     parser.add_argument("--tokens", type=positive_int, default=64)
     parser.add_argument("--prompt", default="the ")
     parser.add_argument("--seed", type=non_negative_int, default=0)
@@ -105,6 +113,60 @@ def parse_args(argv):
 
 
 @dataclass
+class IdGeneration:
+    """A transformer's generation as the demo compares it: new token ids and, per step, every
+    BitLinear's accumulators."""
+    prompt: list
+    ids: list
+    accs: list
+
+    @property
+    def text(self) -> str:
+        return " ".join(str(i) for i in self.ids)
+
+
+class CheckpointModel:
+    """The demo's view of an lm.bitnet transformer: the MLP's ``generate`` signature on token ids."""
+
+    def __init__(self, model):
+        self.model = model
+        self.codes = model.codes
+        self.ternary_weights = model.ternary_weights
+        self.layers = {name: codes.shape for name, codes in model.codes.items()}
+        self.validation = None
+
+    def generate(self, engine, prompt, tokens, *, seed, temperature, on_token=None):
+        accs = []
+        ids = self.model.generate(prompt, tokens, temperature, engine,
+                                  seed=seed, on_token=on_token, accs=accs)
+        return IdGeneration(list(prompt), ids[len(prompt):], accs)
+
+
+def model_facts(model) -> tuple[int, dict, object]:
+    """Ternary weights, layers (name -> (N, K)) and validation metrics of either kind of model."""
+    if isinstance(model, CheckpointModel):
+        return model.ternary_weights, model.layers, model.validation
+    return model.shape.ternary_weights, model.shape.layers, model.meta.get("validation")
+
+
+def load_model(args):
+    """The MLP (``--model``) or a BitNet checkpoint (``--checkpoint``), and the prompt it takes."""
+    if args.checkpoint is None:
+        from .corpus import encode
+        encode(args.prompt)
+        return TernaryModel.load(args.model), args.prompt
+    from .bitnet import load
+    model = CheckpointModel(load(args.checkpoint))
+    try:
+        prompt = [int(i) for i in args.prompt_ids.split(",")]
+    except ValueError:
+        raise ValueError(f"--prompt-ids: expected comma-separated token ids, got {args.prompt_ids!r}") from None
+    if any(not 0 <= i < model.model.config.vocab_size for i in prompt):
+        raise ValueError(f"--prompt-ids: ids must be in [0, {model.model.config.vocab_size})")
+    return model, prompt
+
+
+@dataclass
 class DemoRun:
     """Both generations and what they cost."""
     reference: object           # the golden engine's Generation
@@ -118,7 +180,7 @@ def run_demo(args, model, hardware) -> DemoRun:
     """Generate with golden/ and with the hardware engine from the same prompt and seed, logging
     each hardware token with its cycles."""
     start = time.perf_counter()
-    reference = model.generate(GoldenEngine(model), args.prompt, args.tokens, seed=args.seed,
+    reference = model.generate(GoldenEngine(model), args.prompt_value, args.tokens, seed=args.seed,
                                temperature=args.temperature)
     golden_seconds = time.perf_counter() - start
     on_board = isinstance(hardware, BoardEngine)
@@ -127,11 +189,12 @@ def run_demo(args, model, hardware) -> DemoRun:
 
     def progress(step: int, token: int) -> None:
         cycles_after.append(hardware.cycles)
-        log(f"[{hardware.name}] token {step + 1:3d}/{args.tokens}  {token_repr(token)}  "
+        shown = str(token).ljust(6) if args.checkpoint else token_repr(token)
+        log(f"[{hardware.name}] token {step + 1:3d}/{args.tokens}  {shown}  "
             f"{cycles_after[-1] - cycles_after[-2]:,} {'busy ' if on_board else ''}cycles  "
             f"({time.perf_counter() - start:.1f} s)")
 
-    generated = model.generate(hardware, args.prompt, args.tokens, seed=args.seed,
+    generated = model.generate(hardware, args.prompt_value, args.tokens, seed=args.seed,
                                temperature=args.temperature, on_token=progress)
     return DemoRun(reference, generated, golden_seconds, time.perf_counter() - start,
                    cycles_after[-1])
@@ -140,17 +203,17 @@ def run_demo(args, model, hardware) -> DemoRun:
 def summarize(args, model, hardware, run: DemoRun) -> dict:
     """The JSON summary: texts, agreement, and cycles per token (measured on a board, projected
     to tokens/s at a clock for the simulated array)."""
-    shape = model.shape
+    ternary_weights, layers, validation = model_facts(model)
     on_board = isinstance(hardware, BoardEngine)
     difference = first_difference(run.reference, run.generated)
     cycles_per_token = run.cycles / args.tokens
     summary = {
-        "model": str(args.model), "ternary_weights": shape.ternary_weights,
-        "layers": {name: {"n": n, "k": k} for name, (n, k) in shape.layers.items()},
-        "validation": model.meta.get("validation"),
+        "model": str(args.checkpoint or args.model), "ternary_weights": ternary_weights,
+        "layers": {name: {"n": n, "k": k} for name, (n, k) in layers.items()},
+        "validation": validation,
         "config": hardware.config.to_dict(), "engine": hardware.name,
         "backend": None if on_board else args.backend, "port": args.port,
-        "prompt": args.prompt, "seed": args.seed, "temperature": args.temperature,
+        "prompt": args.prompt_value, "seed": args.seed, "temperature": args.temperature,
         "tokens": args.tokens, "golden_text": run.reference.text,
         "hardware_text": run.generated.text,
         "bit_exact_tokens": sum(g == h for g, h in zip(run.reference.ids, run.generated.ids)),
@@ -176,9 +239,14 @@ def summarize(args, model, hardware, run: DemoRun) -> dict:
 
 def print_summary(summary: dict, report: Path) -> None:
     prompt = summary["prompt"]
-    print(f"prompt:   {prompt!r}")
-    print(f"golden:   {prompt + summary['golden_text']!r}")
-    print(f"hardware: {prompt + summary['hardware_text']!r}")
+    if isinstance(prompt, str):
+        print(f"prompt:   {prompt!r}")
+        print(f"golden:   {prompt + summary['golden_text']!r}")
+        print(f"hardware: {prompt + summary['hardware_text']!r}")
+    else:       # token ids of a checkpoint
+        print(f"prompt ids:   {' '.join(map(str, prompt))}")
+        print(f"golden ids:   {summary['golden_text']}")
+        print(f"hardware ids: {summary['hardware_text']}")
     print(f"bit-exact: {summary['bit_exact_tokens']}/{summary['tokens']} tokens; "
           f"{'identical' if summary['bit_exact'] else 'DIFFERENT'} integer accumulators "
           f"({summary['accumulators_compared']:,} compared)")
@@ -198,16 +266,17 @@ def print_summary(summary: dict, report: Path) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        model = TernaryModel.load(args.model)
+        model, args.prompt_value = load_model(args)
         hardware = hardware_engine(args, model)
-        from .corpus import encode
-        encode(args.prompt)
-    except (ModelFileError, NoAnswer, ValueError, OSError) as error:
+    except (ModelFileError, NoAnswer, ValueError, OSError) as error:   # CheckpointError too
         print(f"error: {error}", file=sys.stderr)
         return 2
     config = hardware.config
-    log(f"model {args.model}: {model.shape.ternary_weights:,} ternary weights in "
-        f"{', '.join(f'{n}x{k} {name}' for name, (n, k) in model.shape.layers.items())}")
+    ternary_weights, layers, _ = model_facts(model)
+    names = list(layers)
+    listed = ", ".join(f"{n}x{k} {name}" for name, (n, k) in list(layers.items())[:7])
+    log(f"model {args.checkpoint or args.model}: {ternary_weights:,} ternary weights in "
+        f"{len(names)} BitLinears ({listed}{', ...' if len(names) > 7 else ''})")
     log(f"array: {config.pe_kind}, {config.lanes} lanes x {config.rows} rows, max K {config.max_k}, "
         f"max N {config.max_n}; " + (f"board on {args.port}" if args.port
                                       else f"backend {args.backend}"))

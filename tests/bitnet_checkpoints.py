@@ -100,3 +100,59 @@ def write_hf_checkpoint(directory: Path, layout: str = "bitlinear", *, config: d
     (directory / "config.json").write_text(json.dumps(config, indent=2))
     save_safetensors(directory / "model.safetensors", tensors, bf16=bf16)
     return directory
+
+
+#: TQ1_0 / TQ2_0 blocks are 256 values of a row: K must be a multiple of 256.
+TINY_GGUF = dict(TINY, hidden_size=256, intermediate_size=256)
+
+
+def write_gguf_checkpoint(path: Path, qtype: str = "TQ2_0", *, config: dict | None = None,
+                          seed: int = 0) -> Path:
+    """A BitNet .gguf written by the ``gguf`` package's own writer and quantizer, as llama.cpp's
+    converter writes one: projections as ternary · mean|w| quantized to ``qtype``, the rest F32."""
+    import gguf
+
+    config = dict(TINY_GGUF if config is None else config)
+    weights = float_weights(config, seed)
+    writer = gguf.GGUFWriter(str(path), "bitnet")
+    writer.add_embedding_length(config["hidden_size"])
+    writer.add_feed_forward_length(config["intermediate_size"])
+    writer.add_block_count(config["num_hidden_layers"])
+    writer.add_head_count(config["num_attention_heads"])
+    writer.add_head_count_kv(config["num_key_value_heads"])
+    writer.add_layer_norm_rms_eps(config["rms_norm_eps"])
+    writer.add_rope_freq_base(config["rope_theta"])
+    writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
+    writer.add_rope_scaling_factor(1.0)
+    names = {"self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+             "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
+             "mlp.down_proj": "ffn_down", "input_layernorm": "attn_norm",
+             "post_attention_layernorm": "ffn_norm", "self_attn.attn_sub_norm": "attn_sub_norm",
+             "mlp.ffn_sub_norm": "ffn_sub_norm"}
+    kind = getattr(gguf.GGMLQuantizationType, qtype)
+    for name, value in weights.items():
+        if name == "model.embed_tokens.weight":
+            writer.add_tensor("token_embd.weight", value)
+        elif name == "model.norm.weight":
+            writer.add_tensor("output_norm.weight", value)
+        elif name == "lm_head.weight":
+            writer.add_tensor("output.weight", value)
+        else:
+            layer, rest = name.removeprefix("model.layers.").split(".", 1)
+            module = rest.removesuffix(".weight")
+            target = f"blk.{layer}.{names[module]}.weight"
+            if module in ("input_layernorm", "post_attention_layernorm", "self_attn.attn_sub_norm",
+                          "mlp.ffn_sub_norm"):
+                writer.add_tensor(target, value)
+                continue
+            codes, scale = quantize_weights(value)      # the converter's weight_quant
+            ternary = codes.astype(np.float32) / scale
+            if kind in (gguf.GGMLQuantizationType.F32,):
+                writer.add_tensor(target, ternary)
+            else:
+                writer.add_tensor(target, gguf.quants.quantize(ternary, kind), raw_dtype=kind)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path

@@ -104,3 +104,31 @@ def test_demo_on_a_board_through_the_serial_driver(tmp_path, capsys, monkeypatch
 def test_an_unopenable_port_exits_2(capsys):
     assert demo.main(["--port", "/dev/no-such-port-here"]) == 2
     assert "no-such-port-here" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["hf", "gguf"])
+def test_demo_runs_a_checkpoint_bit_exact(tmp_path, capsys, kind):
+    """``--checkpoint``: a BitNet transformer (HF directory or GGUF file written by the tests)
+    generates the same ids on golden/ and on the Verilated array, every accumulator compared."""
+    from tests.bitnet_checkpoints import write_gguf_checkpoint, write_hf_checkpoint
+    path = (write_hf_checkpoint(tmp_path / "ckpt") if kind == "hf"
+            else write_gguf_checkpoint(tmp_path / "m.gguf", "TQ2_0"))
+    report = tmp_path / "s.json"
+    assert demo.main(["--checkpoint", str(path), "--prompt-ids", "3,1,4", "--tokens", "3",
+                      "--set", "max_k=128", "--report", str(report)]) == 0
+    summary = json.loads(report.read_text())
+    assert summary["bit_exact"] is True and summary["prompt"] == [3, 1, 4]
+    assert summary["accumulators_compared"] > 0 and len(summary["layers"]) == 14
+    assert "golden ids:" in capsys.readouterr().out
+
+
+def test_a_bad_checkpoint_exits_2(tmp_path, capsys):
+    (tmp_path / "config.json").write_text("{}")
+    assert demo.main(["--checkpoint", str(tmp_path)]) == 2
+    assert "not a BitNet" in capsys.readouterr().err
+    from tests.bitnet_checkpoints import write_hf_checkpoint
+    path = write_hf_checkpoint(tmp_path / "ckpt")
+    assert demo.main(["--checkpoint", str(path), "--prompt-ids", "1,x"]) == 2
+    assert "--prompt-ids" in capsys.readouterr().err
+    assert demo.main(["--checkpoint", str(path), "--prompt-ids", "999"]) == 2
+    assert "ids must be in [0, 48)" in capsys.readouterr().err

@@ -24,7 +24,7 @@ def load(path) -> BitNetTransformer:
         from .hf import load_hf
         return load_hf(path)
     if path.suffix == ".gguf" and path.is_file():
-        from .gguf import load_gguf
+        from .gguf_file import load_gguf
         return load_gguf(path)
     if not path.exists():
         raise CheckpointError(f"{path}: no such file or directory")
