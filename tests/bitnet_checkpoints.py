@@ -109,8 +109,13 @@ TINY_GGUF = dict(TINY, hidden_size=256, intermediate_size=256)
 def write_gguf_checkpoint(path: Path, qtype: str = "TQ2_0", *, config: dict | None = None,
                           seed: int = 0) -> Path:
     """A BitNet .gguf written by the ``gguf`` package's own writer and quantizer, as llama.cpp's
-    converter writes one: projections as ternary · mean|w| quantized to ``qtype``, the rest F32."""
+    converter writes one: projections as ternary · mean|w| quantized to ``qtype``, the rest F32.
+    ``qtype`` "I2_S" (which the package cannot type): bitnet.cpp's bytes (lm.bitnet.gguf_file's
+    ``pack_i2s``, plus its 28 bytes of alignment padding) written as an int8 tensor, then its
+    type and dimensions patched to I2_S and N×K in place."""
     import gguf
+
+    from lm.bitnet.gguf_file import I2S_TYPE, pack_i2s
 
     config = dict(TINY_GGUF if config is None else config)
     weights = float_weights(config, seed)
@@ -129,7 +134,8 @@ def write_gguf_checkpoint(path: Path, qtype: str = "TQ2_0", *, config: dict | No
              "mlp.down_proj": "ffn_down", "input_layernorm": "attn_norm",
              "post_attention_layernorm": "ffn_norm", "self_attn.attn_sub_norm": "attn_sub_norm",
              "mlp.ffn_sub_norm": "ffn_sub_norm"}
-    kind = getattr(gguf.GGMLQuantizationType, qtype)
+    kind = None if qtype == "I2_S" else getattr(gguf.GGMLQuantizationType, qtype)
+    i2s_shapes = {}
     for name, value in weights.items():
         if name == "model.embed_tokens.weight":
             writer.add_tensor("token_embd.weight", value)
@@ -147,7 +153,11 @@ def write_gguf_checkpoint(path: Path, qtype: str = "TQ2_0", *, config: dict | No
                 continue
             codes, scale = quantize_weights(value)      # the converter's weight_quant
             ternary = codes.astype(np.float32) / scale
-            if kind in (gguf.GGMLQuantizationType.F32,):
+            if kind is None:
+                raw = pack_i2s(codes, np.max(np.abs(ternary))) + bytes(28)
+                writer.add_tensor(target, np.frombuffer(raw, np.int8).reshape(1, -1))
+                i2s_shapes[target] = codes.shape
+            elif kind in (gguf.GGMLQuantizationType.F32,):
                 writer.add_tensor(target, ternary)
             else:
                 writer.add_tensor(target, gguf.quants.quantize(ternary, kind), raw_dtype=kind)
@@ -155,4 +165,26 @@ def write_gguf_checkpoint(path: Path, qtype: str = "TQ2_0", *, config: dict | No
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
+    patch_tensor_info(path, {(name, part): value for name, (n, k) in i2s_shapes.items()
+                             for part, value in ((3, [k, n]), (4, [I2S_TYPE]))})
     return path
+
+
+def patch_tensor_info(path: Path, changes: dict) -> None:
+    """Overwrite fields of tensor infos in a GGUF file in place: ``{(tensor, part): value}`` with
+    part 3 the dimensions, 4 the type; at the offsets the package's reader finds them."""
+    import gguf
+
+    reader = gguf.GGUFReader(path)
+    base = reader.data.__array_interface__["data"][0]
+    fields = {t.name: t.field for t in reader.tensors}
+    edits = []
+    for (name, part), value in changes.items():
+        target = fields[name].parts[part]
+        edits.append((target.__array_interface__["data"][0] - base,
+                      np.asarray(value, target.dtype).tobytes()))
+    del reader, fields
+    data = bytearray(path.read_bytes())
+    for offset, raw in edits:
+        data[offset:offset + len(raw)] = raw
+    path.write_bytes(bytes(data))

@@ -8,7 +8,9 @@ import pytest
 from hw.config import ArrayConfig
 from lm.bitnet import CheckpointError, load
 from lm.engines import GoldenEngine, SimEngine
-from tests.bitnet_checkpoints import TINY_GGUF, write_gguf_checkpoint, write_hf_checkpoint
+from lm.bitnet.gguf_file import pack_i2s, unpack_i2s
+from tests.bitnet_checkpoints import (TINY_GGUF, patch_tensor_info, write_gguf_checkpoint,
+                                      write_hf_checkpoint)
 
 gguf = pytest.importorskip("gguf")
 
@@ -49,18 +51,6 @@ def test_a_gguf_model_on_the_array_matches_golden(tmp_path):
             np.testing.assert_array_equal(got[name], want[name])
 
 
-def _patch(path, tensor_name, part, value):
-    """Overwrite one field of a tensor's info in place (its offset in the file, from the reader)."""
-    reader = gguf.GGUFReader(path)
-    field = next(t for t in reader.tensors if t.name == tensor_name).field
-    target = field.parts[part]
-    offset = target.__array_interface__["data"][0] - reader.data.__array_interface__["data"][0]
-    del reader
-    data = bytearray(path.read_bytes())
-    data[offset:offset + target.nbytes] = np.asarray(value, target.dtype).tobytes()
-    path.write_bytes(bytes(data))
-
-
 def test_files_it_cannot_use_are_refused(tmp_path):
     path = write_gguf_checkpoint(tmp_path / "m.gguf")
     good = path.read_bytes()
@@ -68,8 +58,8 @@ def test_files_it_cannot_use_are_refused(tmp_path):
     with pytest.raises(CheckpointError, match="m.gguf: not a"):
         load(path)
     path.write_bytes(good)
-    _patch(path, "blk.0.attn_q.weight", 4, [36])          # the type field: bitnet.cpp's I2_S
-    with pytest.raises(CheckpointError, match="I2_S"):
+    patch_tensor_info(path, {("blk.0.attn_q.weight", 4): [37]})     # a type no one defines
+    with pytest.raises(CheckpointError, match="m.gguf: not a GGUF file this loader can read"):
         load(path)
     (tmp_path / "x.gguf").write_bytes(b"GGUF" + b"\0" * 8)
     with pytest.raises(CheckpointError, match="x.gguf"):
@@ -112,3 +102,26 @@ def test_other_architectures_and_missing_tensors_are_refused(tmp_path):
     writer.close()
     with pytest.raises(CheckpointError, match="partial.gguf"):
         load(path)
+
+
+def test_i2s_layout_by_hand():
+    """bitnet.cpp's x86 I2_S: element j of a 128-block in byte j % 32 at bits 6 - 2 (j // 32)."""
+    codes = np.zeros((1, 128), np.int8)
+    codes[0, 0], codes[0, 32], codes[0, 127] = 1, -1, 1
+    raw = np.frombuffer(pack_i2s(codes, 0.5), np.uint8)
+    assert raw[0] == (2 << 6) | (0 << 4) | (1 << 2) | 1          # j = 0 (+1), 32 (-1), 64, 96 (0)
+    assert raw[31] == (1 << 6) | (1 << 4) | (1 << 2) | 2         # j = 127 (+1) in the low bits
+    assert raw[32:].view(np.float32)[0] == 0.5
+    back, scale = unpack_i2s(raw, (1, 128), "t")
+    np.testing.assert_array_equal(back, codes)
+    assert scale == np.float32(0.5)
+    with pytest.raises(CheckpointError, match="0b11"):
+        unpack_i2s(np.full(36, 0xFF, np.uint8), (1, 128), "t")
+
+
+def test_an_i2s_file_gives_the_same_model(tmp_path, hf_model):
+    model = load(write_gguf_checkpoint(tmp_path / "m.gguf", "I2_S"))
+    for name, codes in hf_model.codes.items():
+        np.testing.assert_array_equal(model.codes[name], codes)
+        np.testing.assert_allclose(model.w_scales[name], hf_model.w_scales[name], rtol=1e-6)
+    np.testing.assert_allclose(model.logits([4, 2]), hf_model.logits([4, 2]), rtol=1e-4, atol=1e-4)
