@@ -92,7 +92,8 @@ def edit_config(directory, **changes):
      "modules_to_not_convert"),
     ({"quantization_config": {"quant_method": "gptq"}}, "not 'bitnet'"),
     ({"hidden_act": "silu"}, "relu2"),
-    ({"rope_scaling": {"rope_type": "llama3", "factor": 8.0}}, "rope_scaling"),
+    ({"rope_scaling": {"rope_type": "llama3", "factor": 8.0}}, "rope .*llama3.*not supported"),
+    ({"rope_parameters": {"rope_type": "yarn", "rope_theta": 1e4}}, "rope .*yarn.*not supported"),
     ({"intermediate_size": 48}, r"mlp.gate_proj.*packed shape|has shape"),
     ({"num_hidden_layers": 3}, "model.layers.2.*missing"),
     ({"tie_word_embeddings": False}, "lm_head.weight is missing"),
@@ -132,3 +133,15 @@ def test_a_float_weight_in_the_packed_layout_is_refused(tmp_path):
     save_safetensors(directory / "model.safetensors", tensors)
     with pytest.raises(CheckpointError, match="stores packed uint8"):
         load(directory)
+
+
+def test_transformers_5_rope_parameters_are_read(tmp_path):
+    """transformers 5 writes rope_parameters {rope_type, rope_theta} instead of rope_theta."""
+    directory = write_hf_checkpoint(tmp_path / "ckpt")
+    before = load(directory).logits([1, 2, 3, 4])
+    edit_config(directory, rope_theta=None, rope_parameters={"rope_type": "default", "rope_theta": 10000.0})
+    model = load(directory)
+    assert model.config.rope_theta == 10000.0
+    np.testing.assert_array_equal(model.logits([1, 2, 3, 4]), before)
+    edit_config(directory, rope_parameters={"rope_type": "default", "rope_theta": 500.0})
+    assert not np.array_equal(load(directory).logits([1, 2, 3, 4]), before)

@@ -66,16 +66,20 @@ class TransformerConfig:
             return raw[name]
         if raw.get("hidden_act", "relu2") != "relu2":
             raise CheckpointError(f"{source}: hidden_act {raw['hidden_act']!r}; BitNet's MLP is relu2")
-        scaling = raw.get("rope_scaling")
-        if scaling and scaling.get("rope_type", scaling.get("type")) not in (None, "default"):
-            raise CheckpointError(f"{source}: rope_scaling {scaling!r} is not supported (only the "
-                                  f"default rotary embedding)")
+        # transformers 5 writes rope_parameters {rope_type, rope_theta}; older configs rope_theta
+        # and rope_scaling at the top
+        rope = dict(raw.get("rope_scaling") or {}, **(raw.get("rope_parameters") or {}))
+        if rope.get("rope_type", rope.get("type")) not in (None, "default"):
+            raise CheckpointError(f"{source}: rope {rope!r} is not supported (only the default "
+                                  f"rotary embedding)")
         heads = int(need("num_attention_heads"))
         values = {"vocab_size": need("vocab_size"), "hidden_size": need("hidden_size"),
                   "intermediate_size": need("intermediate_size"),
                   "num_hidden_layers": need("num_hidden_layers"), "num_attention_heads": heads,
                   "num_key_value_heads": raw.get("num_key_value_heads") or heads,
                   "head_dim": raw.get("head_dim") or int(need("hidden_size")) // heads}
+        if "rope_theta" in rope:
+            values["rope_theta"] = rope["rope_theta"]
         for field in fields(cls):
             if field.name not in values and field.name in raw:
                 values[field.name] = raw[field.name]
