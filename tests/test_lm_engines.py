@@ -92,3 +92,31 @@ def test_a_layer_longer_than_max_k_runs_as_partial_sums():
     assert engine("fc1", worst)[0, 0] == 64 * 128
     reference = model.generate(GoldenEngine(model), "ab", 2, seed=3)
     assert_same_generation(model.generate(engine, "ab", 2, seed=3), reference)
+
+
+class RecordingAccelerator:
+    """The driver's interface over golden/: records every load, so tiling can be checked."""
+
+    def __init__(self, config):
+        self.config, self.loads, self._w = config, [], None
+
+    def load_weights(self, w):
+        self.loads.append(np.asarray(w).shape)
+        self._w = np.asarray(w)
+
+    def run_codes(self, x):
+        from golden.bitlinear import int_matmul
+        assert self._w.shape[0] <= self.config.max_n and self._w.shape[1] <= self.config.max_k
+        return int_matmul(x, self._w)
+
+    def perf(self):
+        return {"busy": 1}
+
+
+def test_board_engine_tiles_both_dimensions():
+    model = random_model(ModelShape(context=4, embed=16, hidden=16))     # fc1 16 x 64
+    board = BoardEngine(model, RecordingAccelerator(ArrayConfig.tiny()))  # max_n 12, max_k 40
+    x = np.random.default_rng(5).integers(-128, 128, (2, 64))
+    np.testing.assert_array_equal(board("fc1", x), GoldenEngine(model)("fc1", x))
+    assert board.accelerator.loads == [(12, 40), (12, 24), (4, 40), (4, 24)]
+    assert board.cycles == 4
