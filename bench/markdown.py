@@ -19,11 +19,14 @@ def _sweep_table(sweep: dict) -> list[str]:
 
 
 def _points(section) -> list[dict]:
-    if not section:
-        return []
-    if "points" in section:
-        return section["points"]
-    return [t for entry in section.values() for t in entry["tried"]]
+    """Every point of a per-board section: the sweep's points, or the largest search's tries."""
+    out = []
+    for board in (section or {}).values():
+        if "points" in board:
+            out += board["points"]
+        else:
+            out += [t for entry in board.values() for t in entry["tried"]]
+    return out
 
 
 def figures_markdown(summary: dict, command: str) -> str:
@@ -32,10 +35,9 @@ def figures_markdown(summary: dict, command: str) -> str:
     out = [f"Measured by `{command}` on {summary['date']} (placement seeds {summary['seeds']}; "
            f"{build_seconds / 60:.0f} min of yosys + nextpnr builds, cached in build/bench/synth/, "
            f"and {summary['wall_seconds'] / 60:.0f} min for this run on this 2-core machine).", ""]
-    sweep = summary.get("sweep")
-    if sweep:
-        out += ["Array alone (bench top: LFSR harness, memories max K 256 × max N 32), target "
-                f"{summary['target_mhz']:g} MHz:", "", *_sweep_table(sweep), ""]
+    for board, sweep in (summary.get("sweep") or {}).items():
+        out += [f"Array alone on the {board} (bench top: LFSR harness, memories max K 256 × max N 32), "
+                f"target {sweep['target_mhz']:g} MHz:", "", *_sweep_table(sweep), ""]
         if sweep["comparison"]:
             out += ["| size | ternary kind | LC ternary | LC int8 | LC ratio (int8 / ternary) | "
                     "lanes·Fmax/LC ratio (ternary / int8) |", "|---|---|---|---|---|---|"]
@@ -52,10 +54,10 @@ def figures_markdown(summary: dict, command: str) -> str:
                 f"error {est['estimator_max_error']:.1%} in sample, "
                 + (f"{held:.1%} with each point left out of its own fit" if held is not None else "")
                 + f"; EBR counted from the config matches nextpnr on every point: {est['ebr_exact']}.", ""]
-    largest = summary.get("largest")
-    if largest:
-        out += ["Largest array with the full board top (PLL, UART host link) at "
-                f"{summary['target_mhz']:g} MHz:", ""]
+    for board, largest in (summary.get("largest") or {}).items():
+        target = next(iter(largest.values()))["target_mhz"]
+        out += [f"Largest array on the {board} with the full board top (PLL, UART host link) at "
+                f"{target:g} MHz:", ""]
         for kind, entry in largest.items():
             found = entry["largest"]
             tried = "; ".join(f"{t['lanes']}×{t['rows']}: " + (f"{t['fmax_mhz']:g} MHz, {t['lc']:,} LC"

@@ -24,24 +24,27 @@ def plot_all(summary: dict, out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     written = []
-    sweep = summary.get("sweep")
-    if sweep:
+    from boards import get_board
+
+    for board, sweep in (summary.get("sweep") or {}).items():
         kinds = _by_kind(sweep["points"])
-        for key, ylabel, name in (("lc", "logic cells (of 5,280)", "lc_vs_lanes.png"),
-                                  ("fmax_mhz", "Fmax, median of seeds (MHz)", "fmax_vs_lanes.png")):
+        budget = get_board(board).budget["lc"]
+        suffix = "" if board == "icebreaker" else f"_{board}"
+        for key, ylabel, name in (("lc", f"logic cells (of {budget:,})", f"lc_vs_lanes{suffix}.png"),
+                                  ("fmax_mhz", "Fmax, median of seeds (MHz)", f"fmax_vs_lanes{suffix}.png")):
             fig, ax = plt.subplots(figsize=(6, 4))
             for kind, points in kinds.items():
                 color, marker = KIND_STYLE.get(kind, ("black", "x"))
                 ax.plot([p["lanes"] for p in points], [p[key] for p in points], marker=marker,
                         color=color, label=kind + (" (int8 baseline)" if kind.startswith("mul8") else ""))
             if key == "lc":
-                ax.axhline(5280, color="grey", linestyle="--", linewidth=1, label="UP5K")
+                ax.axhline(budget, color="grey", linestyle="--", linewidth=1, label=board)
             else:
-                ax.axhline(summary.get("target_mhz", 48), color="grey", linestyle="--",
-                           linewidth=1, label="target")
+                ax.axhline(sweep["target_mhz"], color="grey", linestyle="--", linewidth=1, label="target")
             ax.set_xscale("log", base=2)
             ax.set_xlabel("lanes (1 row, bench top: array + LFSR harness)")
             ax.set_ylabel(ylabel)
+            ax.set_title(board)
             ax.grid(True, alpha=0.3)
             ax.legend()
             fig.tight_layout()

@@ -1,10 +1,14 @@
-"""Area and Fmax on the UP5K by real builds (hw.build: yosys + nextpnr), one point at a time.
+"""Area and Fmax on each board's chip by real builds (hw.build: yosys + nextpnr), many at once.
 
-A point is a PE kind and an array shape; each is built with a few placement seeds and reported by
-the median Fmax (nextpnr's Fmax moves 5-10 % with the seed). Every build's report.json is kept
-under ``build/bench/synth/<point>/seed<N>/``, and a point whose reports are already there for the
-same config and the same gateware sources (a digest of hw/ and boards/) is not built again, so an
-interrupted sweep resumes where it stopped.
+A point is a board, a PE kind and an array shape; each is built with a few placement seeds and
+reported by the median Fmax (nextpnr's Fmax moves 5-10 % with the seed). Every build's
+report.json is kept under ``build/bench/synth/<board>/<point>/seed<N>/``, and a point whose
+reports are already there for the same config and the same gateware sources (a digest of hw/ and
+boards/) is not built again, so an interrupted sweep resumes where it stopped.
+
+Builds run one after another, in a local pool of ``jobs`` processes, or on a Dask ``distributed``
+cluster (``scheduler``: its address; ``pip install -e ".[cluster]"``): the workers build and
+return the reports, this process keeps the cache, so a sweep on a cluster resumes the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from pathlib import Path
 from golden.ints import ceil_log2
 from hw.config import ArrayConfig
 
-__all__ = ["Point", "measure_point", "sweep_config", "ROOT"]
+__all__ = ["Point", "measure_point", "measure_points", "sweep_config", "build_seed", "run_tasks",
+           "ROOT"]
 
 ROOT = Path("build/bench/synth")
 
@@ -29,10 +34,16 @@ class Point:
     lanes: int
     rows: int
     top: str = "bench"           # "bench": the array alone; "board": PLL + UART host link + array
+    board: str = "icebreaker"
 
     @property
     def label(self) -> str:
         return f"{self.top}_{self.kind}_l{self.lanes}_r{self.rows}"
+
+    @property
+    def path(self) -> Path:
+        """Where its builds live, under the cache root."""
+        return Path(self.board) / self.label
 
 
 #: Memories of the sweep's arrays (bench top): small enough that the int8 baseline's weights,
@@ -41,10 +52,12 @@ SWEEP_MAX_K, SWEEP_MAX_N = 256, 32
 
 
 def sweep_config(point: Point) -> ArrayConfig:
-    """The point's kind and shape; memories of the board preset for the full board top, of
-    ``SWEEP_MAX_K`` × ``SWEEP_MAX_N`` for the bench top. Every adder-tree level is registered, as in
-    the board preset."""
-    base = ArrayConfig.icebreaker()
+    """The point's kind and shape; memories of the board's default array for the full board top,
+    of ``SWEEP_MAX_K`` × ``SWEEP_MAX_N`` for the bench top. Every adder-tree level is registered,
+    as in the board presets."""
+    from boards import get_board
+
+    base = get_board(point.board).default_config()
     if point.top == "bench":
         base = base.replace(max_k=SWEEP_MAX_K, max_n=SWEEP_MAX_N)
     return base.replace(pe_kind=point.kind, lanes=point.lanes, rows=point.rows,
@@ -67,45 +80,117 @@ def _cached(path: Path, config: ArrayConfig) -> dict | None:
     return report if fresh else None
 
 
-def measure_point(point: Point, *, seeds=(1, 2, 3), target_mhz: float = 48.0, board="icebreaker",
-                  root: Path = ROOT, log=print) -> dict:
-    """Build ``point`` once per seed (stopping after the first if it does not fit) and summarize:
-    LC, EBR, DSP, Fmax per seed and the median, multipliers, and why it failed if it did."""
+def _failure_line(error) -> str:
+    lines = str(error).splitlines()
+    return next((line.strip() for line in lines if "ERROR" in line), lines[0] if lines else "?")
+
+
+def build_seed(point: Point, seed: int, target_mhz: float, root: str) -> dict:
+    """One build of ``point`` (or its cached report): ``{"report": ...}`` or ``{"failure": line,
+    "message": ...}``. Runs wherever the executor puts it; it writes no cache itself."""
     from hw.build import BuildFailed, build
 
     config = sweep_config(point)
-    runs, failure = [], None
-    failed = root / point.label / "failed.json"
-    if _cached(failed, config) is not None:           # synthesis and packing are deterministic
-        failure = json.loads(failed.read_text())["failure"]
-        log(f"  {point.label}: does not build (cached: {failure})")
-        seeds = ()
-    for seed in seeds:
-        out = root / point.label / f"seed{seed}"
-        report = _cached(out / "report.json", config)
-        if report is None:
-            log(f"  build {point.label} seed {seed} ...")
-            try:
-                report = build(board, config, seed=seed, out=out, target_mhz=target_mhz,
-                               top=point.top, log=lambda text: None)
-                report["sources"] = source_digest()
-                (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-            except BuildFailed as error:
-                lines = str(error).splitlines()
-                failure = next((line.strip() for line in lines if "ERROR" in line), lines[0])
+    out = Path(root) / point.path / f"seed{seed}"
+    report = _cached(out / "report.json", config)
+    if report is not None:
+        return {"report": report, "cached": True}
+    try:
+        report = build(point.board, config, seed=seed, out=out, target_mhz=target_mhz,
+                       top=point.top, log=lambda text: None)
+    except BuildFailed as error:
+        return {"failure": _failure_line(error), "message": str(error)}
+    report["sources"] = source_digest()
+    return {"report": report, "cached": False}
+
+
+def run_tasks(function, tasks: list[tuple], *, jobs: int = 1, scheduler: str | None = None,
+              on_result=None) -> list:
+    """``function(*task)`` for every task, in this process (``jobs`` 1), a pool of ``jobs`` local
+    processes, or on the Dask cluster at ``scheduler``; results in task order, ``on_result(index,
+    result)`` as each one arrives."""
+    results = [None] * len(tasks)
+
+    def arrived(index, result):
+        results[index] = result
+        if on_result is not None:
+            on_result(index, result)
+
+    if scheduler:
+        try:
+            from distributed import Client, as_completed
+        except ImportError:
+            raise RuntimeError("--scheduler needs Dask's distributed: pip install -e \".[cluster]\"") from None
+        with Client(scheduler) as client:
+            futures = {client.submit(function, *task, pure=False): i for i, task in enumerate(tasks)}
+            for future in as_completed(futures):
+                arrived(futures[future], future.result())
+    elif jobs > 1 and len(tasks) > 1:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(function, *task): i for i, task in enumerate(tasks)}
+            for future in as_completed(futures):
+                arrived(futures[future], future.result())
+    else:
+        for index, task in enumerate(tasks):
+            arrived(index, function(*task))
+    return results
+
+
+def measure_points(points: list[Point], *, seeds=(1, 2, 3), target_mhz: float = 48.0,
+                   root: Path = ROOT, jobs: int = 1, scheduler: str | None = None,
+                   log=print) -> list[dict]:
+    """Build every point with its first seed, then the points that fit with the other seeds (all
+    builds of a round at once, as ``run_tasks`` runs them), and summarize each: LC, EBR, DSP, Fmax
+    per seed and the median, multipliers, and why it failed if it did."""
+    configs = {point: sweep_config(point) for point in points}
+    reports = {point: {} for point in points}
+    failures = {}
+    for point in points:
+        failed = Path(root) / point.path / "failed.json"
+        if _cached(failed, configs[point]) is not None:       # synthesis is deterministic
+            failures[point] = json.loads(failed.read_text())["failure"]
+            log(f"  {point.board} {point.label}: does not build (cached: {failures[point]})")
+    for round_seeds in (seeds[:1], seeds[1:]):
+        tasks = [(point, seed, target_mhz, str(root)) for point in points if point not in failures
+                 for seed in round_seeds]
+        if not tasks:
+            continue
+
+        def arrived(index, result, tasks=tasks):
+            point, seed = tasks[index][:2]
+            where = f"{point.board} {point.label} seed {seed}"
+            if "failure" in result:
+                failures[point] = result["failure"]
+                failed = Path(root) / point.path / "failed.json"
                 failed.parent.mkdir(parents=True, exist_ok=True)
-                failed.write_text(json.dumps({"config": config.to_dict(), "failure": failure,
-                                              "sources": source_digest(), "message": str(error)},
-                                             indent=2) + "\n")
-                log(f"  {point.label}: does not build ({failure})")
-                break
-        else:
-            log(f"  {point.label} seed {seed}: cached")
-        runs.append(report)
-    result = {"kind": point.kind, "lanes": point.lanes, "rows": point.rows, "pes": point.lanes * point.rows,
-              "top": point.top, "config": config.to_dict(), "fits": failure is None and bool(runs),
-              "failure": failure}
-    if runs:
+                failed.write_text(json.dumps({"config": configs[point].to_dict(),
+                                              "failure": result["failure"], "sources": source_digest(),
+                                              "message": result["message"]}, indent=2) + "\n")
+                log(f"  {where}: does not build ({result['failure']})")
+                return
+            report = result["report"]
+            reports[point][seed] = report
+            path = Path(root) / point.path / f"seed{seed}" / "report.json"
+            if not result["cached"]:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(report, indent=2) + "\n")
+            log(f"  {where}: " + ("cached" if result["cached"] else
+                                  f"{report['lc_used']} LC, {report['fmax_mhz']} MHz "
+                                  f"({report['wall_seconds']:.0f} s)"))
+
+        log(f"  {len(tasks)} build(s)" + (f" on {scheduler}" if scheduler else
+                                          f", {min(jobs, len(tasks))} at a time" if jobs > 1 else ""))
+        run_tasks(build_seed, tasks, jobs=jobs, scheduler=scheduler, on_result=arrived)
+    return [_summary(point, configs[point], [reports[point][s] for s in seeds if s in reports[point]],
+                     failures.get(point), log) for point in points]
+
+
+def _summary(point: Point, config: ArrayConfig, runs: list[dict], failure, log) -> dict:
+    result = {"board": point.board, "kind": point.kind, "lanes": point.lanes, "rows": point.rows,
+              "pes": point.lanes * point.rows, "top": point.top, "config": config.to_dict(),
+              "fits": failure is None and bool(runs), "failure": failure}
+    if runs and failure is None:
         fmax = [r["fmax_mhz"] for r in runs]
         result |= {
             "lc": runs[0]["lc_used"], "ebr": runs[0]["ebr_used"], "dsp": runs[0]["dsp_used"],
@@ -116,6 +201,11 @@ def measure_point(point: Point, *, seeds=(1, 2, 3), target_mhz: float = 48.0, bo
         }
         if len({r["lc_used"] for r in runs}) > 1:       # synthesis is deterministic; say if not
             result["lc_by_seed"] = [r["lc_used"] for r in runs]
-        log(f"  {point.label}: {result['lc']} LC, {result['ebr']} EBR, {result['dsp']} DSP, "
-            f"Fmax {fmax} -> median {result['fmax_mhz']} MHz")
+        log(f"  {point.board} {point.label}: {result['lc']} LC, {result['ebr']} EBR, "
+            f"{result['dsp']} DSP, Fmax {fmax} -> median {result['fmax_mhz']} MHz")
     return result
+
+
+def measure_point(point: Point, **options) -> dict:
+    """``measure_points`` of one point."""
+    return measure_points([point], **options)[0]

@@ -69,7 +69,17 @@ def _utilization(util: dict, names: dict, budget: dict) -> dict:
             "spram_used": count("spram", "used"), "dsp_used": count("dsp", "used")}
 
 
-def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log) -> float:
+#: yosys 0.70's abc9 assertions on Amaranth's alias wires (yosys issue #4349 and its kin, seen in
+#: synth_ice40 on the bare BitLinear top and in synth_ecp5 on board tops such as ulx3s-12f 16 x 8).
+ABC9_ALIAS_CRASHES = ("Assert `GetSize(conn.first) == GetSize(conn.second)'",
+                      "Assert `count_id(wire->name) == 0'")
+#: What avoids them: drop the alias wires before synthesis. Only on a retry, because it moves
+#: every other design's netlist slightly (icebreaker default: 4,290 LUT4 instead of 4,311).
+ABC9_WORKAROUND = "proc; opt_clean -purge"
+
+
+def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log,
+                   after_read: str = YOSYS_AFTER_READ) -> float:
     """yosys, nextpnr and the packer on ``design`` (through the board's platform), their output
     to ``<out>/toolchain.log`` and their stages on the console; the wall time, or BuildFailed."""
     logs = {**board.build_logs, "toolchain output": "toolchain.log"}
@@ -85,7 +95,7 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log) -> fl
                 design, name="top", synth_opts=board.family.synth_opts(dsp),
                 build_dir=str(out), do_program=False,
                 nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
-                script_after_read=YOSYS_AFTER_READ)
+                script_after_read=after_read)
         except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
             failure = error
     wall = time.perf_counter() - start
@@ -97,6 +107,22 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log) -> fl
         raise BuildFailed(f"{board.name}: the toolchain failed after {wall:.0f} s ({failure}); "
                           f"see {', '.join(str(p) for p in tails)}\n{log_tail}")
     return wall
+
+
+def _toolchain_with_retry(board, design, out: Path, *, seed: int, dsp: bool, log) -> tuple:
+    """``_run_toolchain``, once more with ``ABC9_WORKAROUND`` if yosys's abc9 hit one of its
+    alias-wire assertions (seen to come and go between identical runs); (wall, the workaround
+    used or None)."""
+    try:
+        return _run_toolchain(board, design, out, seed=seed, dsp=dsp, log=log), None
+    except BuildFailed as error:
+        if not any(crash in str(error) for crash in ABC9_ALIAS_CRASHES):
+            raise
+    log(f"  yosys's abc9 stopped on an alias wire (yosys #4349); building again with "
+        f"'{ABC9_WORKAROUND}' before synthesis")
+    wall = _run_toolchain(board, design, out, seed=seed, dsp=dsp, log=log,
+                          after_read=f"{YOSYS_AFTER_READ}\n{ABC9_WORKAROUND}")
+    return wall, ABC9_WORKAROUND
 
 
 def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
@@ -116,7 +142,8 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
     log(f"building {board.name} ({board.device}): {config.pe_kind} {config.lanes} lanes x "
         f"{config.rows} rows, max K {config.max_k}, max N {config.max_n}, target "
         f"{target_hz / 1e6:g} MHz, seed {seed}, {top} top")
-    wall = _run_toolchain(board, design, out, seed=seed, dsp=config.kind.dsp, log=log)
+    wall, workaround = _toolchain_with_retry(board, design, out, seed=seed, dsp=config.kind.dsp,
+                                             log=log)
     pnr = json.loads((out / "nextpnr_report.json").read_text())
     util = pnr["utilization"]
     # the fastest-constrained clock is the array's; every clock must meet its own constraint
@@ -144,6 +171,7 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
         "tools": tool_versions(),
         "wall_seconds": round(wall, 1),
         "bitstream": str(out / board.family.BITSTREAM),
+        "synthesis_workaround": workaround,
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     return report

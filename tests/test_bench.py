@@ -10,8 +10,9 @@ from bench.__main__ import compare, main, sweep_points
 from hw.config import ArrayConfig
 
 
-def test_every_sweep_point_is_a_valid_config():
-    for point in sweep_points(quick=False):
+@pytest.mark.parametrize("board", ["icebreaker", "tang-nano-9k", "ulx3s-12f", "ulx3s-85f"])
+def test_every_sweep_point_is_a_valid_config(board):
+    for point in sweep_points(quick=False, board=board):
         config = synth.sweep_config(point)
         assert (config.pe_kind, config.lanes, config.rows) == (point.kind, point.lanes, point.rows)
         assert config.tree_cuts == tuple(range(1, config.tree_depth + 1))   # as the preset
@@ -83,3 +84,70 @@ def test_resident_throughput_is_bounded_and_refuses_what_spram_cannot_hold():
     assert 0.9 < result["efficiency_vs_spram_bound"] <= 1       # 32 PEs read 32 trits a cycle
     too_big = throughput.measure_resident(throughput.ThroughputCase(1024, 1024, 1))
     assert not too_big["fits"] and "exceed" in too_big["why"]
+
+
+def _square(x):
+    return x * x
+
+
+@pytest.fixture(scope="module")
+def local_cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_run_tasks_gives_results_in_order_everywhere(local_cluster):
+    tasks = [(i,) for i in range(7)]
+    seen = []
+    for options in ({}, {"jobs": 2}, {"scheduler": local_cluster}):
+        seen.clear()
+        assert synth.run_tasks(_square, tasks, on_result=lambda i, r: seen.append(i), **options) \
+            == [i * i for i in range(7)]
+        assert sorted(seen) == list(range(7))
+
+
+def fake_build(log_path):
+    """hw.build.build's stand-in: a report from the seed (one shape does not place), and a line in
+    ``log_path`` per build, so builds can be counted across processes."""
+    from hw.build import BuildFailed
+
+    def build(board, config, *, seed, out, target_mhz, top, log):
+        with open(log_path, "a") as f:
+            f.write(f"{board} {config.lanes}x{config.rows} {seed}\n")
+        if config.lanes == 32:
+            raise BuildFailed("nextpnr failed\nERROR: Unable to place cell 'x'")
+        return {"config": config.to_dict(), "lc_used": 100 * config.lanes, "ebr_used": 2, "dsp_used": 0,
+                "lc_total": 5280, "fmax_mhz": 40.0 + seed, "multipliers": {}, "seed": seed,
+                "wall_seconds": 1.0, "target_mhz": target_mhz}
+    return build
+
+
+@pytest.mark.parametrize("where", ["here", "pool", "cluster"])
+def test_measure_points_builds_caches_and_resumes(tmp_path, monkeypatch, local_cluster, where):
+    import hw.build
+    log_path = tmp_path / "builds.log"
+    monkeypatch.setattr(hw.build, "build", fake_build(log_path))
+    options = {"here": {}, "pool": {"jobs": 2}, "cluster": {"scheduler": local_cluster}}[where]
+    points = [synth.Point("xor", 4, 1, board="ulx3s-12f"), synth.Point("xor", 32, 1, board="ulx3s-12f")]
+    results = synth.measure_points(points, seeds=(1, 2, 3), target_mhz=70.0, root=tmp_path / "synth",
+                                   log=lambda text: None, **options)
+    good, bad = results
+    assert good["fits"] and good["fmax_mhz_by_seed"] == [41.0, 42.0, 43.0] and good["fmax_mhz"] == 42.0
+    assert not bad["fits"] and bad["failure"] == "ERROR: Unable to place cell 'x'"
+    # the shape that does not place is built once, not once a seed
+    assert sorted(log_path.read_text().splitlines()) == [
+        "ulx3s-12f 32x1 1", "ulx3s-12f 4x1 1", "ulx3s-12f 4x1 2", "ulx3s-12f 4x1 3"]
+    assert (tmp_path / "synth" / "ulx3s-12f" / "bench_xor_l4_r1" / "seed2" / "report.json").is_file()
+    # a second run builds nothing: the reports and the failure are cached
+    again = synth.measure_points(points, seeds=(1, 2, 3), target_mhz=70.0, root=tmp_path / "synth",
+                                 log=lambda text: None, **options)
+    assert len(log_path.read_text().splitlines()) == 4
+    assert [r["fits"] for r in again] == [True, False] and again[0]["fmax_mhz"] == 42.0
+
+
+def test_bench_refuses_an_unknown_board(capsys):
+    with pytest.raises(SystemExit):
+        main(["--board", "de10-nano"])
+    assert "--board: unknown de10-nano" in capsys.readouterr().err

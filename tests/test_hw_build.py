@@ -168,3 +168,34 @@ def test_the_multiplier_check_knows_each_familys_dsp_cells(family, synth, tmp_pa
                    "mul.ys")
     counted = count_multipliers(tmp_path, cells.DSP_CELLS, "net.json")
     assert counted["mul_cells"] == 1 and counted["dsp_cells"] >= 1, counted
+
+
+def test_an_abc9_alias_crash_is_built_again_with_the_workaround(monkeypatch):
+    """yosys 0.70's abc9 alias-wire assertion (yosys #4349) gets one retry with the alias wires
+    dropped before synthesis; any other failure is the build's failure, at once."""
+    import hw.build as build_module
+
+    calls = []
+
+    def fake(board, design, out, *, seed, dsp, log, after_read=build_module.YOSYS_AFTER_READ):
+        calls.append(after_read)
+        if len(calls) == 1:
+            raise build_module.BuildFailed(f"board: the toolchain failed\nERROR: "
+                                           f"{build_module.ABC9_ALIAS_CRASHES[0]} failed in rtlil.cc")
+        return 12.5
+
+    monkeypatch.setattr(build_module, "_run_toolchain", fake)
+    wall, workaround = build_module._toolchain_with_retry(None, None, None, seed=1, dsp=False,
+                                                          log=lambda text: None)
+    assert (wall, workaround) == (12.5, "proc; opt_clean -purge")
+    assert calls[1].endswith("\nproc; opt_clean -purge") and calls[0] == build_module.YOSYS_AFTER_READ
+
+    def other(board, design, out, *, seed, dsp, log, after_read=None):
+        calls.append(after_read)
+        raise build_module.BuildFailed("ERROR: Unable to place cell")
+
+    calls.clear()
+    monkeypatch.setattr(build_module, "_run_toolchain", other)
+    with pytest.raises(build_module.BuildFailed, match="Unable to place"):
+        build_module._toolchain_with_retry(None, None, None, seed=1, dsp=False, log=lambda text: None)
+    assert len(calls) == 1
