@@ -303,6 +303,27 @@ def main(argv=None) -> int:
     return 0
 
 
+def per_chip(summary: dict) -> dict:
+    """Per board with both sections: G(trit-)MAC/s of the largest ternary array that meets the
+    target with the board top (PEs × median Fmax), of the best int8 array of the sweep (lanes ×
+    rows × median Fmax; bench top, so an upper bound for it), and their ratio."""
+    out = {}
+    for board, largest in (summary.get("largest") or {}).items():
+        sweep = (summary.get("sweep") or {}).get(board)
+        ternary = {kind: round(e["largest"]["pes"] * e["largest"]["fmax_mhz"] / 1e3, 2)
+                   for kind, e in largest.items() if e["largest"]}
+        int8 = [p for p in (sweep or {}).get("points", []) if p["fits"] and p["kind"].startswith("mul8")]
+        best = max(int8, key=lambda p: p["pes"] * p["fmax_mhz"], default=None)
+        entry = {"ternary_g_mac_s": ternary}
+        if best is not None:
+            entry["int8_best"] = {"kind": best["kind"], "lanes": best["lanes"], "rows": best["rows"],
+                                  "g_mac_s": round(best["pes"] * best["fmax_mhz"] / 1e3, 3)}
+            if ternary:
+                entry["ratio_ternary_over_int8"] = round(max(ternary.values()) / entry["int8_best"]["g_mac_s"], 1)
+        out[board] = entry
+    return out
+
+
 def headline(summary: dict) -> dict:
     """The figures the issue asks for, at the top level of summary.json (per board)."""
     out = {}
@@ -315,6 +336,7 @@ def headline(summary: dict) -> dict:
     if "largest" in summary:
         out["max_pes"] = {board: {k: v["pes"] for k, v in kinds.items()}
                           for board, kinds in summary["largest"].items()}
+        out["per_chip"] = per_chip(summary)
     if "throughput" in summary:
         out["gemv_efficiency"] = summary["throughput"]["gemv_efficiency"]
     if "estimate" in summary and "estimator_max_error" in summary["estimate"]:
@@ -324,7 +346,7 @@ def headline(summary: dict) -> dict:
 
 def format_headline(summary: dict) -> str:
     lines = ["make bench:"]
-    for key in ("lc_ratio_mul_over_ternary", "perf_per_lc_ratio", "max_pes",
+    for key in ("lc_ratio_mul_over_ternary", "perf_per_lc_ratio", "max_pes", "per_chip",
                 "gemv_efficiency", "estimator_max_error"):
         if key in summary:
             lines.append(f"  {key}: {summary[key]}")

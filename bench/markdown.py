@@ -68,6 +68,15 @@ def figures_markdown(summary: dict, command: str) -> str:
                                         f"{found['ebr']} EBR" if found else "none met the target")
                        + f" (tried {tried})")
         out.append("")
+    for board, entry in (summary.get("per_chip") or {}).items():
+        best = entry.get("int8_best")
+        ternary = ", ".join(f"{kind} {g:g}" for kind, g in entry["ternary_g_mac_s"].items()) or "none"
+        out.append(f"Per chip, {board}: largest ternary arrays {ternary} G trit-MAC/s; " + (
+            f"best int8 array {best['kind']} {best['lanes']} × {best['rows']}, {best['g_mac_s']:g} GMAC/s"
+            + (f"; ratio {entry['ratio_ternary_over_int8']:g}×" if "ratio_ternary_over_int8" in entry else "")
+            if best else "no int8 array built") + ".")
+    if summary.get("per_chip"):
+        out.append("")
     tp = summary.get("throughput")
     if tp:
         out += ["| layer N×K / tokens | resident in SPRAM: cycles | of roofline | streamed via w_in: "

@@ -151,3 +151,18 @@ def test_bench_refuses_an_unknown_board(capsys):
     with pytest.raises(SystemExit):
         main(["--board", "de10-nano"])
     assert "--board: unknown de10-nano" in capsys.readouterr().err
+
+
+def test_per_chip_compares_the_largest_ternary_array_with_the_best_int8_one():
+    from bench.__main__ import per_chip
+
+    def point(kind, lanes, rows, fmax, fits=True):
+        return {"kind": kind, "lanes": lanes, "rows": rows, "pes": lanes * rows, "fits": fits,
+                "fmax_mhz": fmax}
+    summary = {"sweep": {"b": {"points": [point("mul8", 8, 1, 30.0), point("mul8_dsp", 8, 1, 50.0),
+                                          point("mul8", 32, 1, 0.0, fits=False)]}},
+               "largest": {"b": {"xor": {"largest": point("xor", 16, 8, 40.0)},
+                                 "mux": {"largest": None}}}}
+    assert per_chip(summary) == {"b": {"ternary_g_mac_s": {"xor": 5.12},
+                                       "int8_best": {"kind": "mul8_dsp", "lanes": 8, "rows": 1, "g_mac_s": 0.4},
+                                       "ratio_ternary_over_int8": 12.8}}
