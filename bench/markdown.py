@@ -10,7 +10,7 @@ def _sweep_table(sweep: dict) -> list[str]:
     for p in sweep["points"]:
         shape = f"{p['lanes']} × {p['rows']}"
         if not p["fits"]:
-            lines.append(f"| {p['kind']} | {shape} | does not fit: {p['failure']} | | | |")
+            lines.append(f"| {p['kind']} | {shape} | does not build: {p['failure']} | | | |")
             continue
         seeds = ", ".join(f"{f:g}" for f in p["fmax_mhz_by_seed"])
         lines.append(f"| {p['kind']} | {shape} | {p['lc']:,} | {p['ebr']} | {p['dsp']} | "
@@ -61,7 +61,7 @@ def figures_markdown(summary: dict, command: str) -> str:
         for kind, entry in largest.items():
             found = entry["largest"]
             tried = "; ".join(f"{t['lanes']}×{t['rows']}: " + (f"{t['fmax_mhz']:g} MHz, {t['lc']:,} LC"
-                                                              if t["fits"] else "does not fit")
+                                                              if t["fits"] else "does not build")
                               for t in entry["tried"])
             out.append(f"- {kind}: " + (f"**{found['lanes']} × {found['rows']} = {found['pes']} PEs**, "
                                         f"{found['fmax_mhz']:g} MHz median, {found['lc']:,} LC, "

@@ -32,8 +32,11 @@ DSP_CELLS = ("MULT9X9", "MULT18X18", "MULT36X36", "MULTALU18X18", "MULTALU36X18"
              "MULTADDALU18X18", "ALU54D", "PADD9", "PADD18")
 
 #: nextpnr's utilization names for report.json's fields: a carry cell (ALU) takes a LUT4's place,
-#: so "lc" counts both against the device's LUT4s.
-UTILIZATION = {"lc": ("LUT4", "ALU"), "ebr": "BSRAM", "dsp": "MULT18X18"}
+#: so "lc" counts both against the device's LUT4s; "dsp" counts multiplier cells of every width
+#: (synth_gowin maps an 8-bit multiply to a MULT9X9, half an 18 x 18 block).
+UTILIZATION = {"lc": ("LUT4", "ALU"), "ebr": "BSRAM",
+               "dsp": ("MULT9X9", "MULT18X18", "MULT36X36", "MULTALU18X18", "MULTALU36X18",
+                       "MULTADDALU18X18")}
 
 #: The YoWASP/Apicula tools of the himbaechel flow (see :func:`himbaechel`). gowin_pack is a
 #: Python program that trips a DeprecationWarning of its own: under ``PYTHONWARNINGS=error``
