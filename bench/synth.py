@@ -186,7 +186,19 @@ def measure_points(points: list[Point], *, seeds=(1, 2, 3), target_mhz: float = 
                      failures.get(point), log) for point in points]
 
 
+def _over_budget(report: dict) -> str | None:
+    """Why a placed design does not fit the part the board holds (hw.build's CLI rule: a 12F
+    board is a 25F die, which nextpnr fills past the 12F's 12,288 LUTs), or None."""
+    for field, what in (("lc", "LC"), ("ebr", "EBR")):
+        if report[f"{field}_used"] > report[f"{field}_total"]:
+            return (f"does not fit: {report[f'{field}_used']:,} {what} of the device's "
+                    f"{report[f'{field}_total']:,}")
+    return None
+
+
 def _summary(point: Point, config: ArrayConfig, runs: list[dict], failure, log) -> dict:
+    if failure is None and runs:
+        failure = _over_budget(runs[0])
     result = {"board": point.board, "kind": point.kind, "lanes": point.lanes, "rows": point.rows,
               "pes": point.lanes * point.rows, "top": point.top, "config": config.to_dict(),
               "fits": failure is None and bool(runs), "failure": failure}
