@@ -190,7 +190,7 @@ def _over_budget(report: dict) -> str | None:
     """Why a placed design does not fit the part the board holds (hw.build's CLI rule: a 12F
     board is a 25F die, which nextpnr fills past the 12F's 12,288 LUTs), or None."""
     for field, what in (("lc", "LC"), ("ebr", "EBR")):
-        if report[f"{field}_used"] > report[f"{field}_total"]:
+        if report.get(f"{field}_used", 0) > report.get(f"{field}_total", float("inf")):
             return (f"does not fit: {report[f'{field}_used']:,} {what} of the device's "
                     f"{report[f'{field}_total']:,}")
     return None
