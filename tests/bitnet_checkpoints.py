@@ -24,14 +24,9 @@ LAYOUTS = {"bitlinear": ("bitlinear", "offline"), "autobitlinear": ("autobitline
 
 
 def _shapes(config: dict) -> dict:
-    h, f = config["hidden_size"], config["intermediate_size"]
-    hd = config.get("head_dim") or h // config["num_attention_heads"]
-    q, kv = config["num_attention_heads"] * hd, config["num_key_value_heads"] * hd
-    per = {"self_attn.q_proj": (q, h), "self_attn.k_proj": (kv, h), "self_attn.v_proj": (kv, h),
-           "self_attn.o_proj": (h, q), "mlp.gate_proj": (f, h), "mlp.up_proj": (f, h),
-           "mlp.down_proj": (h, f)}
-    return {f"model.layers.{i}.{name}": shape
-            for i in range(config["num_hidden_layers"]) for name, shape in per.items()}
+    """(N, K) of every BitLinear of a config.json dict, as the loader reads it."""
+    from lm.bitnet import TransformerConfig
+    return TransformerConfig.from_dict(config).layer_shapes()
 
 
 def float_weights(config: dict, seed: int = 0) -> dict[str, np.ndarray]:
@@ -115,7 +110,7 @@ def write_gguf_checkpoint(path: Path, qtype: str = "TQ2_0", *, config: dict | No
     type and dimensions patched to I2_S and N×K in place."""
     import gguf
 
-    from lm.bitnet.gguf_file import I2S_TYPE, pack_i2s
+    from lm.bitnet.gguf_file import GGUF_FLOATS, GGUF_PROJECTIONS, I2S_TYPE, pack_i2s
 
     config = dict(TINY_GGUF if config is None else config)
     weights = float_weights(config, seed)
@@ -129,11 +124,7 @@ def write_gguf_checkpoint(path: Path, qtype: str = "TQ2_0", *, config: dict | No
     writer.add_rope_freq_base(config["rope_theta"])
     writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
     writer.add_rope_scaling_factor(1.0)
-    names = {"self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
-             "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
-             "mlp.down_proj": "ffn_down", "input_layernorm": "attn_norm",
-             "post_attention_layernorm": "ffn_norm", "self_attn.attn_sub_norm": "attn_sub_norm",
-             "mlp.ffn_sub_norm": "ffn_sub_norm"}
+    names = {**GGUF_PROJECTIONS, **GGUF_FLOATS}
     kind = None if qtype == "I2_S" else getattr(gguf.GGMLQuantizationType, qtype)
     i2s_shapes = {}
     for name, value in weights.items():
@@ -147,8 +138,7 @@ def write_gguf_checkpoint(path: Path, qtype: str = "TQ2_0", *, config: dict | No
             layer, rest = name.removeprefix("model.layers.").split(".", 1)
             module = rest.removesuffix(".weight")
             target = f"blk.{layer}.{names[module]}.weight"
-            if module in ("input_layernorm", "post_attention_layernorm", "self_attn.attn_sub_norm",
-                          "mlp.ffn_sub_norm"):
+            if module in GGUF_FLOATS:
                 writer.add_tensor(target, value)
                 continue
             codes, scale = quantize_weights(value)      # the converter's weight_quant
@@ -161,10 +151,7 @@ def write_gguf_checkpoint(path: Path, qtype: str = "TQ2_0", *, config: dict | No
                 writer.add_tensor(target, ternary)
             else:
                 writer.add_tensor(target, gguf.quants.quantize(ternary, kind), raw_dtype=kind)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    finish_gguf(writer)
     patch_tensor_info(path, {(name, part): value for name, (n, k) in i2s_shapes.items()
                              for part, value in ((3, [k, n]), (4, [I2S_TYPE]))})
     return path
@@ -188,3 +175,11 @@ def patch_tensor_info(path: Path, changes: dict) -> None:
     for offset, raw in edits:
         data[offset:offset + len(raw)] = raw
     path.write_bytes(bytes(data))
+
+
+def finish_gguf(writer) -> None:
+    """Write a ``gguf.GGUFWriter``'s header, metadata and tensors, and close it."""
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()

@@ -9,8 +9,8 @@ from hw.config import ArrayConfig
 from lm.bitnet import CheckpointError, load
 from lm.engines import GoldenEngine, SimEngine
 from lm.bitnet.gguf_file import pack_i2s, unpack_i2s
-from tests.bitnet_checkpoints import (TINY_GGUF, patch_tensor_info, write_gguf_checkpoint,
-                                      write_hf_checkpoint)
+from tests.bitnet_checkpoints import (TINY_GGUF, finish_gguf, patch_tensor_info,
+                                      write_gguf_checkpoint, write_hf_checkpoint)
 
 gguf = pytest.importorskip("gguf")
 
@@ -86,20 +86,14 @@ def test_other_architectures_and_missing_tensors_are_refused(tmp_path):
     path = tmp_path / "llama.gguf"
     writer = gguf.GGUFWriter(str(path), "llama")
     writer.add_tensor("token_embd.weight", np.zeros((4, 8), np.float32))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    finish_gguf(writer)
     with pytest.raises(CheckpointError, match="general.architecture is 'llama'"):
         load(path)
     path = tmp_path / "partial.gguf"
     writer = gguf.GGUFWriter(str(path), "bitnet")
     writer.add_embedding_length(8)
     writer.add_tensor("token_embd.weight", np.zeros((4, 8), np.float32))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    finish_gguf(writer)
     with pytest.raises(CheckpointError, match="partial.gguf"):
         load(path)
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from .model import PROJECTIONS, BitNetTransformer, CheckpointError, TransformerConfig
 
-__all__ = ["load_gguf", "GGUF_PROJECTIONS", "ternary_from_values", "I2S_TYPE", "pack_i2s",
+__all__ = ["load_gguf", "GGUF_PROJECTIONS", "GGUF_FLOATS", "ternary_from_values", "I2S_TYPE", "pack_i2s",
            "unpack_i2s"]
 
 #: bitnet.cpp's ggml type id of I2_S, and its block of codes.
@@ -94,7 +94,7 @@ def _reader_class():
 #: llama.cpp's name of each projection (PROJECTIONS' order) and of the float tensors.
 GGUF_PROJECTIONS = dict(zip(PROJECTIONS, ("attn_q", "attn_k", "attn_v", "attn_output",
                                           "ffn_gate", "ffn_up", "ffn_down")))
-_GGUF_FLOATS = {"input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
+GGUF_FLOATS = {"input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
                 "self_attn.attn_sub_norm": "attn_sub_norm", "mlp.ffn_sub_norm": "ffn_sub_norm"}
 
 
@@ -177,6 +177,6 @@ def load_gguf(path) -> BitNetTransformer:
                 codes[f"model.layers.{i}.{hf_name}"], d = ternary_from_values(values(name),
                                                                               f"{path}: {name}")
             w_scales[f"model.layers.{i}.{hf_name}"] = np.float32(1) / d
-        for hf_name, gguf_name in _GGUF_FLOATS.items():
+        for hf_name, gguf_name in GGUF_FLOATS.items():
             floats[f"model.layers.{i}.{hf_name}.weight"] = values(f"blk.{i}.{gguf_name}.weight")
     return BitNetTransformer(config, codes, w_scales, floats, source=str(path))

