@@ -6,7 +6,8 @@ and describes the schedule of ``hw/datapath/bitlinear.py`` when no stream stalls
 * cycle 0 is the first cycle on which ``w_in`` and ``x_in`` offer beats; each stream offers its
   next beat on the cycle after the previous one was taken, and ``acc_out`` is always ready;
 * the weight memory takes one row chunk a cycle, then writes one zero word a cycle for every chunk
-  of the rows that pad the last block to ``rows``; the matrix is usable the cycle after;
+  of the rows that pad the last block to ``rows``; the matrix is usable the cycle after (or at
+  once, for a matrix already resident: ``resident=True``, no weight beats at all);
 * the activation buffer has two banks; a token of ``chunks = ceil(K/lanes)`` beats loads into a
   free bank and can be read from the cycle after its last beat; a bank is free again the cycle
   after the last read of its token;
@@ -70,10 +71,10 @@ def beat_values(config, x_codes, w_codes) -> list[tuple[int, int, np.ndarray]]:
             for t in range(m) for b in range(blocks)]
 
 
-def schedule(config, x_codes, w_codes, x_start: int = 0) -> Schedule:
+def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False) -> Schedule:
     """Cycle and value of every output beat with no stalls (see the module doc). ``x_start``
-    holds ``x_in`` back until that cycle (e.g. until the weights are in, to time tokens on a
-    resident matrix); the performance counters then start there."""
+    holds ``x_in`` back until that cycle (e.g. until the weights are in); the performance
+    counters then start there. ``resident``: the matrix was loaded before cycle 0 and stays."""
     if isinstance(x_start, bool) or not isinstance(x_start, int) or x_start < 0:
         raise ValueError(f"x_start: expected a cycle >= 0, got {x_start!r}")
     values = beat_values(config, x_codes, w_codes)
@@ -81,7 +82,7 @@ def schedule(config, x_codes, w_codes, x_start: int = 0) -> Schedule:
     n, k = np.shape(w_codes)
     chunks = ceil_div(k, config.lanes)
     blocks = ceil_div(n, config.rows)
-    weights_ready = blocks * config.rows * chunks
+    weights_ready = 0 if resident else blocks * config.rows * chunks
 
     bank_free = [0, 0]
     load_end = x_start - 1

@@ -7,6 +7,12 @@ golden/, the device computes the integer product, the host rescales exactly as g
     acc = Accelerator("/dev/ttyUSB1")
     acc.load_weights(w)        # float N×K (quantized here) or ternary codes
     y = acc.run(x)             # float M×K -> BitLinear output M×N, equal to golden.bitlinear(x, w)
+
+Several matrices stay resident in the weight banks, each in a named slot (``golden.slots``: the
+driver places them as the device's rule allows and keeps the table in ``slots``):
+
+    acc.load_weights(w1, slot="fc1"); acc.load_weights(w2, slot="fc2")   # each sent once
+    h = acc.run(x, slot="fc1"); y = acc.run(h2, slot="fc2")               # then only tokens
 """
 
 from __future__ import annotations
@@ -18,11 +24,12 @@ import numpy as np
 
 from golden._checks import as_code_array
 from golden.bitlinear import quantize_activations, quantize_weights, rescale
+from golden.slots import Slot, SlotTable
 from hw.formats import act_beats, weight_beats
 from hw.link.protocol import (DEFAULT_BAUD, DEVICE_SYNC, FRAME_BYTES, HEADER_BYTES, MAX_PAYLOAD,
                               MAX_REPLY, OFFSET_BYTES, RESULT_BYTES, VERSION, Command,
                               ProtocolError, ShapeInfo, Status, commit_payload, encode_frame,
-                              parse_identify, parse_reply, weight_beat_bytes,
+                              parse_identify, parse_reply, shape_payload, weight_beat_bytes,
                               weights_frame_payload)
 
 __all__ = ["Accelerator", "ProtocolError", "NoAnswer"]
@@ -32,6 +39,8 @@ RETRYABLE = (Status.BAD_CRC, Status.TIMEOUT)
 #: How a weight load can fail as a whole (the device checked order and the CRC-32): worth one
 #: more load from the start.
 LOAD_FAILURES = (Status.BAD_ORDER, Status.BAD_CHECK, Status.NOT_READY)
+#: The slot of a load without a name: the one-matrix use, which forgets every other slot.
+ONLY_MATRIX = "matrix"
 #: Stale replies (of requests given up on) skipped while waiting for one, at most.
 MAX_STALE_REPLIES = 16
 #: Bytes of a PERF reply: three u64 counters.
@@ -65,8 +74,10 @@ class Accelerator:
         self._timeout = timeout
         self._retries = retries
         self._log = log
-        self._shape = None
-        self._w_scale = None
+        self._shape = None          # ShapeInfo of the selected matrix (None: tokens cannot run)
+        self._selected = None       # its Slot
+        self._w_scales = {}         # slot name -> the absmean scale of float weights
+        self.slots = None           # golden.slots.SlotTable, once the device said its config
         self._seq = 0
         try:
             self._drain()
@@ -83,6 +94,7 @@ class Accelerator:
                 f"baud match the bitstream's (hw.build --baud, default {DEFAULT_BAUD})?",
                 Status.TIMEOUT) from None
         self.version, self.config, self.baud = identity
+        self.slots = SlotTable(self.config)
         problem = None
         if self.version[0] != VERSION[0]:
             problem = (f"{self._where} speaks protocol {self.version[0]}.{self.version[1]}, this "
@@ -193,40 +205,58 @@ class Accelerator:
 
     # ------------------------------------------------------------------ commands
     def reset(self) -> None:
-        """Return the device to idle: no shape, no matrix (a load left halfway is forgotten)."""
+        """Return the device to idle: no shape, no matrix, no slot (a load left halfway is
+        forgotten)."""
         self.transact(Command.RESET)
+        self._forget_selection()
+        self._w_scales.clear()
+        if self.slots is not None:
+            self.slots.clear()
+
+    def _forget_selection(self) -> None:
         self._shape = None
-        self._w_scale = None
+        self._selected = None
 
     def identify(self):
         """The device's :class:`~hw.link.protocol.Identity`: version, ArrayConfig, baud."""
         return parse_identify(self.transact(Command.IDENTIFY, reply_bytes=None))
 
-    def set_shape(self, k: int, n: int) -> ShapeInfo:
+    def _check_shape(self, k: int, n: int) -> None:
         config = self.config
         if not 1 <= k <= config.max_k or not 1 <= n <= config.max_n:
             raise ValueError(f"shape K={k}, N={n} is outside the device's 1..{config.max_k} × "
                              f"1..{config.max_n}")
-        self._shape = None              # no matrix to run until a load of this shape commits
-        self.transact(Command.SET_SHAPE, struct.pack("<II", k, n))
-        self._k, self._n = k, n
-        return ShapeInfo.of(config, k, n)
 
-    def load_weights(self, w) -> None:
+    def set_shape(self, k: int, n: int, base: int = 0) -> ShapeInfo:
+        """Start a load of a K×N matrix into the slot at word ``base`` (the slots there and above
+        are gone once the device says OK). ``load_weights`` is the whole transaction."""
+        self._check_shape(k, n)
+        self._forget_selection()        # no matrix to run until a load of this shape commits
+        self.slots.forget_from(base)
+        self.transact(Command.SET_SHAPE, shape_payload(k, n, base))
+        return ShapeInfo.of(self.config, k, n)
+
+    def load_weights(self, w, slot: str | None = None) -> Slot:
         """Load an N×K matrix: float weights are quantized with golden (absmean), integer ones
-        must already be ternary codes. Sets the shape first."""
+        must already be ternary codes. With ``slot``, it stays resident beside the others under
+        that name (``golden.slots.SlotError`` if it does not fit); without, it is the only
+        matrix (every slot is forgotten). It is then selected: ``run``/``run_codes`` use it."""
         array = np.asarray(w)
         if array.dtype.kind in "iu":
-            codes = as_code_array(array, "w", low=-1, high=1, ndim=2)
-            self._w_scale = None
+            codes, scale = as_code_array(array, "w", low=-1, high=1, ndim=2), None
         else:
-            codes, self._w_scale = quantize_weights(array)
+            codes, scale = quantize_weights(array)
         n, k = codes.shape
+        self._check_shape(k, n)
+        if slot is None:    # at word 0: its SET_SHAPE drops every slot (set_shape says so)
+            place = SlotTable(self.config).plan(ONLY_MATRIX, n, k)
+        else:
+            place = self.slots.plan(slot, n, k)
         data = weight_beats(self.config, codes).tobytes()     # lanes past K: zero trits
         beat = weight_beat_bytes(self.config)
         per_frame = ((MAX_PAYLOAD - OFFSET_BYTES) // beat) * beat
         for attempt in range(2):
-            shape = self.set_shape(k, n)
+            shape = self.set_shape(k, n, place.base)
             try:
                 for start in range(0, len(data), per_frame):
                     self.transact(Command.WEIGHTS,
@@ -238,16 +268,33 @@ class Accelerator:
                 if self._log:
                     self._log(f"weight load failed ({error}); loading again from the start")
                 continue
-            self._shape = shape
-            return
+            self.slots.place(place)
+            self._w_scales = {name: v for name, v in self._w_scales.items() if name in self.slots}
+            self._w_scales[place.name] = scale
+            self._shape, self._selected = shape, place
+            return place
 
-    def run_codes(self, x_codes) -> np.ndarray:
-        """Integer product of int8 codes (M×K) with the loaded ternary matrix: int32 M×N."""
+    def select(self, slot: str) -> None:
+        """Make the resident matrix ``slot`` the one tokens run through."""
+        place = self.slots[slot]                 # SlotError if it is not resident
+        if self._selected == place:
+            return
+        self._forget_selection()
+        self.transact(Command.SELECT, shape_payload(place.k, place.n, place.base))
+        self._shape, self._selected = ShapeInfo.of(self.config, place.k, place.n), place
+
+    def run_codes(self, x_codes, slot: str | None = None) -> np.ndarray:
+        """Integer product of int8 codes (M×K) with the selected ternary matrix (or the resident
+        one in ``slot``): int32 M×N."""
+        if slot is not None:
+            self.select(slot)
         if self._shape is None:
-            raise RuntimeError("load_weights first")
+            raise RuntimeError("load_weights first (or select a resident slot)")
         x = as_code_array(x_codes, "x_codes", low=-128, high=127, ndim=2)
-        if x.shape[1] != self._k:
-            raise ValueError(f"x_codes: K = {x.shape[1]}, but the loaded matrix has K = {self._k}")
+        k, n = self._selected.k, self._selected.n
+        if x.shape[1] != k:
+            raise ValueError(f"x_codes: K = {x.shape[1]}, but the selected matrix "
+                             f"({self._selected.name!r}) has K = {k}")
         shape = self._shape
         per_frame = max(1, min(MAX_PAYLOAD // shape.token_bytes, MAX_REPLY // shape.token_reply_bytes))
         if shape.token_bytes > MAX_PAYLOAD:
@@ -259,17 +306,21 @@ class Accelerator:
             reply = self.transact(Command.TOKENS, act_beats(self.config, tokens).tobytes(),
                                   reply_bytes=len(tokens) * shape.token_reply_bytes)
             acc = np.frombuffer(reply, dtype=f"<i{RESULT_BYTES}").reshape(len(tokens), -1)
-            results.append(acc[:, :self._n])
+            results.append(acc[:, :n])
         return np.concatenate(results).astype(np.int32)
 
-    def run(self, x) -> np.ndarray:
-        """BitLinear forward: quantize ``x`` on the host, integer product on the device, rescale
-        on the host in golden's order: ``acc / (w_scale * x_scale)``."""
-        if self._w_scale is None:
+    def run(self, x, slot: str | None = None) -> np.ndarray:
+        """BitLinear forward: quantize ``x`` on the host, integer product on the device (the
+        selected matrix, or ``slot``'s), rescale on the host in golden's order:
+        ``acc / (w_scale * x_scale)``."""
+        if slot is not None:
+            self.select(slot)
+        w_scale = self._w_scales.get(self._selected.name) if self._selected else None
+        if w_scale is None:
             raise RuntimeError("run() needs float weights (load_weights(w_float)); use run_codes")
         codes, x_scale = quantize_activations(x)
         acc = self.run_codes(codes.reshape(-1, codes.shape[-1]))
-        return rescale(acc.reshape(*codes.shape[:-1], -1), self._w_scale, x_scale)
+        return rescale(acc.reshape(*codes.shape[:-1], -1), w_scale, x_scale)
 
     def perf(self) -> dict:
         busy, in_stall, out_stall = PERF_REPLY.unpack(

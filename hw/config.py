@@ -150,11 +150,10 @@ class ArrayConfig:
             raise ValueError(f"ArrayConfig.weight_store: 'spram' has {SPRAM_COUNT} SPRAMs of "
                              f"{SPRAM_BITS} bits; {self.rows} rows x {word} bits need "
                              f"{self.rows * word // SPRAM_BITS}")
-        if self.max_blocks * self.max_chunks > SPRAM_WORDS:
+        if self.bank_words > SPRAM_WORDS:
             raise ValueError(f"ArrayConfig.weight_store: a SPRAM bank holds {SPRAM_WORDS} words; "
                              f"max_n {self.max_n} and max_k {self.max_k} need "
-                             f"{self.max_blocks} x {self.max_chunks} = "
-                             f"{self.max_blocks * self.max_chunks}")
+                             f"{self.max_blocks} x {self.max_chunks} = {self.bank_words}")
 
     # ------------------------------------------------------------ derived values
 
@@ -202,6 +201,16 @@ class ArrayConfig:
     def max_blocks(self) -> int:
         """Output blocks for the largest N: ceil(max_n / rows)."""
         return ceil_div(self.max_n, self.rows)
+
+    @property
+    def bank_words(self) -> int:
+        """Words in each weight bank: room for the largest matrix, or for several smaller ones
+        resident side by side (a matrix takes ``matrix_words``)."""
+        return self.max_blocks * self.max_chunks
+
+    def matrix_words(self, n: int, k: int) -> int:
+        """Words an N×K matrix takes in every bank: a word per chunk of each output block."""
+        return ceil_div(n, self.rows) * ceil_div(k, self.lanes)
 
     @property
     def pes(self) -> int:

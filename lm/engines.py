@@ -5,10 +5,12 @@ was made for (any model with a ``codes`` dict of ternary N×K matrices: lm.model
 transformers of lm.bitnet). Everything around the product (embedding, norms, rescale, attention,
 sampling) is the model's and runs on the host, so engines are compared by their accumulators alone.
 
-The array holds one weight matrix of at most ``max_n`` × ``max_k``: a larger layer runs as tiles
-(``tiles``), each its own weight load: rows beyond ``max_n`` are separate outputs, columns beyond
-``max_k`` are partial sums that the host adds, exactly, in int64 (and returns as int32, which
-int_matmul's K limit guarantees). So no layer is refused for its size.
+A matrix on the array is at most ``max_n`` × ``max_k``: a larger layer runs as tiles (``tiles``):
+rows beyond ``max_n`` are separate outputs, columns beyond ``max_k`` are partial sums that the host
+adds, exactly, in int64 (and returns as int32, which int_matmul's K limit guarantees). So no layer
+is refused for its size. The weight banks hold several matrices (``golden.slots``): the engines
+place every tile once (``residency``) and then only stream tokens; tiles that do not fit are
+loaded again for each product, into the room kept free after the resident ones.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import numpy as np
 from golden.bitlinear import int_matmul
 from hw.config import ArrayConfig
 
-__all__ = ["GoldenEngine", "SimEngine", "BoardEngine", "row_tiles", "tiles", "tiled_product"]
+__all__ = ["GoldenEngine", "SimEngine", "BoardEngine", "row_tiles", "tiles", "tiled_product",
+           "tile_name", "residency"]
 
 
 def row_tiles(n: int, max_n: int) -> list[slice]:
@@ -32,6 +35,27 @@ def tiles(n: int, k: int, config: ArrayConfig) -> list[tuple[slice, list[slice]]
     """An N×K layer on ``config``'s array: each row tile with the K tiles whose partial sums
     make it up."""
     return [(rows, row_tiles(k, config.max_k)) for rows in row_tiles(n, config.max_n)]
+
+
+def tile_name(layer: str, rows: slice, cols: slice) -> str:
+    """The slot name of one tile of a layer."""
+    return f"{layer}[{rows.start}:{rows.stop},{cols.start}:{cols.stop}]"
+
+
+def residency(codes: dict, config: ArrayConfig) -> tuple[list[str], int]:
+    """Which tiles of the layers ``codes`` (name -> N×K, in execution order) stay resident: the
+    longest prefix of them that fits the weight banks while leaving room for the largest tile
+    after it (which is then loaded for every product). Returns the resident tile names and the
+    words of that room (0 when everything is resident)."""
+    sizes = [(tile_name(layer, rows, cols), config.matrix_words(rows.stop - rows.start,
+                                                               cols.stop - cols.start))
+             for layer, w in codes.items() for rows, column_tiles in tiles(*w.shape, config)
+             for cols in column_tiles]
+    for count in range(len(sizes), -1, -1):
+        room = max((words for _, words in sizes[count:]), default=0)
+        if sum(words for _, words in sizes[:count]) + room <= config.bank_words:
+            return [name for name, _ in sizes[:count]], room
+    raise AssertionError("a single tile always fits its array")   # matrix_words <= bank_words
 
 
 def tiled_product(codes: np.ndarray, x_codes, config: ArrayConfig, run_tile) -> np.ndarray:
@@ -60,35 +84,90 @@ class GoldenEngine:
 
 @dataclass
 class TileRun:
-    """One weight load plus its tokens on the array: what the performance counters saw."""
+    """One product of one tile on the array: what the performance counters saw."""
     layer: str
     rows: tuple[int, int]
     cols: tuple[int, int]
     tokens: int
-    cycles: int           # from the first weight beat to the last accumulator, inclusive
+    cycles: int           # the weight load (if any), then first token beat to last accumulator
     busy: int
     in_stall: int
     out_stall: int
-    weight_cycles: int    # cycles loading the weights (one beat of `lanes` trits a cycle)
+    weight_cycles: int    # cycles loading weights for this product (0: the tile is resident)
 
 
 @dataclass
 class SimEngine:
-    """Each product on the simulated array (``sim.run_bitlinear``, Verilator by default), which
-    checks every beat against golden/ as it goes; ``runs`` logs each tile's cycles."""
+    """Each product on the simulated array, checked beat by beat against golden/ as it goes.
+
+    ``resident`` (the default): one ``sim.session.ArraySession`` (Verilator) for the whole model;
+    the tiles that fit are loaded once, on the first product (``placement_cycles``), and each
+    product then streams only its tokens. ``resident=False``: every product is its own
+    ``sim.run_bitlinear`` (weights loaded each time, any backend). ``runs`` logs each product.
+    A resident engine reads the model's weights once, at its first product: a model changed
+    after that needs a new engine. ``close()`` stops the session."""
     model: object
     config: ArrayConfig
     backend: str = "verilator"
     design: object = None      # run_bitlinear's ``design``: your own array in place of BitLinear
+    resident: bool = True
     runs: list[TileRun] = field(default_factory=list)
+    placement_cycles: int = 0  # the one-time loads of the resident tiles
     name = "hardware"
+
+    def __post_init__(self):
+        if self.resident and self.backend != "verilator":
+            raise ValueError(f"resident layers need a running array (the verilator backend); "
+                             f"backend {self.backend!r} simulates one load at a time: use "
+                             f"resident=False (make demo: --streamed)")
+        self._session = None
+        self._resident_tiles: set[str] = set()
 
     @property
     def cycles(self) -> int:
-        """Simulated cycles so far, over every run (weight loads included)."""
+        """Simulated cycles of every product so far (weight loads included; the one-time
+        placement is ``placement_cycles``)."""
         return sum(run.cycles for run in self.runs)
 
+    def _open(self):
+        from sim.session import ArraySession
+        self._session = session = ArraySession(self.config, design=self.design)
+        names, _ = residency(self.model.codes, self.config)
+        self._resident_tiles = set(names)
+        for layer, w in self.model.codes.items():
+            for rows, column_tiles in tiles(*w.shape, self.config):
+                for cols in column_tiles:
+                    name = tile_name(layer, rows, cols)
+                    if name in self._resident_tiles:
+                        self.placement_cycles += session.load(name, w[rows, cols]).cycles
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
     def __call__(self, layer: str, x_codes) -> np.ndarray:
+        if not self.resident:
+            return self._streamed(layer, x_codes)
+        if self._session is None:
+            self._open()
+        session = self._session
+
+        def run_tile(w, x, rows, cols):
+            name = tile_name(layer, rows, cols)
+            load = 0
+            if name not in self._resident_tiles:
+                load = session.load("streamed", w).cycles
+                name = "streamed"
+            result = session.run(name, x)
+            self.runs.append(TileRun(layer, (rows.start, rows.stop), (cols.start, cols.stop),
+                                     len(x), load + result.cycles, weight_cycles=load,
+                                     **result.perf))
+            return result.acc
+
+        return tiled_product(self.model.codes[layer], x_codes, self.config, run_tile)
+
+    def _streamed(self, layer: str, x_codes) -> np.ndarray:
         from sim.harness import run_bitlinear
 
         def run_tile(w, x, rows, cols):
@@ -103,8 +182,10 @@ class SimEngine:
 
 @dataclass
 class BoardEngine:
-    """Each product on a board through the host driver (``host.driver.Accelerator``); the weights of
-    every tile are sent again for each call, as the device holds one matrix."""
+    """Each product on a board through the host driver (``host.driver.Accelerator``). The tiles
+    that fit stay resident in named slots, loaded once on the first product (``residency``);
+    each product then sends only its tokens (and a SELECT when the slot changes). Tiles that do
+    not fit are loaded again for every product."""
     model: object
     accelerator: object
     name = "board"
@@ -112,18 +193,39 @@ class BoardEngine:
     def __post_init__(self):
         self.config = self.accelerator.config
         self._busy = 0
+        self._counted = 0          # the device's busy counter at the last reading
+        self._resident_tiles = None
 
     @property
     def cycles(self) -> int:
         """Cycles the array was busy since this engine was made: the device's counter, read after
-        every tile (each load's SET_SHAPE resets the array, its counters with it)."""
+        every tile (a load's SET_SHAPE resets it; a SELECT does not)."""
         return self._busy
 
+    def _place(self) -> None:
+        names, _ = residency(self.model.codes, self.config)
+        self._resident_tiles = set(names)
+        for layer, w in self.model.codes.items():
+            for rows, column_tiles in tiles(*w.shape, self.config):
+                for cols in column_tiles:
+                    name = tile_name(layer, rows, cols)
+                    if name in self._resident_tiles:
+                        self.accelerator.load_weights(w[rows, cols], slot=name)
+        self._counted = 0
+
     def __call__(self, layer: str, x_codes) -> np.ndarray:
+        if self._resident_tiles is None:
+            self._place()
+
         def run_tile(w, x, rows, cols):
-            self.accelerator.load_weights(w)
-            acc = self.accelerator.run_codes(x)
-            self._busy += self.accelerator.perf()["busy"]
+            name = tile_name(layer, rows, cols)
+            if name not in self._resident_tiles:
+                self.accelerator.load_weights(w, slot="streamed")
+                name, self._counted = "streamed", 0
+            acc = self.accelerator.run_codes(x, slot=name)
+            busy = self.accelerator.perf()["busy"]
+            self._busy += busy - self._counted
+            self._counted = busy
             return acc
 
         return tiled_product(self.model.codes[layer], x_codes, self.config, run_tile)

@@ -37,9 +37,9 @@ class Scoreboard:
     ``x_in`` handshake, ``beat`` on each ``acc_out`` handshake, counts ``output_held`` cycles and
     ends with ``counters``."""
 
-    def __init__(self, config, x, w, stall_prob, x_start: int = 0):
+    def __init__(self, config, x, w, stall_prob, x_start: int = 0, resident: bool = False):
         self.config = config
-        self.expected = schedule(config, x, w, x_start)
+        self.expected = schedule(config, x, w, x_start, resident)
         self.check_cycles = stall_prob == 0.0
         self.m, self.n = x.shape[0], w.shape[0]
         self.acc = np.zeros((self.m, self.n), dtype=np.int64)

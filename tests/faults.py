@@ -21,7 +21,8 @@ class FlipOutputBit(wiring.Component):
         wiring.connect(m, wiring.flipped(self.x_in), inner.x_in)
         wiring.connect(m, inner.perf, wiring.flipped(self.perf))
         m.d.comb += [
-            inner.k.eq(self.k), inner.n.eq(self.n),
+            inner.k.eq(self.k), inner.n.eq(self.n), inner.w_base.eq(self.w_base),
+            inner.w_resident.eq(self.w_resident),
             self.weights_loaded.eq(inner.weights_loaded),
             self.acc_out.valid.eq(inner.acc_out.valid), inner.acc_out.ready.eq(self.acc_out.ready),
             self.acc_out.payload.eq(inner.acc_out.payload.as_value() ^ 1),

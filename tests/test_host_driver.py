@@ -97,7 +97,7 @@ def test_a_device_of_another_protocol_version_is_refused():
     payload = bytearray(identify_payload(ArrayConfig.tiny()))
     payload[4] = 1                                           # major version 1
     port = FakePort([(Status.OK, bytes(payload))])
-    with pytest.raises(ProtocolError, match="speaks protocol 1.0, this host 2.0: rebuild the "
+    with pytest.raises(ProtocolError, match="speaks protocol 1.0, this host 3.0: rebuild the "
                                             "bitstream"):
         Accelerator(port)
 

@@ -8,13 +8,14 @@ import numpy as np
 from golden.bitlinear import bitlinear, int_matmul
 from hw.config import ArrayConfig
 from host.__main__ import main
+from hw.link.protocol import VERSION
 
 
 def test_identify_reports_the_config(capsys):
     assert main(["identify", "--port", "sim:tiny"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["config"] == ArrayConfig.tiny().to_dict()
-    assert report["version"] == [2, 0] and report["baud"] is None     # no UART in front
+    assert report["version"] == list(VERSION) and report["baud"] is None     # no UART in front
 
 
 def test_ping_times_round_trips(capsys):

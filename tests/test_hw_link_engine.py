@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 from golden.bitlinear import bitlinear, int_matmul
+from golden.slots import SlotError
 from hw.config import ArrayConfig
 from host.driver import Accelerator
 from hw.formats import act_beats, weight_beats
 from hw.link.engine import HostLink
 from hw.system.accelerator import LinkedArray
 from hw.link.protocol import (MAX_PAYLOAD, VERSION, Command, Status, commit_payload, crc16,
-                              encode_frame, parse_reply, weights_frame_payload)
+                              encode_frame, parse_reply, shape_payload, weights_frame_payload)
 from sim.link import SimulatedSerial
 
 CONFIG = ArrayConfig.tiny()          # 4 lanes x 2 rows, max K 40, max N 12
@@ -100,11 +101,11 @@ def still_serves(port, device):
 @pytest.mark.parametrize("frame, status", [
     (encode_frame(Command.IDENTIFY)[:-1] + b"\x00", Status.BAD_CRC),
     (encode_frame(0x7E), Status.UNKNOWN_COMMAND),
-    (encode_frame(Command.SET_SHAPE, struct.pack("<II", 41, 3)), Status.BAD_SHAPE),
-    (encode_frame(Command.SET_SHAPE, struct.pack("<II", 6, 0)), Status.BAD_SHAPE),
+    (encode_frame(Command.SET_SHAPE, shape_payload(41, 3)), Status.BAD_SHAPE),
+    (encode_frame(Command.SET_SHAPE, shape_payload(6, 0)), Status.BAD_SHAPE),
     # high bytes count even where the low bits would be a valid shape
-    (encode_frame(Command.SET_SHAPE, struct.pack("<II", (1 << 16) + 5, 3)), Status.BAD_SHAPE),
-    (encode_frame(Command.SET_SHAPE, struct.pack("<II", 6, (1 << 31) + 3)), Status.BAD_SHAPE),
+    (encode_frame(Command.SET_SHAPE, shape_payload((1 << 16) + 5, 3)), Status.BAD_SHAPE),
+    (encode_frame(Command.SET_SHAPE, shape_payload(6, (1 << 31) + 3)), Status.BAD_SHAPE),
     (encode_frame(Command.SET_SHAPE, b"\x01\x02"), Status.BAD_LENGTH),
     (encode_frame(Command.IDENTIFY, b"\x00"), Status.BAD_LENGTH),
     (encode_frame(Command.TOKENS, bytes(7)), Status.BAD_LENGTH),        # not whole tokens (8 bytes)
@@ -124,7 +125,7 @@ def test_bad_frames_get_an_error_and_the_device_keeps_serving(served, frame, sta
 
 def test_dropped_byte_times_out_and_the_device_keeps_serving(served):
     port, device = served
-    frame = encode_frame(Command.SET_SHAPE, struct.pack("<II", 6, 3))
+    frame = encode_frame(Command.SET_SHAPE, shape_payload(6, 3))
     got, _ = raw(port, frame[:5] + frame[6:])   # one payload byte lost on the way
     assert got == Status.TIMEOUT
     still_serves(port, device)
@@ -135,7 +136,7 @@ def weights(offset: int, data: bytes, seq: int = 0) -> bytes:
 
 
 def shape(k: int, n: int, seq: int = 0) -> bytes:
-    return encode_frame(Command.SET_SHAPE, struct.pack("<II", k, n), seq=seq)
+    return encode_frame(Command.SET_SHAPE, shape_payload(k, n), seq=seq)
 
 
 def test_not_ready_before_shape_and_weights():
@@ -304,7 +305,7 @@ def test_driver_rejects_bad_input(served):
     _, device = served
     with pytest.raises(ValueError, match="outside the device's 1..40"):
         device.set_shape(41, 3)
-    with pytest.raises(ValueError, match="x_codes: K = 5, but the loaded matrix has K = 6"):
+    with pytest.raises(ValueError, match=r"x_codes: K = 5, but the selected matrix \(.matrix.\) has K = 6"):
         device.run_codes(np.zeros((1, 5), int))
     with pytest.raises(ValueError, match="x_codes: code 300"):
         device.run_codes(np.full((1, 6), 300))
@@ -411,3 +412,107 @@ def test_replies_echo_the_sequence_number():
         head = port.read(5)
         rest = port.read(struct.unpack_from("<H", head, 3)[0] + 2)
         assert parse_reply(head + rest)[0] == seq
+
+
+# ---- resident matrices: slots loaded once, selected per batch of tokens (protocol 3.0)
+
+@pytest.fixture
+def fresh():
+    """A device of its own (port, driver): the slot tests change what is resident."""
+    port = make_port(timeout_cycles=20_000)
+    return port, Accelerator(port)
+
+
+def select(k: int, n: int, base: int, seq: int = 0) -> bytes:
+    return encode_frame(Command.SELECT, shape_payload(k, n, base), seq=seq)
+
+
+def commit_raw(port, k, n, base, w, seq):
+    """SET_SHAPE at ``base``, the whole matrix in one frame, COMMIT: each answered OK."""
+    data = weight_beats(CONFIG, w).tobytes()
+    assert raw(port, encode_frame(Command.SET_SHAPE, shape_payload(k, n, base), seq=seq))[0] \
+        == Status.OK
+    assert raw(port, weights(0, data, seq=seq + 1))[0] == Status.OK
+    assert raw(port, encode_frame(Command.COMMIT, commit_payload(data), seq=seq + 2))[0] \
+        == Status.OK
+
+
+def test_resident_slots_serve_tokens_in_turn_through_the_driver(fresh):
+    _, device = fresh
+    rng = np.random.default_rng(40)
+    weights_by_slot = {"a": rng.integers(-1, 2, (5, 9)), "b": rng.integers(-1, 2, (12, 16)),
+                       "c": rng.standard_normal((3, 7)).astype(np.float32)}
+    for name, w in weights_by_slot.items():
+        device.load_weights(w, slot=name)
+    assert [s.name for s in device.slots.slots] == ["a", "b", "c"]
+    assert device.slots.used == 9 + 24 + 4         # 3x3, 6x4 and 2x2 blocks x chunks
+    for name in ["b", "a", "c", "a", "b", "b"]:
+        w = weights_by_slot[name]
+        if name == "c":
+            x = rng.standard_normal((2, 7)).astype(np.float32)
+            np.testing.assert_array_equal(device.run(x, slot="c"), bitlinear(x, w))
+        else:
+            x = rng.integers(-128, 128, (3, w.shape[1]))
+            np.testing.assert_array_equal(device.run_codes(x, slot=name), int_matmul(x, w))
+
+
+def test_an_interrupted_load_into_a_slot_leaves_the_others_intact(fresh):
+    """A Ctrl-C halfway through the load of a third slot: the first two still give golden's
+    numbers; the third is not resident (host) and its region is refused (device)."""
+    port, device = fresh
+    rng = np.random.default_rng(41)
+    a, b, c = (rng.integers(-1, 2, shape) for shape in ((5, 9), (4, 8), (6, 40)))
+    device.load_weights(a, slot="a")
+    device.load_weights(b, slot="b")
+    base = device.slots.used
+    device.set_shape(40, 6, base)
+    data = weight_beats(CONFIG, c).tobytes()
+    device.transact(Command.WEIGHTS, weights_frame_payload(0, data[:40]))     # then nothing
+    for name, w in (("a", a), ("b", b)):
+        x = rng.integers(-128, 128, (2, w.shape[1]))
+        np.testing.assert_array_equal(device.run_codes(x, slot=name), int_matmul(x, w))
+    with pytest.raises(SlotError, match="'c' is not resident"):
+        device.run_codes(np.zeros((1, 40), int), slot="c")
+    assert raw(port, select(40, 6, base, seq=200))[0] == Status.BAD_SLOT
+    assert raw(port, encode_frame(Command.TOKENS, bytes(40), seq=201))[0] == Status.NOT_READY
+
+
+def test_the_device_checks_every_slot_against_its_mark():
+    port = make_port(timeout_cycles=20_000)
+    rng = np.random.default_rng(42)
+    a, b = rng.integers(-1, 2, (5, 9)), rng.integers(-1, 2, (2, 4))   # 9 words, then 1
+    assert raw(port, encode_frame(Command.RESET))[0] == Status.OK
+    assert raw(port, select(9, 5, 0, seq=1))[0] == Status.BAD_SLOT        # nothing resident
+    assert raw(port, encode_frame(Command.SET_SHAPE, shape_payload(9, 5, 1), seq=2))[0] \
+        == Status.BAD_SLOT                                                 # past the mark (0)
+    assert raw(port, weights(0, b"\x55", seq=3))[0] == Status.NOT_READY  # no load is open
+    commit_raw(port, 9, 5, 0, a, seq=4)
+    commit_raw(port, 4, 2, 9, b, seq=7)
+    assert raw(port, encode_frame(Command.SET_SHAPE, shape_payload(40, 12, 9), seq=10))[0] \
+        == Status.BAD_SLOT                                                 # 60 words from 9
+    assert raw(port, select(9, 5, 0, seq=11))[0] == Status.OK
+    x = rng.integers(-128, 128, (1, 9))
+    status, acc = run_raw(port, x, seq=12)
+    assert status == Status.OK and np.array_equal(acc[:5], int_matmul(x, a)[0])
+    assert raw(port, weights(0, b"\x55", seq=13))[0] == Status.NOT_READY  # SELECT opens no load
+    assert raw(port, select(4, 2, 9, seq=14))[0] == Status.OK
+    x = rng.integers(-128, 128, (1, 4))
+    status, acc = run_raw(port, x, seq=15)
+    assert status == Status.OK and np.array_equal(acc[:2], int_matmul(x, b)[0])
+    assert raw(port, select(4, 2, 10, seq=16))[0] == Status.BAD_SLOT      # past the mark (10)
+    assert raw(port, encode_frame(Command.TOKENS, bytes(4), seq=17))[0] == Status.NOT_READY
+    # a load at a's base moves the mark down: b may be overwritten, so it is refused from now on
+    assert raw(port, encode_frame(Command.SET_SHAPE, shape_payload(9, 5, 0), seq=18))[0] \
+        == Status.OK
+    assert raw(port, select(4, 2, 9, seq=19))[0] == Status.BAD_SLOT
+    assert raw(port, encode_frame(Command.RESET, seq=20))[0] == Status.OK
+    assert raw(port, select(9, 5, 0, seq=21))[0] == Status.BAD_SLOT       # RESET drops them all
+
+
+def test_a_slot_that_does_not_fit_is_refused_before_anything_is_sent(fresh):
+    _, device = fresh
+    device.load_weights(np.ones((12, 20), int), slot="a")      # 30 of 60 words
+    with pytest.raises(SlotError, match="needs 60 words of each weight bank, but only 30"):
+        device.load_weights(np.ones((12, 40), int), slot="b")
+    x = np.ones((1, 20), int)
+    np.testing.assert_array_equal(device.run_codes(x, slot="a"), np.full((1, 12), 20))

@@ -13,7 +13,7 @@ from tests.bitnet_checkpoints import write_hf_checkpoint
 def test_token_cost_is_what_the_simulated_array_takes(tmp_path):
     model = load(write_hf_checkpoint(tmp_path / "ckpt"))
     config = ArrayConfig(pe_kind="xor", lanes=8, rows=4, max_k=48, max_n=40, tree_cuts=(0, 2))
-    engine = SimEngine(model, config)
+    engine = SimEngine(model, config, resident=False)         # every tile loaded, as streamed
     model.logits([5], engine=engine)                          # one token
     cost = token_cost(model.config, config)
     assert cost["tiles"] == len(engine.runs)

@@ -7,7 +7,8 @@ import pytest
 from hw.config import ArrayConfig
 from host.driver import Accelerator
 from hw.system.accelerator import LinkedArray
-from lm.engines import BoardEngine, GoldenEngine, SimEngine, row_tiles, tiles
+from lm.engines import (BoardEngine, GoldenEngine, SimEngine, residency, row_tiles, tile_name,
+                        tiles)
 from lm.model import DEFAULT_MODEL, ModelShape, TernaryModel
 from lm.train import init_params, quantize_model
 from sim.harness import ScoreboardError
@@ -42,14 +43,54 @@ def test_shipped_model_on_the_verilated_icebreaker_array_matches_golden():
     assert_same_generation(generated, reference)
     count = sum(len(cols) for n, k in model.shape.layers.values() for _, cols in tiles(n, k, config))
     assert len(hardware.runs) == 3 * count
-    assert all(run.cycles > run.weight_cycles > 0 for run in hardware.runs)
+    # what fits stays resident (loaded once, before the first token); the rest is loaded per product
+    resident, room = residency(model.codes, config)
+    assert resident and room
+    for run in hardware.runs:
+        name = tile_name(run.layer, slice(*run.rows), slice(*run.cols))
+        assert (run.weight_cycles == 0) == (name in resident)
+        assert run.cycles > run.weight_cycles
+    hardware.close()
 
 
-def test_a_broken_array_stops_generation():
+def test_every_layer_resident_runs_near_the_weight_store_bound():
+    """The shipped model on the SPRAM preset: every layer fits, so each token streams only
+    activations, and its cycles stay within 15 % of trits a token / trits the banks give a cycle."""
+    model = TernaryModel.load(DEFAULT_MODEL)
+    config = ArrayConfig.icebreaker_spram()
+    hardware = SimEngine(model, config)
+    reference = model.generate(GoldenEngine(model), "the ", 4, seed=2)
+    assert_same_generation(model.generate(hardware, "the ", 4, seed=2), reference)
+    assert all(run.weight_cycles == 0 for run in hardware.runs)
+    assert hardware.placement_cycles == sum(
+        config.matrix_words(*w.shape) * config.rows for w in model.codes.values())
+    bound = model.shape.ternary_weights / (config.rows * config.lanes)
+    assert hardware.cycles / 4 <= 1.15 * bound
+    hardware.close()
+
+
+def test_streamed_products_load_every_time():
     model = random_model(ModelShape(context=2, embed=8, hidden=16))
-    engine = SimEngine(model, ArrayConfig.tiny(), backend="amaranth", design=FlipOutputBit)
+    engine = SimEngine(model, ArrayConfig.tiny(), resident=False)
+    reference = model.generate(GoldenEngine(model), "a", 2, seed=4)
+    assert_same_generation(model.generate(engine, "a", 2, seed=4), reference)
+    assert all(run.weight_cycles > 0 for run in engine.runs)
+
+
+@pytest.mark.parametrize("resident", [True, False])
+def test_a_broken_array_stops_generation(resident):
+    model = random_model(ModelShape(context=2, embed=8, hidden=16))
+    engine = SimEngine(model, ArrayConfig.tiny(), backend="verilator" if resident else "amaranth",
+                       design=FlipOutputBit, resident=resident)
     with pytest.raises(ScoreboardError):
         model.generate(engine, "a", 1)
+    engine.close()
+
+
+def test_resident_layers_need_a_running_array():
+    model = random_model(ModelShape(context=2, embed=8, hidden=16))
+    with pytest.raises(ValueError, match="resident layers need a running array"):
+        SimEngine(model, ArrayConfig.tiny(), backend="amaranth")
 
 
 def test_board_engine_through_the_serial_protocol_matches_golden():
@@ -89,28 +130,34 @@ def test_a_layer_longer_than_max_k_runs_as_partial_sums():
     assert {run.cols for run in engine.runs} == {(0, 40), (40, 64)}
     worst = np.full((1, 64), -128)
     model.codes["fc1"][:] = -1
+    engine.close()
+    engine = SimEngine(model, config)        # an engine reads the weights once, when it starts
     assert engine("fc1", worst)[0, 0] == 64 * 128
     reference = model.generate(GoldenEngine(model), "ab", 2, seed=3)
     assert_same_generation(model.generate(engine, "ab", 2, seed=3), reference)
 
 
 class RecordingAccelerator:
-    """The driver's interface over golden/: records every load, so tiling can be checked."""
+    """The driver's interface over golden/: records every load, so tiling and residency can be
+    checked; the busy counter counts products (a load resets it, as SET_SHAPE does)."""
 
     def __init__(self, config):
-        self.config, self.loads, self._w = config, [], None
+        self.config, self.loads, self._slots, self._busy = config, [], {}, 0
 
-    def load_weights(self, w):
-        self.loads.append(np.asarray(w).shape)
-        self._w = np.asarray(w)
+    def load_weights(self, w, slot=None):
+        self.loads.append((np.asarray(w).shape, slot))
+        self._slots[slot] = np.asarray(w)
+        self._busy = 0
 
-    def run_codes(self, x):
+    def run_codes(self, x, slot=None):
         from golden.bitlinear import int_matmul
-        assert self._w.shape[0] <= self.config.max_n and self._w.shape[1] <= self.config.max_k
-        return int_matmul(x, self._w)
+        w = self._slots[slot]
+        assert w.shape[0] <= self.config.max_n and w.shape[1] <= self.config.max_k
+        self._busy += 1
+        return int_matmul(x, w)
 
     def perf(self):
-        return {"busy": 1}
+        return {"busy": self._busy}
 
 
 def test_board_engine_tiles_both_dimensions():
@@ -118,5 +165,22 @@ def test_board_engine_tiles_both_dimensions():
     board = BoardEngine(model, RecordingAccelerator(ArrayConfig.tiny()))  # max_n 12, max_k 40
     x = np.random.default_rng(5).integers(-128, 128, (2, 64))
     np.testing.assert_array_equal(board("fc1", x), GoldenEngine(model)("fc1", x))
-    assert board.accelerator.loads == [(12, 40), (12, 24), (4, 40), (4, 24)]
+    assert [shape for shape, _ in board.accelerator.loads] == [(12, 40), (12, 24), (4, 40), (4, 24)]
     assert board.cycles == 4
+
+
+def test_board_engine_loads_resident_tiles_once():
+    model = random_model(ModelShape(context=2, embed=8, hidden=16))     # 124 words of tiles
+    config = ArrayConfig.tiny()                                         # 60 words a bank
+    board = BoardEngine(model, RecordingAccelerator(config))
+    reference = model.generate(GoldenEngine(model), "ab", 3, seed=6)
+    assert_same_generation(model.generate(board, "ab", 3, seed=6), reference)
+    resident, room = residency(model.codes, config)
+    loads = board.accelerator.loads
+    placed = [slot for _, slot in loads if slot != "streamed"]
+    assert placed == resident and len(set(placed)) == len(placed)     # each once, in order
+    tiles_per_token = sum(len(cols) for w in model.codes.values() for _, cols in tiles(*w.shape, config))
+    streamed = tiles_per_token - len(resident)
+    assert 0 < streamed < tiles_per_token
+    assert sum(slot == "streamed" for _, slot in loads) == 3 * streamed
+    assert board.cycles == 3 * tiles_per_token

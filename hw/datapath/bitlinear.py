@@ -41,10 +41,18 @@ class BitLinear(wiring.Component):
     until the whole matrix is in. So a token computes with the new matrix if that matrix's first
     beat is taken before the token's last beat.
 
+    Matrices stay resident: ``w_base`` says where in the weight banks the next matrix is written
+    and where tokens read theirs (a matrix takes ``config.matrix_words(n, k)`` words from there),
+    so several layers can be loaded once, side by side, and used in turn. ``w_resident`` says the
+    matrix at ``w_base`` is already complete (loaded earlier, with this ``k`` and ``n``): tokens
+    then need no load, and ``w_in`` is not accepted. Like ``k`` and ``n``, both are registered.
+
     Members
     -------
     k : In(range(max_k + 1))
     n : In(range(max_n + 1))
+    w_base : In(range(bank_words))
+    w_resident : In(1)
     w_in : In(stream.Signature(trit_word_layout(config)))
     x_in : In(stream.Signature(act_word_layout(config)))
     acc_out : Out(stream.Signature(acc_word_layout(config)))
@@ -61,6 +69,8 @@ class BitLinear(wiring.Component):
         super().__init__({
             "k": In(range(config.max_k + 1)),
             "n": In(range(config.max_n + 1)),
+            "w_base": In(range(config.bank_words)),
+            "w_resident": In(1),
             "w_in": In(stream.Signature(trit_word_layout(config))),
             "x_in": In(stream.Signature(act_word_layout(config))),
             "acc_out": Out(stream.Signature(acc_word_layout(config))),
@@ -123,6 +133,8 @@ class BitLinear(wiring.Component):
         last_lanes = Signal(config.lanes)
         last_row = Signal(range(config.max_n))
         last_block_start = Signal(signed(max(config.max_n, config.rows).bit_length() + 2))
+        first_word = Signal(range(config.bank_words))
+        resident = Signal()
         k_low = Signal(max(lane_bits, 1))
         m.d.comb += k_low.eq((self.k - 1)[:lane_bits] if lane_bits else 0)
         m.d.sync += [
@@ -130,6 +142,7 @@ class BitLinear(wiring.Component):
             last_chunk_index.eq(((self.k + (config.lanes - 1)) >> lane_bits) - 1),
             last_row.eq(self.n - 1),
             last_block_start.eq(self.n - config.rows),  # the last block starts at row >= this
+            first_word.eq(self.w_base), resident.eq(self.w_resident),
         ]
         for lane in range(config.lanes):
             m.d.sync += last_lanes[lane].eq(k_low >= lane)
@@ -139,20 +152,21 @@ class BitLinear(wiring.Component):
             wmem.last_chunk.eq(last_chunk_index),
             wmem.last_lanes.eq(last_lanes),
             wmem.last_row.eq(last_row),
+            wmem.first_word.eq(first_word),
         ]
-        return last_chunk_index, last_block_start
+        return last_chunk_index, last_block_start, first_word, resident
 
     def _issue(self, m: Module, act: ActBuffer, wmem: WeightMemory, shape: tuple, advance):
         """The issue stage: one chunk a cycle, block by block, while a token and the matrix are
         in and the pipeline advances. Returns ``(issue, first, last)``: a chunk is issued; it is
         its block's first; it is its block's last."""
         config = self._config
-        last_chunk_index, last_block_start = shape
+        last_chunk_index, last_block_start, first_word, resident = shape
         can_issue = Signal()
         issue = Signal()
         chunk = Signal(range(config.max_chunks))
         block_row = Signal(range(config.max_n + config.rows))  # first output row of the block
-        addr = Signal(range(config.max_blocks * config.max_chunks))
+        addr = Signal(range(config.bank_words))
         last_chunk = Signal()
         last_block = Signal()
         # chunk == 0 and block_row == 0, as a register: the weight loader's permission is on the
@@ -164,14 +178,16 @@ class BitLinear(wiring.Component):
         m.d.sync += [last_chunk.eq(chunk == last_chunk_index),
                      last_block.eq(block_row >= last_block_start)]
         m.d.comb += [
-            can_issue.eq(act.available & wmem.loaded),
+            can_issue.eq(act.available & (wmem.loaded | resident)),
             issue.eq(can_issue & advance),
             act.rd_addr.eq(chunk),
             act.rd_en.eq(advance),
             wmem.rd_addr.eq(addr),
             wmem.rd_en.eq(advance),
-            wmem.allow.eq(at_start & ~can_issue),
+            wmem.allow.eq(at_start & ~can_issue & ~resident),
         ]
+        with m.If(at_start & ~issue):   # between tokens: the next one reads the matrix at w_base
+            m.d.sync += addr.eq(first_word)
         with m.If(issue):
             with m.If(~last_chunk):
                 m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1), at_start.eq(0),
@@ -181,7 +197,7 @@ class BitLinear(wiring.Component):
                              at_start.eq(0), last_chunk.eq(last_chunk_index == 0),
                              last_block.eq(block_row + config.rows >= last_block_start)]
             with m.Else():
-                m.d.sync += [chunk.eq(0), addr.eq(0), block_row.eq(0), at_start.eq(1),
+                m.d.sync += [chunk.eq(0), addr.eq(first_word), block_row.eq(0), at_start.eq(1),
                              last_chunk.eq(last_chunk_index == 0),
                              last_block.eq(last_block_start <= 0)]
                 m.d.comb += act.release.eq(1)

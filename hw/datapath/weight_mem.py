@@ -16,13 +16,16 @@ __all__ = ["WeightMemory"]
 
 
 class WeightMemory(wiring.Component):
-    """N×K ternary weights, row ``n`` in bank ``n % rows`` at words ``(n // rows) * chunks + c``.
+    """N×K ternary weights, row ``n`` in bank ``n % rows`` at words
+``first_word + (n // rows) * chunks + c``.
 
     The load stream carries the matrix row by row, each row as ``chunks`` beats of ``lanes`` codes
     (code = trit + 1, as golden.packing). Lanes past K in a row's last beat are stored as zero
     whatever the beat holds, and after row N-1 the banks of the last block that have no row are
     filled with zeros (one word a cycle, ``load`` not ready), so partial blocks and chunks add zero.
     ``loaded`` rises after the last write and falls with the first beat of the next matrix.
+    Several matrices may be resident side by side: each load starts at ``first_word``, and a
+    matrix takes ``config.matrix_words(n, k)`` words of every bank.
 
     Members
     -------
@@ -37,12 +40,14 @@ class WeightMemory(wiring.Component):
         Lanes of a row's last beat that lie inside K (bit l set for l < K - (chunks-1)·lanes).
     last_row : In(range(max_n))
         N - 1.
+    first_word : In(range(bank_words))
+        Where the next matrix goes (its slot's first word in every bank).
 
-    The shape inputs (``chunks`` … ``last_row``) must be stable from one cycle before the first
+    The shape inputs (``chunks`` … ``first_word``) must be stable from one cycle before the first
     ``load`` beat of a matrix until its last.
     loaded : Out(1)
     rd_en : In(1)
-    rd_addr : In(range(max_blocks · max_chunks))
+    rd_addr : In(range(bank_words))
     rd_data : Out(weight_word_layout(config))
     """
 
@@ -56,20 +61,22 @@ class WeightMemory(wiring.Component):
             "last_chunk": In(range(config.max_chunks)),
             "last_lanes": In(config.lanes),
             "last_row": In(range(config.max_n)),
+            "first_word": In(range(config.bank_words)),
             "loaded": Out(1),
             "rd_en": In(1),
-            "rd_addr": In(range(config.max_blocks * config.max_chunks)),
+            "rd_addr": In(range(config.bank_words)),
             "rd_data": Out(weight_word_layout(config)),
         })
 
     def elaborate(self, platform) -> Module:
         config = self._config
         m = Module()
-        depth = config.max_blocks * config.max_chunks
+        depth = config.bank_words
 
         bank = Signal(range(config.rows))
         chunk = Signal(range(config.max_chunks))
-        base = Signal(range(depth + 1))
+        base = Signal(range(depth + 1))     # the current block's first word
+        loading = Signal()                  # a matrix's first beat was written, its last not yet
         rows_written = Signal(range(config.max_n + 1))
         padding = Signal()
 
@@ -118,8 +125,10 @@ class WeightMemory(wiring.Component):
                                                    name=f"rd_data_{row}")),
             ]
 
+        with m.If(~loading):   # between matrices: the next one starts at its slot
+            m.d.sync += base.eq(self.first_word)
         with m.If(write):
-            m.d.sync += self.loaded.eq(0)
+            m.d.sync += [self.loaded.eq(0), loading.eq(1)]
             with m.If(~last_chunk):
                 m.d.sync += [chunk.eq(chunk + 1), last_chunk.eq(chunk + 1 == self.last_chunk)]
             with m.Else():
@@ -131,7 +140,7 @@ class WeightMemory(wiring.Component):
                 with m.If(bank == config.rows - 1):
                     m.d.sync += [bank.eq(0), base.eq(base + self.chunks)]
                     with m.If(last_row | padding):  # the matrix is complete
-                        m.d.sync += [self.loaded.eq(1), base.eq(0), rows_written.eq(0),
+                        m.d.sync += [self.loaded.eq(1), loading.eq(0), rows_written.eq(0),
                                      at_last_row.eq(self.last_row == 0), padding.eq(0)]
                 with m.Else():
                     m.d.sync += bank.eq(bank + 1)

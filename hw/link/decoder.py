@@ -11,8 +11,8 @@ from amaranth.lib.wiring import In, Out
 from golden.ints import ceil_log2
 
 from ..config import ArrayConfig
-from .protocol import (COMMIT_BYTES, MAX_REPLY, OFFSET_BYTES, Command, ShapeInfo, Status,
-                       weight_beat_bytes)
+from .protocol import (COMMIT_BYTES, MAX_REPLY, OFFSET_BYTES, SHAPE_BYTES, Command, ShapeInfo,
+                       Status, weight_beat_bytes)
 from .receiver import RequestSignature
 
 __all__ = ["Action", "RequestDecoder"]
@@ -30,6 +30,7 @@ class Action(enum.IntEnum):
     TOKENS = 6
     RESET = 7
     COMMIT = 8
+    SELECT = 9
 
 
 class RequestDecoder(wiring.Component):
@@ -40,8 +41,8 @@ class RequestDecoder(wiring.Component):
     request : In(RequestSignature(config))
         The frame's fields, as the receiver kept them.
     shape_set : In(1), committed : In(1), weights_loaded : In(1)
-        The engine's state: a shape was set; a COMMIT of the matrix succeeded since; the array
-        has taken a whole matrix.
+        The engine's state: a load's shape was set; a COMMIT of the matrix succeeded since, or a
+        SELECT of a resident one (tokens may run); the array has taken a whole matrix.
     written : In, total : In
         Bytes of the matrix written so far, and of the whole matrix. A frame past the end is
         written (the array starts over with it) and caught at COMMIT: ``written`` is then not
@@ -79,15 +80,19 @@ class RequestDecoder(wiring.Component):
                         m.d.comb += verdict.eq(Status.BAD_LENGTH)
                     with m.Else():
                         m.d.comb += action.eq(Action[command.name])
-            with m.Case(Command.SET_SHAPE):
-                with m.If(length != 8):
+            with m.Case(Command.SET_SHAPE, Command.SELECT):
+                with m.If(length != SHAPE_BYTES):
                     m.d.comb += verdict.eq(Status.BAD_LENGTH)
                 with m.Elif(request.arg0_high | (request.arg0 == 0)
                             | (request.arg0 > config.max_k) | request.arg1_high
                             | (request.arg1 == 0) | (request.arg1 > config.max_n)):
                     m.d.comb += verdict.eq(Status.BAD_SHAPE)
-                with m.Else():
+                with m.Elif(request.arg2_high):   # the slot's own checks follow the shape's sums
+                    m.d.comb += verdict.eq(Status.BAD_SLOT)
+                with m.Elif(request.command == Command.SET_SHAPE):
                     m.d.comb += action.eq(Action.SET_SHAPE)
+                with m.Else():
+                    m.d.comb += action.eq(Action.SELECT)
             with m.Case(Command.WEIGHTS):
                 with m.If(~self.shape_set):
                     m.d.comb += verdict.eq(Status.NOT_READY)
@@ -111,7 +116,7 @@ class RequestDecoder(wiring.Component):
                 with m.Else():
                     m.d.comb += action.eq(Action.COMMIT)
             with m.Case(Command.TOKENS):
-                with m.If(~self.shape_set):
+                with m.If(~self.shape_set & ~self.committed):
                     m.d.comb += verdict.eq(Status.NOT_READY)
                 with m.Elif((length == 0) | ~request.whole_tokens | (request.reply_length > MAX_REPLY)):
                     m.d.comb += verdict.eq(Status.BAD_LENGTH)

@@ -48,7 +48,11 @@ PERF_BYTES = 8
 class _Shape:
     """The engine's view of the layer shape (``k``, ``n`` are its ports) and of the load."""
     set: Signal             # a SET_SHAPE was answered OK (and no COMMIT failed since)
-    committed: Signal       # a COMMIT of the whole matrix succeeded since that SET_SHAPE
+    committed: Signal       # a COMMIT of the whole matrix succeeded since that SET_SHAPE, or a
+                            # SELECT of a resident matrix: tokens may run
+    words: Signal           # words of every weight bank the matrix takes
+    mark: Signal            # the end of the valid words: every slot below it is intact
+    selecting: Signal       # the shape being summed is a SELECT's, not a load's
     token_bytes: Signal     # bytes of one token: ceil(k / lanes) beats of lanes bytes
     token_reply: Signal     # result bytes of one token: ceil(n / rows) beats of rows int32s
     written: Signal         # bytes of the matrix written so far
@@ -78,7 +82,9 @@ class HostLink(wiring.Component):
     busy : Out(1)
         A request is being executed or answered.
     k : Out(range(max_k + 1)), n : Out(range(max_n + 1))
-        The layer shape of the last SET_SHAPE.
+        The layer shape of the last SET_SHAPE or SELECT.
+    w_base : Out(range(bank_words)), w_resident : Out(1)
+        Its slot in the weight banks; the matrix there is resident (a SELECT that checked out).
     w_in : Out(stream.Signature(trit_word_layout(config)))
     x_in : Out(stream.Signature(act_word_layout(config)))
     acc_out : In(stream.Signature(acc_word_layout(config)))
@@ -100,6 +106,7 @@ class HostLink(wiring.Component):
         super().__init__({
             "rx": In(stream.Signature(8)), "tx": Out(stream.Signature(8)), "busy": Out(1),
             "k": Out(range(config.max_k + 1)), "n": Out(range(config.max_n + 1)),
+            "w_base": Out(range(config.bank_words)), "w_resident": Out(1),
             "w_in": Out(stream.Signature(trit_word_layout(config))),
             "x_in": Out(stream.Signature(act_word_layout(config))),
             "acc_out": In(stream.Signature(acc_word_layout(config))),
@@ -193,6 +200,9 @@ class HostLink(wiring.Component):
                        token_reply=Signal(17, name="token_reply"),
                        written=Signal(matrix, name="written"), total=Signal(matrix, name="total"),
                        rows_left=Signal(range(config.max_n + 1), name="rows_left"),
+                       words=Signal(range(config.bank_words + 1), name="words"),
+                       mark=Signal(range(config.bank_words + 1), name="mark"),
+                       selecting=Signal(name="selecting"),
                        more_rows=Signal(name="more_rows"),
                        row_in_block=Signal(range(config.rows), name="row_in_block"))
         m.d.comb += [rx.token_bytes.eq(shape.token_bytes),
@@ -264,17 +274,29 @@ class HostLink(wiring.Component):
                                  shape.row_in_block.eq(Mux(shape.row_in_block == config.rows - 1,
                                                            0, shape.row_in_block + 1))]
                     with m.If(shape.row_in_block == 0):   # a new output block: rows int32s
-                        m.d.sync += shape.token_reply.eq(shape.token_reply
-                                                         + config.rows * RESULT_BYTES)
-                with m.Else():
-                    m.d.sync += shape.set.eq(1)
+                        m.d.sync += [shape.token_reply.eq(shape.token_reply
+                                                          + config.rows * RESULT_BYTES),
+                                     shape.words.eq(shape.words
+                                                    + (shape.token_bytes >> config.tree_depth))]
+                with m.Elif(shape.selecting):   # a resident matrix: below the mark?
+                    with m.If(self.w_base + shape.words <= shape.mark):
+                        m.d.sync += [shape.committed.eq(1), self.w_resident.eq(1)]
+                        reply(Status.OK)
+                    with m.Else():
+                        reply(Status.BAD_SLOT)
+                with m.Elif((self.w_base <= shape.mark)
+                            & (self.w_base + shape.words <= config.bank_words)):
+                    # the load may overwrite from its base up: slots there are gone
+                    m.d.sync += [shape.set.eq(1), shape.mark.eq(self.w_base)]
                     reply(Status.OK)
+                with m.Else():
+                    reply(Status.BAD_SLOT)
             with m.State("PUSH"):  # weights: answer once every beat is in
                 with m.If(~pusher.active):
                     reply(Status.OK)
             with m.State("CHECK"):  # COMMIT: the CRC went through the matrix CRC; did it match?
                 with m.If(~pusher.active & matrix_crc.match_detected):
-                    m.d.sync += shape.committed.eq(1)
+                    m.d.sync += [shape.committed.eq(1), shape.mark.eq(self.w_base + shape.words)]
                     reply(Status.OK)
                 with m.Elif(~pusher.active):   # the load is spoilt: only SET_SHAPE starts again
                     m.d.sync += shape.set.eq(0)
@@ -299,17 +321,22 @@ class HostLink(wiring.Component):
                 reply(Status.OK)
             with m.Case(Action.RESET):
                 m.d.comb += self.array_reset.eq(1)
-                m.d.sync += [shape.set.eq(0), shape.committed.eq(0)]
+                m.d.sync += [shape.set.eq(0), shape.committed.eq(0), shape.mark.eq(0),
+                             self.w_resident.eq(0)]
                 reply(Status.OK)
-            with m.Case(Action.SET_SHAPE):
+            with m.Case(Action.SET_SHAPE, Action.SELECT):
                 lane_bits = config.tree_depth
                 k, n = rx.request.arg0, rx.request.arg1
-                m.d.comb += [self.array_reset.eq(1), matrix_crc.start.eq(1)]
+                selecting = action == Action.SELECT
+                with m.If(~selecting):   # a load starts from the array's state after reset
+                    m.d.comb += [self.array_reset.eq(1), matrix_crc.start.eq(1)]
                 m.d.sync += [
-                    self.k.eq(k), self.n.eq(n), shape.set.eq(0), shape.committed.eq(0),
+                    self.k.eq(k), self.n.eq(n), self.w_base.eq(rx.request.arg2),
+                    self.w_resident.eq(0), shape.set.eq(0), shape.committed.eq(0),
+                    shape.selecting.eq(selecting),
                     shape.token_bytes.eq(((k + config.lanes - 1) >> lane_bits) << lane_bits),
                     shape.token_reply.eq(0), shape.written.eq(0), shape.total.eq(0),
-                    shape.rows_left.eq(n), shape.more_rows.eq(1),  # n >= 1
+                    shape.words.eq(0), shape.rows_left.eq(n), shape.more_rows.eq(1),  # n >= 1
                     shape.row_in_block.eq(0),
                 ]
                 m.next = "SHAPE"

@@ -15,12 +15,18 @@ device waits for the next sync byte and keeps serving. A frame that stops arrivi
 is answered with ``TIMEOUT`` once the line has been idle for ``timeout_cycles``.
 
 A weight load is a transaction: SET_SHAPE (which returns the array to its state after reset, so a
-load cut off halfway never mixes into the next), WEIGHTS frames that each say at which byte of the
+load cut off halfway never mixes into the next, and says in which slot of the weight banks the
+matrix goes), WEIGHTS frames that each say at which byte of the
 matrix they start (a frame must start where the last one written ended: BAD_ORDER otherwise), then
 COMMIT with the CRC-32 of the whole matrix, which the device checks against what it actually
 pushed into the array, after checking that exactly the matrix's bytes arrived (NOT_READY if fewer
 or more). TOKENS are NOT_READY until
-a COMMIT succeeded. The device remembers the ``seq`` of the last request it executed: a WEIGHTS
+a COMMIT succeeded. Matrices stay resident (golden.slots has the rule the host mirrors): the
+device keeps a mark, the end of the valid words of the banks; a load may start at any base up to
+the mark (BAD_SLOT beyond it, or if the matrix would not fit the banks), which moves the mark down
+to that base (what lay above may be overwritten), and its COMMIT moves the mark to the matrix's
+end. SELECT names a resident matrix (its shape and base) for the TOKENS that follow: BAD_SLOT
+unless it lies below the mark. RESET drops every slot. The device remembers the ``seq`` of the last request it executed: a WEIGHTS
 frame that comes again with that ``seq`` (the host resending because the reply was lost) is
 answered OK and not written twice; a COMMIT that failed (BAD_CHECK) ends the load, and only a new
 SET_SHAPE starts another.
@@ -28,7 +34,10 @@ SET_SHAPE starts another.
 Commands
 --------
 IDENTIFY        ()                    -> version, the full ArrayConfig, the baud (identify_payload)
-SET_SHAPE       (k u32, n u32)        -> ()        BAD_SHAPE unless 1 <= k <= max_k, 1 <= n <= max_n
+SET_SHAPE       (k u32, n u32,        -> ()        BAD_SHAPE unless 1 <= k <= max_k, 1 <= n <= max_n;
+                 base u32)                         BAD_SLOT unless base <= the mark and the matrix
+                                                   (ceil(n/rows)·ceil(k/lanes) words from base)
+                                                   fits the banks; starts a load into that slot
 WEIGHTS         (offset u32, whole    -> ()        the matrix's bytes from ``offset`` on: rows in
                  w_in beats)                       order, ceil(K/lanes) beats a row, ceil(2·lanes/8)
                                                    bytes a beat (code t+1, 2 bits a trit, trit 0 in
@@ -42,6 +51,10 @@ TOKENS          (whole tokens)        -> results   ceil(K/lanes) beats a token, 
                                                    (int8 codes); the reply holds, per token and
                                                    block, ``rows`` int32 LE accumulators (entries
                                                    past N are 0)
+SELECT          (k u32, n u32,        -> ()        the resident matrix at ``base`` (loaded with this
+                 base u32)                         k and n) serves the TOKENS that follow: BAD_SHAPE
+                                                   as SET_SHAPE, BAD_SLOT unless it ends at or
+                                                   below the mark; ends a load left halfway
 PERF            ()                    -> busy, in_stall, out_stall (u64 LE each), counted since
                                                    the last PERF_CLEAR, SET_SHAPE or RESET (the
                                                    last two reset the whole array)
@@ -67,11 +80,14 @@ __all__ = ["HOST_SYNC", "DEVICE_SYNC", "VERSION", "Command", "Status", "crc16",
            "encode_frame", "encode_reply", "parse_reply", "identify_payload", "parse_identify",
            "check_link_config", "ProtocolError", "MAX_PAYLOAD", "MAX_REPLY", "ShapeInfo",
            "weight_beat_bytes", "token_beat_bytes", "RESULT_BYTES", "FRAME_BYTES", "HEADER_BYTES",
-           "OFFSET_BYTES", "COMMIT_BYTES", "Identity", "DEFAULT_BAUD", "matrix_crc", "weights_frame_payload", "commit_payload"]
+           "OFFSET_BYTES", "COMMIT_BYTES", "Identity", "DEFAULT_BAUD", "matrix_crc", "weights_frame_payload", "commit_payload",
+           "SHAPE_BYTES", "shape_payload"]
 
 HOST_SYNC = 0xA5
 DEVICE_SYNC = 0x5A
-VERSION = (2, 0)     # 1.0: sequence numbers, RESET; 2.0: loads are transactions (offsets, COMMIT)
+#: 1.0: sequence numbers, RESET; 2.0: loads are transactions (offsets, COMMIT); 3.0: resident
+#: matrices (SET_SHAPE's base, SELECT)
+VERSION = (3, 0)
 #: The UART rate a board and a host use unless told otherwise (the iCEBreaker's FT2232H runs up
 #: to 3 Mbaud; 1 Mbaud divides the common 12 MHz board clocks exactly and is kind to long cables).
 DEFAULT_BAUD = 1_000_000
@@ -86,6 +102,8 @@ RESULT_BYTES = 4
 OFFSET_BYTES = 4
 #: Bytes of COMMIT's payload: the matrix's CRC-32.
 COMMIT_BYTES = 4
+#: Bytes of SET_SHAPE's and SELECT's payload: k, n, base.
+SHAPE_BYTES = 12
 
 
 class Command(IntEnum):
@@ -97,6 +115,7 @@ class Command(IntEnum):
     PERF_CLEAR = 0x06
     RESET = 0x07
     COMMIT = 0x08
+    SELECT = 0x09
 
 
 class Status(IntEnum):
@@ -109,6 +128,7 @@ class Status(IntEnum):
     TIMEOUT = 0x06
     BAD_ORDER = 0x07     # a WEIGHTS frame that does not start where the last one ended
     BAD_CHECK = 0x08     # COMMIT: the matrix's CRC-32 differs from what the device pushed
+    BAD_SLOT = 0x09      # SET_SHAPE / SELECT: a slot past the mark, or past the banks' end
 
 
 class ProtocolError(RuntimeError):
@@ -184,6 +204,11 @@ def commit_payload(data: bytes) -> bytes:
     """COMMIT's payload for the matrix bytes ``data``: the CRC-32, little-endian (so the device,
     folding it in after the data, sees the CRC's residue)."""
     return struct.pack("<I", matrix_crc(data))
+
+
+def shape_payload(k: int, n: int, base: int = 0) -> bytes:
+    """SET_SHAPE's and SELECT's payload: the matrix's K and N and its slot's first word."""
+    return struct.pack("<III", k, n, base)
 
 
 def weights_frame_payload(offset: int, beats: bytes) -> bytes:

@@ -6,8 +6,8 @@ buffer, feeds every byte between sync and CRC to the shared CRC unit, and ends e
 TIMEOUT (the line went quiet inside a frame). While the engine answers (until ``ack``) it takes
 no byte, so a request is executed only after its CRC checked out and its payload stays put while
 the engine reads it. On the way it keeps what the decoder needs without a multiplier: the payload's
-first two u32 fields (SET_SHAPE's k and n, a WEIGHTS frame's offset; only as wide as their largest
-valid values, plus a flag for any higher bit), whether the payload is whole tokens, and the reply
+first three u32 fields (SET_SHAPE's and SELECT's k, n and base, a WEIGHTS frame's offset; only as
+wide as their largest valid values, plus a flag for any higher bit), whether the payload is whole tokens, and the reply
 bytes those tokens will produce.
 """
 
@@ -32,10 +32,11 @@ class RequestSignature(wiring.Signature):
     Members
     -------
     seq : Out(8), command : Out(8), length : Out(16)
-    arg0, arg1 : Out
-        The payload's u32 fields at bytes 0-3 and 4-7: SET_SHAPE's k and n, a WEIGHTS frame's
-        offset; ``arg0`` as wide as ``max_k`` or the largest offset, ``arg1`` as ``max_n``.
-    arg0_high, arg1_high : Out(1)
+    arg0, arg1, arg2 : Out
+        The payload's u32 fields at bytes 0-3, 4-7 and 8-11: SET_SHAPE's and SELECT's k, n and
+        base, a WEIGHTS frame's offset; ``arg0`` as wide as ``max_k`` or the largest offset,
+        ``arg1`` as ``max_n``, ``arg2`` as ``bank_words``.
+    arg0_high, arg1_high, arg2_high : Out(1)
         A bit above those widths was set (the value is out of range).
     whole_tokens : Out(1)
         The payload is a whole number of tokens of the current shape.
@@ -48,7 +49,8 @@ class RequestSignature(wiring.Signature):
         super().__init__({
             "seq": Out(8), "command": Out(8), "length": Out(16),
             "arg0": Out(range(largest + 1)), "arg1": Out(range(config.max_n + 1)),
-            "arg0_high": Out(1), "arg1_high": Out(1), "whole_tokens": Out(1),
+            "arg2": Out(range(config.bank_words + 1)),
+            "arg0_high": Out(1), "arg1_high": Out(1), "arg2_high": Out(1), "whole_tokens": Out(1),
             "reply_length": Out(18),
         })
 
@@ -191,7 +193,7 @@ class FrameReceiver(wiring.Component):
                          c.token_left.eq(self.token_bytes),
                          c.token_last.eq(self.token_bytes == 1), self.request.reply_length.eq(0),
                          c.left.eq(full), c.left_last.eq(full == 1), self.request.arg0_high.eq(0),
-                         self.request.arg1_high.eq(0), c.oversized.eq(full > MAX_PAYLOAD)]
+                         self.request.arg1_high.eq(0), self.request.arg2_high.eq(0), c.oversized.eq(full > MAX_PAYLOAD)]
             with m.If(full > MAX_PAYLOAD):
                 m.next = "DISCARD"
             with m.Elif(full == 0):
@@ -226,13 +228,15 @@ class FrameReceiver(wiring.Component):
                 finish(Status.OK)
 
     def _fields(self, m: Module, byte, count) -> None:
-        """Bytes 0-3 of a payload are ``arg0``, 4-7 ``arg1`` (little endian): keep the bits that
-        fit, flag any that do not."""
-        with m.If(count[3:] == 0):
-            with m.Switch(count[:3]):
-                for position in range(8):
-                    value, high = ((self.request.arg0, self.request.arg0_high) if position < 4
-                                   else (self.request.arg1, self.request.arg1_high))
+        """Bytes 0-3 of a payload are ``arg0``, 4-7 ``arg1``, 8-11 ``arg2`` (little endian): keep
+        the bits that fit, flag any that do not."""
+        request = self.request
+        fields = [(request.arg0, request.arg0_high), (request.arg1, request.arg1_high),
+                  (request.arg2, request.arg2_high)]
+        with m.If(count[4:] == 0):
+            with m.Switch(count[:4]):
+                for position in range(12):
+                    value, high = fields[position // 4]
                     low = 8 * (position % 4)
                     kept = max(0, min(8, len(value) - low))
                     with m.Case(position):

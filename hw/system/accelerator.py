@@ -86,6 +86,7 @@ class LinkedArray(wiring.Component):
             link.perf.busy.eq(array.perf.busy), link.perf.in_stall.eq(array.perf.in_stall),
             link.perf.out_stall.eq(array.perf.out_stall),
             array.k.eq(link.k), array.n.eq(link.n),
+            array.w_base.eq(link.w_base), array.w_resident.eq(link.w_resident),
         ]
         return m
 

@@ -97,16 +97,17 @@ def compile_model(key: str, *, top: str, driver: Path, write_verilog, fingerprin
 
 
 def build_model(config: ArrayConfig, *, design=None, trace: bool = False,
-                verbose: bool = False) -> Path:
+                verbose: bool = False, driver: Path = DRIVER) -> Path:
     """Compile (or reuse) the Verilator model of ``design(config)`` (default BitLinear) with the
-    stream driver; return the executable."""
+    stream driver (or another C++ ``driver`` of the same top); return the executable."""
     # A design may bring Verilog models of vendor primitives it instantiates (``verilog_models``).
     models = [Path(p) for p in getattr(design, "verilog_models", ())]
     fingerprint = repr(config).encode()
     if design is not None:
         fingerprint += Path(inspect.getfile(design)).read_bytes()
-    return compile_model(config_key(config) + design_suffix(design) + ("_vcd" if trace else ""),
-                         top=TOP_NAME, driver=DRIVER, models=models, trace=trace, verbose=verbose,
+    suffix = "" if driver == DRIVER else "_" + driver.stem
+    return compile_model(config_key(config) + design_suffix(design) + ("_vcd" if trace else "")
+                         + suffix, top=TOP_NAME, driver=driver, models=models, trace=trace, verbose=verbose,
                          fingerprint=fingerprint,
                          write_verilog=lambda rtl: export_verilog(config, rtl, design=design))
 

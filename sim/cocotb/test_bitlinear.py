@@ -33,6 +33,8 @@ async def bitlinear_matches_golden(dut):
     dut.k.value = stimulus.k
     dut.n.value = stimulus.n
     dut.perf__clear.value = 0
+    dut.w_base.value = 0          # one matrix, at the start of the banks
+    dut.w_resident.value = 0
     dut.w_in__valid.value = 0
     dut.x_in__valid.value = 0
     dut.acc_out__ready.value = 0

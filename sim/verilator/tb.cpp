@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
     auto dump = []() {};
 #endif
     top->k = k; top->n = n; top->perf___05Fclear = 0;
+    top->w_base = 0; top->w_resident = 0;   // one matrix, at the start of the banks
     top->W_VALID = 0; top->X_VALID = 0; top->OUT_READY = 0;
     top->rst = 1; top->clk = 0; top->eval(); dump(); top->clk = 1; top->eval(); dump();
     top->rst = 0;

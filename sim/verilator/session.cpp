@@ -1,0 +1,141 @@
+// A BitLinear array kept running between requests, for sim/session.py (resident matrices).
+//
+// Reads one request a line on stdin, answers on stdout (flushed), and keeps the model's state in
+// between, so a matrix loaded by one request is used by later ones. No stalls: every stream moves
+// whenever the array lets it, and the Python side checks every cycle against the cycle model.
+//
+//   S k n base resident       set the shape inputs, clock SETTLE cycles        -> "OK"
+//   W beats words + beats lines of `words` hex words (w_in beats)
+//                             offer one beat a cycle from cycle 0; run until weights_loaded
+//                                                                               -> "L cycle"
+//                             (the first cycle on which weights_loaded was high)
+//   X beats words expected outwords + beats lines (x_in beats)
+//                             clear the counters, then offer one beat a cycle from cycle 0 with
+//                             acc_out always ready; run until `expected` beats and DRAIN quiet
+//                             cycles              -> "F cycle" (the first x_in handshake),
+//                                                    "B cycle w0 w1 ..." per beat, then
+//                                                    "E cycles x_taken received timeout busy in_stall out_stall"
+//   Q                         quit
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "Vbitlinear_top.h"
+#include "verilated.h"
+
+#define W_VALID w_in___05Fvalid
+#define W_READY w_in___05Fready
+#define W_PAYLOAD w_in___05Fpayload
+#define X_VALID x_in___05Fvalid
+#define X_READY x_in___05Fready
+#define X_PAYLOAD x_in___05Fpayload
+#define OUT_VALID acc_out___05Fvalid
+#define OUT_READY acc_out___05Fready
+#define OUT_PAYLOAD acc_out___05Fpayload
+
+template <typename T> static void set_words(T& port, const uint32_t* w, int n) {
+    uint64_t v = w[0];
+    if (n > 1) v |= static_cast<uint64_t>(w[1]) << 32;
+    port = static_cast<T>(v);
+}
+template <std::size_t N> static void set_words(VlWide<N>& port, const uint32_t* w, int n) {
+    for (std::size_t i = 0; i < N; i++) port[i] = i < static_cast<std::size_t>(n) ? w[i] : 0;
+}
+template <typename T> static void print_words(const T& port, int n) {
+    uint64_t v = port;
+    for (int i = 0; i < n; i++) printf(" %x", static_cast<uint32_t>(i < 2 ? v >> (32 * i) : 0));
+}
+template <std::size_t N> static void print_words(const VlWide<N>& port, int n) {
+    for (int i = 0; i < n; i++) printf(" %x", i < static_cast<int>(N) ? port[i] : 0u);
+}
+
+static std::vector<uint32_t> read_beats(long beats, int words) {
+    std::vector<uint32_t> v(static_cast<size_t>(beats) * words);
+    for (auto& x : v)
+        if (scanf("%x", &x) != 1) { fprintf(stderr, "session: short beats\n"); exit(2); }
+    return v;
+}
+
+int main(int argc, char** argv) {
+    if (argc < 3) { fprintf(stderr, "usage: %s SETTLE DRAIN\n", argv[0]); return 2; }
+    const int settle = atoi(argv[1]);
+    const long drain = atol(argv[2]);
+    auto context = std::make_unique<VerilatedContext>();
+    context->commandArgs(argc, argv);
+    auto top = std::make_unique<Vbitlinear_top>(context.get());
+    auto tick = [&]() { top->clk = 0; top->eval(); top->clk = 1; top->eval(); };
+    top->W_VALID = 0; top->X_VALID = 0; top->OUT_READY = 1; top->perf___05Fclear = 0;
+    top->rst = 1; tick(); top->rst = 0;
+
+    char command[8];
+    while (scanf("%7s", command) == 1) {
+        if (!strcmp(command, "Q")) break;
+        if (!strcmp(command, "S")) {
+            long k, n, base, resident;
+            if (scanf("%ld %ld %ld %ld", &k, &n, &base, &resident) != 4) return 2;
+            top->k = k; top->n = n; top->w_base = base; top->w_resident = resident;
+            for (int i = 0; i < settle; i++) tick();
+            printf("OK\n");
+        } else if (!strcmp(command, "W")) {
+            long beats; int words;
+            if (scanf("%ld %d", &beats, &words) != 2) return 2;
+            std::vector<uint32_t> wb = read_beats(beats, words);
+            long cycle = 0, taken = 0, loaded_at = -1;
+            const long limit = 4 * beats + 1000;
+            while (cycle < limit) {
+                const bool valid = taken < beats;
+                top->W_VALID = valid;
+                if (valid) set_words(top->W_PAYLOAD, &wb[taken * words], words);
+                top->clk = 0; top->eval();
+                if (taken == beats && top->weights_loaded) { loaded_at = cycle; break; }
+                const bool ready = top->W_READY;
+                top->clk = 1; top->eval();
+                if (valid && ready) taken++;
+                cycle++;
+            }
+            top->W_VALID = 0;
+            printf("L %ld %ld\n", loaded_at, taken);
+        } else if (!strcmp(command, "X")) {
+            long beats, expected; int words, out_words;
+            if (scanf("%ld %d %ld %d", &beats, &words, &expected, &out_words) != 4) return 2;
+            std::vector<uint32_t> xb = read_beats(beats, words);
+            top->perf___05Fclear = 1; tick(); top->perf___05Fclear = 0;
+            long cycle = 0, taken = 0, received = 0, quiet = 0;
+            const long limit = 8 * (beats + expected) + 100000;
+            bool timeout = false;
+            while (quiet < drain) {
+                if (cycle >= limit) { timeout = true; break; }
+                const bool valid = taken < beats;
+                top->X_VALID = valid;
+                if (valid) set_words(top->X_PAYLOAD, &xb[taken * words], words);
+                top->OUT_READY = 1;
+                top->clk = 0; top->eval();
+                const bool ready = top->X_READY;
+                if (top->OUT_VALID) {
+                    printf("B %ld", cycle);
+                    print_words(top->OUT_PAYLOAD, out_words);
+                    printf("\n");
+                    received++;
+                }
+                top->clk = 1; top->eval();
+                if (valid && ready) { if (taken == 0) printf("F %ld\n", cycle); taken++; }
+                quiet = received >= expected ? quiet + 1 : 0;
+                cycle++;
+            }
+            top->X_VALID = 0;
+            printf("E %ld %ld %ld %d %lu %lu %lu\n", cycle, taken, received, timeout ? 1 : 0,
+                   static_cast<unsigned long>(top->perf___05Fbusy),
+                   static_cast<unsigned long>(top->perf___05Fin_stall),
+                   static_cast<unsigned long>(top->perf___05Fout_stall));
+        } else {
+            fprintf(stderr, "session: unknown request %s\n", command);
+            return 2;
+        }
+        fflush(stdout);
+    }
+    top->final();
+    return 0;
+}

@@ -1,0 +1,101 @@
+"""sim.session: matrices loaded once stay resident in the weight banks; tokens on any of them,
+in any order, are bit-exact and cycle-exact against golden/ and the cycle model; a broken array
+is caught there too."""
+
+import numpy as np
+import pytest
+
+from golden.bitlinear import int_matmul
+from golden.cycle import schedule
+from golden.slots import SlotError
+from hw.config import ArrayConfig
+from sim import ScoreboardError
+from sim.session import ArraySession
+from tests.faults import FlipOutputBit
+
+CONFIG = ArrayConfig.tiny()      # 4 lanes x 2 rows, 60 words a bank
+
+
+@pytest.fixture
+def session():
+    with ArraySession(CONFIG) as array:
+        yield array
+
+
+def trits(rng, n, k):
+    return rng.integers(-1, 2, (n, k))
+
+
+def acts(rng, m, k):
+    return rng.integers(-128, 128, (m, k))
+
+
+def test_resident_matrices_serve_tokens_in_any_order(session):
+    rng = np.random.default_rng(1)
+    shapes = {"a": (5, 9), "b": (2, 4), "c": (12, 13), "d": (1, 1)}
+    weights = {name: trits(rng, *shape) for name, shape in shapes.items()}
+    for name, w in weights.items():
+        load = session.load(name, w)
+        n, k = w.shape
+        assert load.cycles == -(-n // CONFIG.rows) * CONFIG.rows * -(-k // CONFIG.lanes)
+    assert session.slots.used == sum(CONFIG.matrix_words(*s) for s in shapes.values())
+    for name in rng.permutation(list(shapes) * 3):       # each used three times, shuffled
+        w = weights[name]
+        x = acts(rng, int(rng.integers(1, 4)), w.shape[1])
+        run = session.run(name, x)    # raises on any beat off in value or cycle
+        np.testing.assert_array_equal(run.acc, int_matmul(x, w))
+        expected = schedule(CONFIG, x, w, resident=True)
+        assert run.cycles == expected.cycles
+        assert run.perf == {"busy": expected.perf_busy, "in_stall": expected.perf_in_stall,
+                            "out_stall": 0}
+
+
+def test_a_reload_replaces_only_its_own_slot(session):
+    rng = np.random.default_rng(2)
+    a, b, b2 = trits(rng, 4, 8), trits(rng, 3, 5), trits(rng, 6, 12)
+    session.load("a", a)
+    session.load("b", b)
+    session.load("b", b2)                       # the last slot: reloaded in place, larger
+    assert session.slots["b"].base == session.slots["a"].end
+    x = acts(rng, 2, 8)
+    np.testing.assert_array_equal(session.run("a", x).acc, int_matmul(x, a))
+    x = acts(rng, 2, 12)
+    np.testing.assert_array_equal(session.run("b", x).acc, int_matmul(x, b2))
+    a2 = trits(rng, 2, 3)
+    session.load("a", a2)                       # not the last: goes after b, b stays
+    x = acts(rng, 1, 12)
+    np.testing.assert_array_equal(session.run("b", x).acc, int_matmul(x, b2))
+    x = acts(rng, 3, 3)
+    np.testing.assert_array_equal(session.run("a", x).acc, int_matmul(x, a2))
+
+
+def test_the_banks_fill_to_the_last_word(session):
+    rng = np.random.default_rng(3)
+    big = trits(rng, CONFIG.max_n, CONFIG.max_k - CONFIG.lanes)     # 6 blocks x 9 chunks
+    small = trits(rng, 2, 24)                                       # 1 block x 6 chunks
+    session.load("big", big)
+    session.load("small", small)
+    assert session.slots.used == CONFIG.bank_words
+    with pytest.raises(SlotError, match="only 0 of 60 are free"):
+        session.load("more", trits(rng, 1, 1))
+    for name, w in (("small", small), ("big", big)):
+        x = acts(rng, 2, w.shape[1])
+        np.testing.assert_array_equal(session.run(name, x).acc, int_matmul(x, w))
+
+
+def test_unknown_slots_and_bad_operands_fail_before_simulation(session):
+    with pytest.raises(SlotError, match="not resident"):
+        session.run("nothing", np.zeros((1, 4), int))
+    session.load("a", np.ones((2, 4), int))
+    with pytest.raises(ValueError, match="K differs"):
+        session.run("a", np.zeros((1, 5), int))
+    with pytest.raises(ValueError, match="outside"):
+        session.load("b", np.full((2, 4), 2))
+    np.testing.assert_array_equal(session.run("a", np.ones((1, 4), int)).acc, [[4, 4]])
+
+
+def test_a_broken_array_is_caught():
+    with ArraySession(CONFIG, design=FlipOutputBit) as array:
+        array.load("a", np.ones((2, 4), int))
+        with pytest.raises(ScoreboardError):
+            array.run("a", np.ones((1, 4), int))
