@@ -167,13 +167,27 @@ def run_throughput(args) -> dict:
         log(f"[throughput streamed {number}/{len(cases)}] {case.label}: {result['cycles']:,} "
             f"cycles, {result['macs_per_cycle']} MAC/cycle, {result['efficiency_vs_spram_bound']:.0%} "
             f"of the SPRAM-fed roofline, {result['efficiency_vs_stream_bound']:.0%} of the w_in-fed one")
+    buffered_config = ArrayConfig.icebreaker()
+    log(f"[throughput] double-buffered: tiles loaded into one slot while the other computes, "
+        f"{buffered_config.pe_kind} {buffered_config.lanes} x {buffered_config.rows} "
+        f"({buffered_config.bank_words} words a bank)")
+    buffered = []
+    for number, case in enumerate(cases, 1):
+        result = throughput.measure_double_buffered(buffered_config, case)
+        buffered.append(result)
+        log(f"[throughput double-buffered {number}/{len(cases)}] {case.label}: "
+            f"{result['cycles']:,} cycles in {result['tiles']} tiles of {result['tile'][0]} x "
+            f"{result['tile'][1]}, {result['efficiency_vs_stream_bound']:.1%} of the w_in-fed roofline")
     gemv = {}
     for res, st in zip(resident, streamed):
         if res["m"] == 1:
             gemv[res["label"]] = (res["efficiency_vs_spram_bound"] if res["fits"]
                                   else st["efficiency_vs_spram_bound"])
     return {"spram_trits_per_cycle": throughput.SPRAM_TRITS_PER_CYCLE, "resident": resident,
-            "streamed_config": config.to_dict(), "streamed": streamed, "gemv_efficiency": gemv,
+            "streamed_config": config.to_dict(), "streamed": streamed,
+            "double_buffered": buffered, "gemv_efficiency": gemv,
+            "gemv_streamed_efficiency": {r["label"]: r["efficiency_vs_stream_bound"]
+                                         for r in buffered if r["m"] == 1},
             "gemv_dataflow": {r["label"]: "resident" if r["fits"] else "streamed"
                               for r in resident if r["m"] == 1}}
 
@@ -340,6 +354,7 @@ def headline(summary: dict) -> dict:
         out["per_chip"] = per_chip(summary)
     if "throughput" in summary:
         out["gemv_efficiency"] = summary["throughput"]["gemv_efficiency"]
+        out["gemv_streamed_efficiency"] = summary["throughput"].get("gemv_streamed_efficiency")
     if "estimate" in summary and "estimator_max_error" in summary["estimate"]:
         out["estimator_max_error"] = summary["estimate"]["estimator_max_error"]
     return out
@@ -348,7 +363,7 @@ def headline(summary: dict) -> dict:
 def format_headline(summary: dict) -> str:
     lines = ["make bench:"]
     for key in ("lc_ratio_mul_over_ternary", "perf_per_lc_ratio", "max_pes", "per_chip",
-                "gemv_efficiency", "estimator_max_error"):
+                "gemv_efficiency", "gemv_streamed_efficiency", "estimator_max_error"):
         if key in summary:
             lines.append(f"  {key}: {summary[key]}")
     return "\n".join(lines)

@@ -79,13 +79,18 @@ def figures_markdown(summary: dict, command: str) -> str:
         out.append("")
     tp = summary.get("throughput")
     if tp:
+        buffered = tp.get("double_buffered") or [None] * len(tp["streamed"])
         out += ["| layer N×K / tokens | resident in SPRAM: cycles | of roofline | streamed via w_in: "
-                "cycles | of SPRAM roofline |", "|---|---|---|---|---|"]
-        for res, st in zip(tp["resident"], tp["streamed"]):
+                "cycles | of SPRAM roofline | of w_in roofline | double-buffered (icebreaker "
+                "preset): cycles | of w_in roofline |", "|---|---|---|---|---|---|---|---|"]
+        for res, st, db in zip(tp["resident"], tp["streamed"], buffered):
             resident = (f"{res['cycles']:,} | {res['efficiency_vs_spram_bound']:.1%}" if res["fits"]
                         else "does not fit | –")
+            double = (f"{db['cycles']:,} ({db['tiles']} tiles of {db['tile'][0]}×{db['tile'][1]}) | "
+                      f"{db['efficiency_vs_stream_bound']:.1%}" if db else "– | –")
             out.append(f"| {res['label']} | {resident} | {st['cycles']:,} | "
-                       f"{st['efficiency_vs_spram_bound']:.0%} |")
+                       f"{st['efficiency_vs_spram_bound']:.0%} | "
+                       f"{st['efficiency_vs_stream_bound']:.0%} | {double} |")
         out.append("")
     speed = summary.get("simspeed")
     if speed:

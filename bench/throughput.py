@@ -6,7 +6,10 @@ golden/), in two dataflows:
 * resident: the weights live in SPRAM (``weight_store="spram"``, loaded once); the tokens are held
   back until the matrix is in and timed by the array's performance counters alone;
 * streamed: the weights come through ``w_in`` with every call (block RAM, as the EBR presets are
-  used when a layer does not fit), timed from the first weight beat to the last accumulator.
+  used when a layer does not fit), timed from the first weight beat to the last accumulator;
+* double-buffered: the same, on the icebreaker preset as it is, the layer cut into tiles that two
+  slots of the weight banks hold, each tile loaded while the one before computes
+  (``sim.session.ArraySession.overlap``): the weight stream never waits for the array.
 
 Two bounds limit any design:
 
@@ -29,7 +32,8 @@ from hw.config import ArrayConfig
 from hw.memory.geometry import SPRAM_BITS, SPRAM_COUNT, SPRAM_WORDS
 
 __all__ = ["SPRAM_TRITS_PER_CYCLE", "ThroughputCase", "bounds", "config_for", "resident_config",
-           "measure", "measure_resident", "default_cases"]
+           "measure", "measure_resident", "measure_double_buffered", "buffer_tiles",
+           "default_cases"]
 
 #: 4 SPRAMs × 16 bits a cycle, at 2 bits per trit.
 SPRAM_TRITS_PER_CYCLE = SPRAM_COUNT * SPRAM_BITS // 2
@@ -126,4 +130,58 @@ def measure(config: ArrayConfig, case: ThroughputCase, *, seed: int = 0) -> dict
         "efficiency_vs_stream_bound": round(stream_roof / result.cycles, 4),
         "macs_per_cycle": round(case.m * case.n * case.k / result.cycles, 2),
         "sim_cycles_per_second": round(result.cycles_per_second),
+    }
+
+
+def buffer_tiles(config: ArrayConfig, case: ThroughputCase) -> tuple[int, int]:
+    """Rows and columns of the tiles a double-buffered layer is cut into: K up to ``max_k``, and
+    the most whole output blocks (up to ``max_n``, and at most half the layer's, so that one
+    load at least overlaps compute) of which two tiles fit the weight banks."""
+    cols = min(case.k, config.max_k)
+    half = ceil_div(ceil_div(case.n, 2), config.rows) * config.rows
+    rows = min(half, config.max_n // config.rows * config.rows) or min(case.n, config.rows)
+    while rows > config.rows and 2 * config.matrix_words(rows, cols) > config.bank_words:
+        rows -= config.rows
+    if 2 * config.matrix_words(rows, cols) > config.bank_words:
+        raise ValueError(f"two {rows}x{cols} tiles do not fit {config.bank_words} words a bank")
+    return rows, cols
+
+
+def measure_double_buffered(config: ArrayConfig, case: ThroughputCase, *, seed: int = 0) -> dict:
+    """The layer as tiles through two slots: tile i+1 loads while tile i computes. Cycles are the
+    sum of the phases (each as long as its load or its tokens, whichever ends later) plus the
+    cycles that set each phase's shape; the K tiles' partial sums are added on the host."""
+    from golden.bitlinear import int_matmul
+    from hw.datapath.bitlinear import SHAPE_SETTLE_CYCLES
+    from sim.session import ArraySession
+
+    x, w = _operands(config, case, seed)
+    rows, cols = buffer_tiles(config, case)
+    grid = [(r, c) for r in range(0, case.n, rows) for c in range(0, case.k, cols)]
+    parts = [(w[r:r + rows, c:c + cols], x[:, c:c + cols]) for r, c in grid]
+    acc = np.zeros((case.m, case.n), np.int64)
+    phases = []
+    with ArraySession(config, seed=seed) as array:
+        load = array.load("tile0", parts[0][0])
+        phases.append(load.cycles + SHAPE_SETTLE_CYCLES)
+        for i in range(len(parts)):
+            slot = f"tile{i % 2}"
+            if i + 1 < len(parts):
+                load, run = array.overlap(f"tile{(i + 1) % 2}", parts[i + 1][0], slot, parts[i][1])
+                phases.append(max(load.cycles, run.cycles) + SHAPE_SETTLE_CYCLES)
+            else:
+                run = array.run(slot, parts[i][1])
+                phases.append(run.cycles + SHAPE_SETTLE_CYCLES)
+            r, c = grid[i]
+            acc[:, r:r + rows] += run.acc
+    assert np.array_equal(acc, int_matmul(x, w))      # each tile was checked; so is the sum
+    cycles = sum(phases)
+    b = bounds(config, case)
+    stream_roof = max(b["stream_weight_cycles"], b["compute_cycles"])
+    return {
+        "label": case.label, "n": case.n, "k": case.k, "m": case.m,
+        "dataflow": "double-buffered", "config": config.to_dict(), "tile": [rows, cols],
+        "tiles": len(parts), "cycles": cycles, **b,
+        "efficiency_vs_stream_bound": round(stream_roof / cycles, 4),
+        "macs_per_cycle": round(case.m * case.n * case.k / cycles, 2),
     }

@@ -2,10 +2,13 @@
 
 The weight banks hold ``bank_words`` words each; an N×K matrix takes ``ceil(N/rows)·ceil(K/lanes)``
 words of every bank from its slot's base (``ArrayConfig.matrix_words``). Slots are placed one after
-another, and the rule is the device's (hw.link): the valid region is every word below a mark; a
-load may start anywhere up to the mark, which drops every slot from that base on (their words may
-be overwritten) and, once the load is committed, moves the mark to the end of the new matrix. So a
-slot that is listed is always intact, and the host never selects words that a later load touched.
+another. Behind the host link the rule is the device's (hw.link, ``mark=True``): the valid region
+is every word below a mark; a load may start anywhere up to the mark, which drops every slot from
+that base on (their words may be overwritten) and, once the load is committed, moves the mark to
+the end of the new matrix. So a slot that is listed is always intact, and the host never selects
+words that a later load touched. The array alone (``mark=False``, sim.session) knows no mark: a
+load drops only the slots it overlaps, and a slot reloaded with a matrix no larger stays in place
+(two slots loaded in turn while the other computes: double buffering).
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ class Slot:
 class SlotTable:
     """The resident matrices of one array, by name, in the order they sit in the banks.
 
-    ``config`` needs ``bank_words`` and ``matrix_words(n, k)`` (an ``ArrayConfig``)."""
+    ``config`` needs ``bank_words`` and ``matrix_words(n, k)`` (an ``ArrayConfig``); ``mark``:
+    the host link's rule (see the module doc)."""
 
-    def __init__(self, config):
+    def __init__(self, config, *, mark: bool = True):
         self._config = config
+        self._mark = mark
         self._slots: dict[str, Slot] = {}
 
     @property
@@ -67,8 +72,8 @@ class SlotTable:
 
     def plan(self, name: str, n: int, k: int) -> Slot:
         """Where a load of an N×K matrix into slot ``name`` goes, without placing it: the slot's
-        own base if it is the last one (reloaded in place when the new matrix fits there), else
-        the mark. ``SlotError`` if it does not fit in what is left."""
+        own base if it is the last one (or, without the mark, if the new matrix is no larger),
+        else after the last slot. ``SlotError`` if it does not fit in what is left."""
         if not isinstance(name, str) or not name:
             raise SlotError(f"slot name: expected a non-empty string, got {name!r}")
         config = self._config
@@ -77,8 +82,11 @@ class SlotTable:
                             f"{config.max_n}×{config.max_k} (run it as tiles)")
         words = config.matrix_words(n, k)
         old = self._slots.get(name)
-        # in place only if it is the last slot: in place below another would drop that one too
-        base = old.base if old is not None and old.end == self.used else self.used
+        # in place if it is the last slot; below another only without the mark (which would drop
+        # every slot above it) and if the new matrix is no larger
+        in_place = old is not None and (old.end == self.used or
+                                        (not self._mark and words <= old.words))
+        base = old.base if in_place else self.used
         if base + words > self.capacity:
             raise SlotError(f"slot {name!r}: an {n}×{k} matrix needs {words} words of each "
                             f"weight bank, but only {self.capacity - base} of {self.capacity} "
@@ -87,15 +95,21 @@ class SlotTable:
         return Slot(name, base, n, k, words)
 
     def place(self, slot: Slot) -> None:
-        """Record a committed load (from ``plan``): slots from its base on are gone, the old slot
-        of that name too."""
-        self._slots = {name: s for name, s in self._slots.items()
-                       if s.end <= slot.base and name != slot.name}
+        """Record a committed load (from ``plan``): the slots it may have overwritten are gone
+        (``forget``), the old slot of that name too."""
+        self.forget(slot)
+        self._slots.pop(slot.name, None)
         self._slots[slot.name] = slot
 
+    def forget(self, slot: Slot) -> None:
+        """A load into ``slot`` started: drop what it may overwrite, from its base on with the
+        mark, the slots it overlaps without."""
+        self._slots = {name: s for name, s in self._slots.items()
+                       if s.end <= slot.base or (not self._mark and s.base >= slot.end)}
+
     def forget_from(self, base: int) -> None:
-        """A load started at ``base`` and did not complete: slots from there on are gone."""
-        self._slots = {name: s for name, s in self._slots.items() if s.end <= base}
+        """A load started at ``base`` (behind the link: the mark moved down to it)."""
+        self.forget(Slot("", base, 0, 0, self.capacity - base))
 
     def clear(self) -> None:
         self._slots.clear()

@@ -9,6 +9,7 @@ does, every output beat against golden/ in value and cycle, the load's length an
     with ArraySession(ArrayConfig.icebreaker_spram()) as array:
         array.load("fc1", w1); array.load("fc2", w2)      # each loaded once
         acc = array.run("fc1", x).acc                       # tokens only, on the resident matrix
+        load, run = array.overlap("fc1", w3, "fc2", x2)     # block RAM: a load while fc2 computes
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class ArraySession:
         if not isinstance(config, ArrayConfig):
             raise ValueError(f"config: expected an ArrayConfig, got {type(config).__name__}")
         self.config = config
-        self.slots = SlotTable(config)
+        self.slots = SlotTable(config, mark=False)     # the array alone: no link, no mark
         self._weights: dict[str, np.ndarray] = {}
         self._selected: str | None = None
         self._fill = np.random.default_rng(seed)   # codes in lanes past K: must be ignored
@@ -105,7 +106,8 @@ class ArraySession:
             raise VerilatorError("the session model did not take the shape")
 
     # ---- the interface
-    def load(self, name: str, w_codes) -> LoadRun:
+    def _weight_beats(self, name: str, w_codes) -> tuple[Slot, np.ndarray, list[int]]:
+        """Check a matrix, plan its slot, and give its ``w_in`` beats (random codes past K)."""
         config = self.config
         w = np.asarray(w_codes)
         check_operands(config, np.zeros((1, w.shape[1] if w.ndim == 2 else 1), np.int64), w)
@@ -113,41 +115,41 @@ class ArraySession:
         low, high = weight_range(config)
         width = ceil_div(slot.k, config.lanes) * config.lanes
         beats = as_ints(weight_beats(config, w, self._fill.integers(low, high + 1, (slot.n, width))))
-        words = _words(config.weight_bits * config.lanes)
-        self._selected = None
-        self.slots.forget_from(slot.base)    # the load overwrites from there on
-        self._weights = {n: v for n, v in self._weights.items() if n in self.slots}
-        self._set_shape(slot, resident=False)
-        self._send(f"W {len(beats)} {words}\n" + _hex_lines(beats, words))
-        _, loaded_at, taken = self._line()
-        expected = ceil_div(slot.n, config.rows) * config.rows * ceil_div(slot.k, config.lanes)
-        if int(taken) != len(beats) or int(loaded_at) != expected:
-            raise ScoreboardError(f"loading slot {name!r}: {taken} of {len(beats)} beats taken, "
-                                  f"matrix usable on cycle {loaded_at}; the cycle model says "
-                                  f"cycle {expected}")
-        self.slots.place(slot)
-        self._weights[name] = w.astype(np.int64)
-        self._selected = name    # loaded, shape set: tokens may follow at once
-        return LoadRun(slot, int(loaded_at))
+        return slot, w.astype(np.int64), beats
 
-    def run(self, name: str, x_codes) -> TokenRun:
+    def _token_beats(self, name: str, x_codes):
         config = self.config
         slot = self.slots[name]
         w = self._weights[name]
         x, _ = check_operands(config, x_codes, w)
-        if self._selected != name:
-            self._set_shape(slot, resident=True)
-            self._selected = name
         half = 1 << (config.act_bits - 1)
         width = ceil_div(slot.k, config.lanes) * config.lanes
         beats = as_ints(act_beats(config, x, self._fill.integers(-half, half, (len(x), width))))
-        scoreboard = Scoreboard(config, x, w, 0.0, resident=True)
-        expected = len(scoreboard.expected.beats)
-        words = _words(config.act_bits * config.lanes)
-        out_words = _words(config.acc_bits * config.rows)
-        self._send(f"X {len(beats)} {words} {expected} {out_words}\n" + _hex_lines(beats, words))
+        return slot, x, w, beats
+
+    def _loading(self, slot: Slot) -> None:
+        """A load into ``slot`` starts: what it overlaps is gone."""
+        self._selected = None
+        self.slots.forget(slot)
+        self._weights = {n: v for n, v in self._weights.items() if n in self.slots}
+
+    def _loaded(self, slot: Slot, w: np.ndarray, beats: int, line: list[str]) -> LoadRun:
+        config = self.config
+        _, loaded_at, taken = line
+        expected = ceil_div(slot.n, config.rows) * config.rows * ceil_div(slot.k, config.lanes)
+        if int(taken) != beats or int(loaded_at) != expected:
+            raise ScoreboardError(f"loading slot {slot.name!r}: {taken} of {beats} beats taken, "
+                                  f"matrix usable on cycle {loaded_at}; the cycle model says "
+                                  f"cycle {expected}")
+        self.slots.place(slot)
+        self._weights[slot.name] = w
+        return LoadRun(slot, int(loaded_at))
+
+    def _tokens(self, slot: Slot, scoreboard: Scoreboard, beats: int, load=None):
+        """Read a token phase's answer into ``scoreboard`` (and the load's line, if any)."""
+        load_line = None
         while True:
-            kind, *fields = self._line()
+            kind, *fields = line = self._line()
             if kind == "F":
                 scoreboard.x_beat(int(fields[0]))
             elif kind == "B":
@@ -155,14 +157,74 @@ class ArraySession:
                 for i, part in enumerate(fields[1:]):
                     word |= int(part, 16) << (32 * i)
                 scoreboard.beat(int(fields[0]), word)
+            elif kind == "L":
+                load_line = line
             elif kind == "E":
                 break
         cycles, taken, received, timeout, busy, in_stall, out_stall = (int(v) for v in fields)
+        expected = len(scoreboard.expected.beats)
         if timeout or not scoreboard.done:
-            raise ScoreboardError(f"slot {name!r}: {received} of {expected} beats arrived in "
-                                  f"{cycles} cycles ({taken} of {len(beats)} token beats taken)")
+            raise ScoreboardError(f"slot {slot.name!r}: {received} of {expected} beats arrived "
+                                  f"in {cycles} cycles ({taken} of {beats} token beats taken)")
         perf = scoreboard.counters(busy, in_stall, out_stall)
-        return TokenRun(slot, scoreboard.acc.astype(np.int32), scoreboard.last_beat_cycle + 1, perf)
+        run = TokenRun(slot, scoreboard.acc.astype(np.int32), scoreboard.last_beat_cycle + 1, perf)
+        return run, load_line
+
+    # ---- the interface
+    def load(self, name: str, w_codes) -> LoadRun:
+        """Load an N×K ternary matrix into slot ``name`` (nothing else runs meanwhile)."""
+        slot, w, beats = self._weight_beats(name, w_codes)
+        words = _words(self.config.weight_bits * self.config.lanes)
+        self._loading(slot)
+        self._set_shape(slot, resident=False)
+        self._send(f"W {len(beats)} {words}\n" + _hex_lines(beats, words))
+        load = self._loaded(slot, w, len(beats), self._line())
+        self._selected = name    # loaded, shape set: tokens may follow at once
+        return load
+
+    def run(self, name: str, x_codes) -> TokenRun:
+        """Stream M tokens through the resident matrix ``name``."""
+        config = self.config
+        slot, x, w, beats = self._token_beats(name, x_codes)
+        if self._selected != name:
+            self._set_shape(slot, resident=True)
+            self._selected = name
+        scoreboard = Scoreboard(config, x, w, 0.0, resident=True)
+        words = _words(config.act_bits * config.lanes)
+        out_words = _words(config.acc_bits * config.rows)
+        self._send(f"X {len(beats)} {words} {len(scoreboard.expected.beats)} {out_words}\n"
+                   + _hex_lines(beats, words))
+        return self._tokens(slot, scoreboard, len(beats))[0]
+
+    def overlap(self, load_name: str, w_codes, run_name: str, x_codes) -> tuple[LoadRun, TokenRun]:
+        """Load slot ``load_name`` while tokens run on the resident ``run_name`` (block RAM banks:
+        a write port beside the read port). The load starts on cycle 0 and takes a beat a cycle;
+        the tokens start once the shape inputs name ``run_name`` (``1 + SHAPE_SETTLE_CYCLES``);
+        both are checked against the cycle model."""
+        config = self.config
+        if config.weight_store != "ebr":
+            raise ValueError(f"loads overlap compute on block-RAM banks only; weight_store "
+                             f"{config.weight_store!r} has one port")
+        if load_name == run_name:
+            raise ValueError(f"slot {run_name!r} cannot be loaded while it computes")
+        run_slot, x, w_run, x_beats = self._token_beats(run_name, x_codes)
+        slot, w, w_beats = self._weight_beats(load_name, w_codes)
+        if not (slot.end <= run_slot.base or slot.base >= run_slot.end):
+            raise ValueError(f"slot {load_name!r} would overwrite {run_name!r}")
+        self._loading(slot)
+        x_start = 1 + SHAPE_SETTLE_CYCLES
+        scoreboard = Scoreboard(config, x, w_run, 0.0, x_start, resident=True)
+        ww = _words(config.weight_bits * config.lanes)
+        xw = _words(config.act_bits * config.lanes)
+        ow = _words(config.acc_bits * config.rows)
+        self._send(f"O {slot.k} {slot.n} {slot.base} {len(w_beats)} {ww} {run_slot.k} "
+                   f"{run_slot.n} {run_slot.base} {len(x_beats)} {xw} "
+                   f"{len(scoreboard.expected.beats)} {ow}\n"
+                   + _hex_lines(w_beats, ww) + _hex_lines(x_beats, xw))
+        run, load_line = self._tokens(run_slot, scoreboard, len(x_beats))
+        load = self._loaded(slot, w, len(w_beats), load_line)
+        self._selected = run_name
+        return load, run
 
     def close(self) -> None:
         if self._process.poll() is None:

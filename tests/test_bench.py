@@ -64,6 +64,19 @@ def test_quick_bench_throughput_writes_summary_and_plot(tmp_path):
     assert 0 < summary["gemv_efficiency"]["64x256"] <= 1
     assert (tmp_path / "throughput_vs_bound.png").stat().st_size > 5000
     assert "| 64x256 |" in (tmp_path / "figures.md").read_text()
+    # double-buffered: two tiles, the second loaded while the first computes
+    assert summary["gemv_streamed_efficiency"]["64x256"] >= 0.9
+
+
+def test_double_buffering_hides_compute_behind_the_weight_stream():
+    config = ArrayConfig.tiny()                                # 60 words a bank
+    case = throughput.ThroughputCase(24, 40, 1)                # 4 tiles of 6 x 40, 30 words each
+    assert throughput.buffer_tiles(config, case) == (6, 40)
+    result = throughput.measure_double_buffered(config, case)
+    streamed = throughput.measure(config.replace(max_n=24), case)
+    assert result["tiles"] == 4
+    assert result["cycles"] >= result["stream_weight_cycles"]
+    assert result["cycles"] < streamed["cycles"]
 
 
 def test_a_cached_build_counts_only_for_the_same_config_and_sources(tmp_path):

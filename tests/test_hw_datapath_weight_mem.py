@@ -42,7 +42,7 @@ def test_load_then_read_back(run_sim, n, k, stall_prob, seed):
         ctx.set(mem.last_lanes, sum(1 << lane for lane in range(config.lanes)
                                     if lane < k - (chunks - 1) * config.lanes))
         ctx.set(mem.allow, 1)
-        await ctx.tick()   # the shape must be stable a cycle before the first beat
+        await ctx.tick().repeat(2)   # the shape must be stable two cycles before the first beat
         sent = 0
         cycles = 0
         while not ctx.get(mem.loaded):
@@ -80,7 +80,7 @@ def test_loaded_flag_and_padding_cycles(run_sim):
         ctx.set(mem.last_row, 3)    # N = 4, 2 blocks: rows 4 and 5 are padding, 2 chunks each
         ctx.set(mem.last_lanes, 0b1111)
         ctx.set(mem.allow, 1)
-        await ctx.tick()   # the shape must be stable a cycle before the first beat
+        await ctx.tick().repeat(2)   # the shape must be stable two cycles before the first beat
         ctx.set(mem.load.valid, 1)
         trace = []
         for _ in range(14):

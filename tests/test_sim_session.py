@@ -99,3 +99,38 @@ def test_a_broken_array_is_caught():
         array.load("a", np.ones((2, 4), int))
         with pytest.raises(ScoreboardError):
             array.run("a", np.ones((1, 4), int))
+
+
+def test_a_load_overlaps_compute_on_another_slot(session):
+    """Double buffering: each tile loads into one slot while the other computes; every product
+    is golden's, the load takes a beat a cycle from cycle 0 and the tokens keep the resident
+    schedule (both checked against the cycle model inside overlap)."""
+    rng = np.random.default_rng(5)
+    tiles = [trits(rng, 6, 20) for _ in range(5)]                 # 15 words each: two fit
+    x = acts(rng, 2, 20)
+    session.load("even", tiles[0])
+    for i, w in enumerate(tiles[1:], 1):
+        slot, previous = ("odd", "even") if i % 2 else ("even", "odd")
+        load, run = session.overlap(slot, w, previous, x)
+        np.testing.assert_array_equal(run.acc, int_matmul(x, tiles[i - 1]))
+        assert load.cycles == 3 * CONFIG.rows * 5               # 3 blocks x 2 rows x 5 chunks
+    assert session.slots["even"].base == 0 and session.slots["odd"].base == 15   # in place
+    np.testing.assert_array_equal(session.run("even", x).acc, int_matmul(x, tiles[4]))
+
+
+def test_overlap_refuses_what_would_be_wrong(session):
+    rng = np.random.default_rng(6)
+    session.load("a", trits(rng, 2, 4))
+    with pytest.raises(ValueError, match="cannot be loaded while it computes"):
+        session.overlap("a", trits(rng, 2, 4), "a", acts(rng, 1, 4))
+    with pytest.raises(SlotError, match="not resident"):
+        session.overlap("b", trits(rng, 2, 4), "c", acts(rng, 1, 4))
+
+
+def test_spram_banks_have_one_port_so_nothing_overlaps():
+    config = ArrayConfig(lanes=8, rows=1, max_k=16, max_n=4, tree_cuts=(), weight_store="spram")
+    with ArraySession(config) as array:
+        array.load("a", np.ones((2, 8), int))
+        with pytest.raises(ValueError, match="block-RAM banks only"):
+            array.overlap("b", np.ones((2, 8), int), "a", np.ones((1, 8), int))
+        np.testing.assert_array_equal(array.run("a", np.ones((1, 8), int)).acc, [[8, 8]])

@@ -23,9 +23,10 @@ from .weight_mem import WeightMemory
 
 __all__ = ["BitLinear", "SHAPE_SETTLE_CYCLES"]
 
-#: Cycles between changing ``k``/``n`` and the first beat that may use them (the shape is
-#: registered once; one spare cycle keeps drivers clear of the edge).
-SHAPE_SETTLE_CYCLES = 2
+#: Cycles between changing ``k``/``n``/``w_base``/``w_resident`` and the first beat that may use
+#: them (registered here, then held by the weight loader for the length of a load; the flags it
+#: derives from them take one more).
+SHAPE_SETTLE_CYCLES = 3
 
 
 class BitLinear(wiring.Component):
@@ -45,7 +46,14 @@ class BitLinear(wiring.Component):
     and where tokens read theirs (a matrix takes ``config.matrix_words(n, k)`` words from there),
     so several layers can be loaded once, side by side, and used in turn. ``w_resident`` says the
     matrix at ``w_base`` is already complete (loaded earlier, with this ``k`` and ``n``): tokens
-    then need no load, and ``w_in`` is not accepted. Like ``k`` and ``n``, both are registered.
+    then need no load. Like ``k`` and ``n``, both are registered.
+
+    Loads overlap compute on block-RAM banks (a write port apart from the read port): a load takes
+    the shape and base it sees at its first beat and keeps them to its last, so once it started,
+    ``k``, ``n``, ``w_base`` may name a resident matrix with ``w_resident`` high, and tokens run
+    on that one while the load goes on (into another slot: the caller keeps them apart). With
+    ``w_resident`` low, ``w_in`` is taken only between tokens, as before; on SPRAM (one port) it
+    is never taken while ``w_resident`` is high.
 
     Members
     -------
@@ -184,7 +192,8 @@ class BitLinear(wiring.Component):
             act.rd_en.eq(advance),
             wmem.rd_addr.eq(addr),
             wmem.rd_en.eq(advance),
-            wmem.allow.eq(at_start & ~can_issue & ~resident),
+            wmem.allow.eq(Mux(resident, int(self._config.weight_store == "ebr"),
+                              at_start & ~can_issue)),
         ]
         with m.If(at_start & ~issue):   # between tokens: the next one reads the matrix at w_base
             m.d.sync += addr.eq(first_word)

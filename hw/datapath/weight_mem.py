@@ -43,8 +43,10 @@ class WeightMemory(wiring.Component):
     first_word : In(range(bank_words))
         Where the next matrix goes (its slot's first word in every bank).
 
-    The shape inputs (``chunks`` … ``first_word``) must be stable from one cycle before the first
-    ``load`` beat of a matrix until its last.
+    The shape inputs (``chunks`` … ``first_word``) are taken while no load is under way and held
+    from a matrix's first ``load`` beat until its last, so they must be stable for two cycles
+    before the first beat, and may then change: a load into one slot continues while the shape
+    inputs (and the reads) serve another.
     loaded : Out(1)
     rd_en : In(1)
     rd_addr : In(range(bank_words))
@@ -80,6 +82,15 @@ class WeightMemory(wiring.Component):
         rows_written = Signal(range(config.max_n + 1))
         padding = Signal()
 
+        # the shape of the matrix being loaded: follows the inputs between loads, held during one
+        chunks = Signal.like(self.chunks)
+        last_chunk_index = Signal.like(self.last_chunk)
+        last_lanes = Signal.like(self.last_lanes)
+        last_row_index = Signal.like(self.last_row)
+        with m.If(~loading):
+            m.d.sync += [chunks.eq(self.chunks), last_chunk_index.eq(self.last_chunk),
+                         last_lanes.eq(self.last_lanes), last_row_index.eq(self.last_row)]
+
         write = Signal()
         word = Signal(trit_word_layout(config))
         # chunk == last_chunk and rows_written == last_row, as registers computed from the next
@@ -88,8 +99,8 @@ class WeightMemory(wiring.Component):
         # registers upstream, so the flags follow a shape change within SHAPE_SETTLE_CYCLES.
         last_chunk = Signal()
         at_last_row = Signal()
-        m.d.sync += [last_chunk.eq(chunk == self.last_chunk),
-                     at_last_row.eq(rows_written == self.last_row)]
+        m.d.sync += [last_chunk.eq(chunk == last_chunk_index),
+                     at_last_row.eq(rows_written == last_row_index)]
         m.d.comb += [
             self.load.ready.eq(self.allow & ~padding),
             write.eq((self.load.valid & self.load.ready) | padding),
@@ -97,7 +108,7 @@ class WeightMemory(wiring.Component):
         # Lanes outside K and the rows of padding store the zero weight.
         zero = config.kind.element_class().zero_code
         for lane in range(config.lanes):
-            keep = ~padding & (~last_chunk | self.last_lanes[lane])
+            keep = ~padding & (~last_chunk | last_lanes[lane])
             m.d.comb += word[lane].eq(Mux(keep, self.load.payload[lane], zero))
 
         for row in range(config.rows):
@@ -130,20 +141,20 @@ class WeightMemory(wiring.Component):
         with m.If(write):
             m.d.sync += [self.loaded.eq(0), loading.eq(1)]
             with m.If(~last_chunk):
-                m.d.sync += [chunk.eq(chunk + 1), last_chunk.eq(chunk + 1 == self.last_chunk)]
+                m.d.sync += [chunk.eq(chunk + 1), last_chunk.eq(chunk + 1 == last_chunk_index)]
             with m.Else():
-                m.d.sync += [chunk.eq(0), last_chunk.eq(self.last_chunk == 0)]
-                last_row = ~padding & at_last_row
+                m.d.sync += [chunk.eq(0), last_chunk.eq(last_chunk_index == 0)]
+                row_done = ~padding & at_last_row     # the matrix's last row
                 with m.If(~padding):
                     m.d.sync += [rows_written.eq(rows_written + 1),
-                                 at_last_row.eq(rows_written + 1 == self.last_row)]
+                                 at_last_row.eq(rows_written + 1 == last_row_index)]
                 with m.If(bank == config.rows - 1):
-                    m.d.sync += [bank.eq(0), base.eq(base + self.chunks)]
-                    with m.If(last_row | padding):  # the matrix is complete
+                    m.d.sync += [bank.eq(0), base.eq(base + chunks)]
+                    with m.If(row_done | padding):  # the matrix is complete
                         m.d.sync += [self.loaded.eq(1), loading.eq(0), rows_written.eq(0),
-                                     at_last_row.eq(self.last_row == 0), padding.eq(0)]
+                                     at_last_row.eq(last_row_index == 0), padding.eq(0)]
                 with m.Else():
                     m.d.sync += bank.eq(bank + 1)
-                    with m.If(last_row):
+                    with m.If(row_done):
                         m.d.sync += padding.eq(1)
         return m

@@ -15,6 +15,11 @@
 //                             cycles              -> "F cycle" (the first x_in handshake),
 //                                                    "B cycle w0 w1 ..." per beat, then
 //                                                    "E cycles x_taken received timeout busy in_stall out_stall"
+//   O kL nL baseL wbeats wwords kR nR baseR xbeats xwords expected outwords + w lines + x lines
+//                             a load that overlaps compute: the shape inputs name the load's slot
+//                             (resident low) until its first beat is taken on cycle 0, then the
+//                             resident matrix R (resident high); x_in is offered from cycle
+//                             1 + SETTLE; answers "L cycle", then as X ("F", "B" ..., "E")
 //   Q                         quit
 #include <cstdint>
 #include <cstdio>
@@ -127,6 +132,50 @@ int main(int argc, char** argv) {
             }
             top->X_VALID = 0;
             printf("E %ld %ld %ld %d %lu %lu %lu\n", cycle, taken, received, timeout ? 1 : 0,
+                   static_cast<unsigned long>(top->perf___05Fbusy),
+                   static_cast<unsigned long>(top->perf___05Fin_stall),
+                   static_cast<unsigned long>(top->perf___05Fout_stall));
+        } else if (!strcmp(command, "O")) {
+            long kl, nl, bl, wbeats, kr, nr, br, xbeats, expected; int ww, xw, ow;
+            if (scanf("%ld %ld %ld %ld %d %ld %ld %ld %ld %d %ld %d", &kl, &nl, &bl, &wbeats, &ww,
+                      &kr, &nr, &br, &xbeats, &xw, &expected, &ow) != 12) return 2;
+            std::vector<uint32_t> wb = read_beats(wbeats, ww), xb = read_beats(xbeats, xw);
+            top->k = kl; top->n = nl; top->w_base = bl; top->w_resident = 0;
+            for (int i = 0; i < settle; i++) tick();
+            top->perf___05Fclear = 1; tick(); top->perf___05Fclear = 0;
+            long cycle = 0, wt = 0, xt = 0, received = 0, quiet = 0, loaded_at = -1, x_from = -1;
+            const long limit = 8 * (wbeats + xbeats + expected) + 100000;
+            bool timeout = false;
+            while (quiet < drain || loaded_at < 0) {
+                if (cycle >= limit) { timeout = true; break; }
+                if (wt == 1 && x_from < 0) {   // the load has its shape: switch to R
+                    top->k = kr; top->n = nr; top->w_base = br; top->w_resident = 1;
+                    x_from = cycle + settle;
+                }
+                const bool wv = wt < wbeats, xv = x_from >= 0 && cycle >= x_from && xt < xbeats;
+                top->W_VALID = wv;
+                if (wv) set_words(top->W_PAYLOAD, &wb[wt * ww], ww);
+                top->X_VALID = xv;
+                if (xv) set_words(top->X_PAYLOAD, &xb[xt * xw], xw);
+                top->OUT_READY = 1;
+                top->clk = 0; top->eval();
+                if (loaded_at < 0 && wt == wbeats && top->weights_loaded) loaded_at = cycle;
+                const bool wr = top->W_READY, xr = top->X_READY;
+                if (top->OUT_VALID) {
+                    printf("B %ld", cycle);
+                    print_words(top->OUT_PAYLOAD, ow);
+                    printf("\n");
+                    received++;
+                }
+                top->clk = 1; top->eval();
+                if (wv && wr) wt++;
+                if (xv && xr) { if (xt == 0) printf("F %ld\n", cycle); xt++; }
+                quiet = received >= expected ? quiet + 1 : 0;
+                cycle++;
+            }
+            top->W_VALID = 0; top->X_VALID = 0;
+            printf("L %ld %ld\n", loaded_at, wt);
+            printf("E %ld %ld %ld %d %lu %lu %lu\n", cycle, xt, received, timeout ? 1 : 0,
                    static_cast<unsigned long>(top->perf___05Fbusy),
                    static_cast<unsigned long>(top->perf___05Fin_stall),
                    static_cast<unsigned long>(top->perf___05Fout_stall));
