@@ -78,6 +78,8 @@ class Accelerator:
         self._selected = None       # its Slot
         self._w_scales = {}         # slot name -> the absmean scale of float weights
         self.slots = None           # golden.slots.SlotTable, once the device said its config
+        self.bytes_sent = 0         # every byte this driver wrote to the port, resends included
+        self.bytes_received = 0     # every byte it read, skipped ones included
         self._seq = 0
         try:
             self._drain()
@@ -140,6 +142,7 @@ class Accelerator:
                 raise ProtocolError(f"timed out: {len(data)} of {size} reply bytes arrived",
                                     Status.TIMEOUT)
             data += chunk
+            self.bytes_received += len(chunk)
         return bytes(data)
 
     def _read_reply(self) -> tuple[int, Status, bytes]:
@@ -176,6 +179,7 @@ class Accelerator:
         frame = encode_frame(command, payload, self._seq)
         for attempt in range(self._retries + 1):
             self._port.write(frame)     # a resend keeps the number: the device knows it
+            self.bytes_sent += len(frame)
             try:
                 status, reply = self._reply_to(self._seq)
             except ProtocolError as error:
@@ -207,11 +211,11 @@ class Accelerator:
     def reset(self) -> None:
         """Return the device to idle: no shape, no matrix, no slot (a load left halfway is
         forgotten)."""
-        self.transact(Command.RESET)
-        self._forget_selection()
+        self._forget_selection()        # first: a RESET cut off after its write still counts
         self._w_scales.clear()
         if self.slots is not None:
             self.slots.clear()
+        self.transact(Command.RESET)
 
     def _forget_selection(self) -> None:
         self._shape = None

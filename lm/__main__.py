@@ -183,6 +183,7 @@ class DemoRun:
     golden_seconds: float
     hardware_seconds: float
     cycles: int                 # array cycles over the whole generation (busy cycles on a board)
+    wire_bytes: int = 0         # on a board: bytes both ways for the tokens (placement apart)
 
 
 def run_demo(args, model, hardware) -> DemoRun:
@@ -193,6 +194,7 @@ def run_demo(args, model, hardware) -> DemoRun:
                                temperature=args.temperature)
     golden_seconds = time.perf_counter() - start
     on_board = isinstance(hardware, BoardEngine)
+    wire_before = hardware.wire_bytes if on_board else 0
     start = time.perf_counter()
     cycles_after = [0]
 
@@ -205,8 +207,9 @@ def run_demo(args, model, hardware) -> DemoRun:
 
     generated = model.generate(hardware, args.prompt_value, args.tokens, seed=args.seed,
                                temperature=args.temperature, on_token=progress)
+    wire = hardware.wire_bytes - wire_before - hardware.placement_bytes if on_board else 0
     return DemoRun(reference, generated, golden_seconds, time.perf_counter() - start,
-                   cycles_after[-1])
+                   cycles_after[-1], wire)
 
 
 def summarize(args, model, hardware, run: DemoRun) -> dict:
@@ -233,8 +236,17 @@ def summarize(args, model, hardware, run: DemoRun) -> dict:
                          "hardware": round(run.hardware_seconds, 2)},
     }
     if on_board:
-        return summary | {"busy_cycles_per_token": round(cycles_per_token, 1),
-                          "measured_tokens_per_second": round(args.tokens / run.hardware_seconds, 2)}
+        per_token = run.wire_bytes / args.tokens
+        link = hardware.accelerator.baud or args.baud
+        return summary | {
+            "busy_cycles_per_token": round(cycles_per_token, 1),
+            "measured_tokens_per_second": round(args.tokens / run.hardware_seconds, 2),
+            "resident_tiles": sorted(hardware._resident_tiles or ()),
+            "placement_bytes": hardware.placement_bytes,
+            "wire_bytes_per_token": round(per_token, 1),
+            # 8N1: ten bit times a byte; the line is the bound while the array waits on it
+            "link_bound_tokens_per_second": round(link / 10 / per_token, 1) if per_token else None,
+            "link_baud": link}
     weight_cycles = sum(r.weight_cycles for r in hardware.runs)
     config = hardware.config
     bound = ternary_weights / (config.rows * config.lanes)   # the banks give rows x lanes trits a cycle
@@ -268,7 +280,11 @@ def print_summary(summary: dict, report: Path) -> None:
           f"({summary['accumulators_compared']:,} compared)")
     if summary["engine"] == BoardEngine.name:
         print(f"board: {summary['measured_tokens_per_second']:,} tokens/s measured over the serial "
-              f"link, {summary['busy_cycles_per_token']:,.0f} busy array cycles per token")
+              f"link, {summary['busy_cycles_per_token']:,.0f} busy array cycles per token; "
+              f"{summary['wire_bytes_per_token']:,.0f} bytes on the wire a token "
+              f"({len(summary['resident_tiles'])} tile(s) resident, placed once in "
+              f"{summary['placement_bytes']:,} bytes): at most "
+              f"{summary['link_bound_tokens_per_second']:,} tokens/s at {summary['link_baud']:,} baud")
     else:
         tiles = len(summary["resident_tiles"])
         print(f"simulated cycles per token: {summary['cycles_per_token']:,.0f}, "

@@ -195,6 +195,7 @@ class BoardEngine:
         self._busy = 0
         self._counted = 0          # the device's busy counter at the last reading
         self._resident_tiles = None
+        self.placement_bytes = 0   # bytes on the wire (both ways) placing the resident tiles
 
     @property
     def cycles(self) -> int:
@@ -202,7 +203,13 @@ class BoardEngine:
         every tile (a load's SET_SHAPE resets it; a SELECT does not)."""
         return self._busy
 
+    @property
+    def wire_bytes(self) -> int:
+        """Bytes the driver sent and received so far (what the serial link carried)."""
+        return self.accelerator.bytes_sent + self.accelerator.bytes_received
+
     def _place(self) -> None:
+        before = self.wire_bytes
         names, _ = residency(self.model.codes, self.config)
         self._resident_tiles = set(names)
         for layer, w in self.model.codes.items():
@@ -212,6 +219,7 @@ class BoardEngine:
                     if name in self._resident_tiles:
                         self.accelerator.load_weights(w[rows, cols], slot=name)
         self._counted = 0
+        self.placement_bytes = self.wire_bytes - before
 
     def __call__(self, layer: str, x_codes) -> np.ndarray:
         if self._resident_tiles is None:

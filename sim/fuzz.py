@@ -5,7 +5,8 @@ level, protocol engine, array, under Verilator) through a port that injects faul
 corrupted, duplicated or cut off on the way to the device or back, garbage on the line, a host
 interrupted halfway through a load or between a request and its reply (leaving a stale reply),
 a RESET in the middle of a load, stray requests nobody reads. It then runs a few operations
-(weight loads of random shapes, token batches, counters) and checks every result against golden.
+(weight loads of random shapes, into named slots beside the resident ones or as the only matrix,
+token batches on any resident slot, counters) and checks every result against golden.
 Every scenario ends with a fault-free check on the same device: open, load, run, compare.
 
 A scenario is **right** when every result it got was golden's, a **clear error** when an operation
@@ -34,6 +35,7 @@ import numpy as np
 from golden.bitlinear import int_matmul
 from hw.cli import CommandLine, non_negative_int, output_file, positive_float, positive_int
 from hw.config import ArrayConfig
+from golden.slots import SlotError
 from hw.link.protocol import Command, ProtocolError, encode_frame
 
 __all__ = ["FaultyPort", "Interrupted", "FAULTS", "FAILING", "run_scenario", "fuzz", "main"]
@@ -177,37 +179,44 @@ def _operate(device, faulty: FaultyPort, rng, config, armed: set, outcome: "Outc
         if outcome.verdict == "right":
             outcome.verdict = "clear_error"
 
-    loaded = None                     # the matrix the driver says is loaded (None: none)
+    weights = {}                      # slot -> the matrix this host loaded there
     for op in _operations(rng, config):
         try:
             if isinstance(op, tuple):
                 _, n, k = op
                 w = rng.integers(-1, 2, (n, k))
-                loaded = None
+                slot = (None, "a", "b", "c")[int(rng.integers(0, 4))]
+                if slot is not None:
+                    try:
+                        device.slots.plan(slot, n, k)
+                    except SlotError:              # no room beside the others: the only matrix
+                        slot = None
                 if "reset_mid_load" in armed and faulty._take("reset_mid_load", 0):
                     device.set_shape(k, n)           # a load begun, then abandoned
                     device.reset()
                 if "stray_request" in armed and faulty._take("stray_request", 0):
                     faulty.write(encode_frame(Command.IDENTIFY, seq=int(rng.integers(0, 256))))
-                device.load_weights(w)
-                loaded = w
-            elif op == "run" and loaded is not None:
-                x = rng.integers(-128, 128, (int(rng.integers(1, 4)), loaded.shape[1]))
-                got = device.run_codes(x)
+                weights[device.load_weights(w, slot=slot).name] = w
+            elif op == "run":
+                # any slot the driver holds resident (a load that failed is not among them)
+                resident = [s.name for s in device.slots.slots]
+                if not resident:
+                    continue
+                name = resident[int(rng.integers(0, len(resident)))]
+                w = weights[name]
+                x = rng.integers(-128, 128, (int(rng.integers(1, 4)), w.shape[1]))
+                got = device.run_codes(x, slot=name)
                 outcome.results += 1
-                if not np.array_equal(got, int_matmul(x, loaded)):
+                if not np.array_equal(got, int_matmul(x, w)):
                     outcome.verdict = "wrong"
-                    outcome.errors.append(f"wrong numbers: x {x.tolist()} w {loaded.tolist()} "
-                                          f"got {got.tolist()}")
+                    outcome.errors.append(f"wrong numbers: slot {name} x {x.tolist()} "
+                                          f"w {w.tolist()} got {got.tolist()}")
             elif op == "perf":
                 device.perf()
             elif op == "reset":
                 device.reset()
-                loaded = None
         except (ProtocolError, Interrupted) as error:
             clear(error)
-            if isinstance(op, tuple):
-                loaded = None
         except RuntimeError as error:      # "load_weights first": the driver knows none is loaded
             clear(error)
         except Exception as error:         # anything else is a driver bug, not a clear error

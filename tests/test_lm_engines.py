@@ -143,6 +143,7 @@ class RecordingAccelerator:
 
     def __init__(self, config):
         self.config, self.loads, self._slots, self._busy = config, [], {}, 0
+        self.bytes_sent = self.bytes_received = 0
 
     def load_weights(self, w, slot=None):
         self.loads.append((np.asarray(w).shape, slot))

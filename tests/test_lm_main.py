@@ -99,6 +99,11 @@ def test_demo_on_a_board_through_the_serial_driver(tmp_path, capsys, monkeypatch
     summary = json.loads(report.read_text())
     assert summary["engine"] == "board" and summary["config"] == ArrayConfig.tiny().to_dict()
     assert summary["busy_cycles_per_token"] > 0 and summary["measured_tokens_per_second"] > 0
+    # the resident tiles went over the wire once; each token costs its own bytes only
+    assert summary["resident_tiles"] and summary["placement_bytes"] > 0
+    assert summary["wire_bytes_per_token"] > 0
+    assert summary["link_bound_tokens_per_second"] == pytest.approx(
+        summary["link_baud"] / 10 / summary["wire_bytes_per_token"], rel=1e-3)
 
 
 def test_an_unopenable_port_exits_2(capsys):

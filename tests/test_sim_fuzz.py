@@ -52,8 +52,8 @@ def test_faults_land_on_the_byte_they_were_armed_for():
 class WrongDriver(Accelerator):
     """A driver that adds one to every result: the fuzzer must call that wrong."""
 
-    def run_codes(self, x_codes):
-        return super().run_codes(x_codes) + 1
+    def run_codes(self, x_codes, slot=None):
+        return super().run_codes(x_codes, slot) + 1
 
 
 @pytest.fixture(scope="module")
