@@ -318,6 +318,17 @@ def main(argv=None) -> int:
     return 0
 
 
+#: Published int8 designs on a board's chip, shown beside the per-chip comparison as the outside
+#: reference (their own figures, not measured here).
+OUTSIDE_REFERENCES = {
+    "icebreaker": {
+        "name": "MARLANN", "macs_per_cycle": 16, "clock_mhz": 25.851,
+        "source": "github.com/SymbioticEDA/MARLANN: docs/isa.md (8 multiply results into each of "
+                  "two accumulators a cycle, 16 MACC/cycle, on the UP5K's DSPs), "
+                  "benchmark/perf.md (nextpnr, 2018-09-03: 50 runs, icetime average 25.851 MHz)"},
+}
+
+
 def per_chip(summary: dict) -> dict:
     """Per board with both sections: G(trit-)MAC/s of the largest ternary array that meets the
     target with the board top (PEs × median Fmax), of the best int8 array of the sweep (lanes ×
@@ -335,6 +346,12 @@ def per_chip(summary: dict) -> dict:
                                   "g_mac_s": round(best["pes"] * best["fmax_mhz"] / 1e3, 3)}
             if ternary:
                 entry["ratio_ternary_over_int8"] = round(max(ternary.values()) / entry["int8_best"]["g_mac_s"], 1)
+        reference = OUTSIDE_REFERENCES.get(board)
+        if reference is not None:
+            g = round(reference["macs_per_cycle"] * reference["clock_mhz"] / 1e3, 3)
+            entry["outside_reference"] = reference | {"g_mac_s": g}
+            if ternary:
+                entry["ratio_ternary_over_reference"] = round(max(ternary.values()) / g, 1)
         out[board] = entry
     return out
 

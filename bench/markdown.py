@@ -75,6 +75,14 @@ def figures_markdown(summary: dict, command: str) -> str:
             f"best int8 array {best['kind']} {best['lanes']} × {best['rows']}, {best['g_mac_s']:g} GMAC/s"
             + (f"; ratio {entry['ratio_ternary_over_int8']:g}×" if "ratio_ternary_over_int8" in entry else "")
             if best else "no int8 array built") + ".")
+        reference = entry.get("outside_reference")
+        if reference:
+            out.append(f"Outside reference on the same chip: {reference['name']}, "
+                       f"{reference['macs_per_cycle']} int8 MAC/cycle at {reference['clock_mhz']:g} MHz "
+                       f"= {reference['g_mac_s']:g} GMAC/s (its published figures: "
+                       f"{reference['source']})" + (
+                           f"; ternary / {reference['name']}: {entry['ratio_ternary_over_reference']:g}×"
+                           if "ratio_ternary_over_reference" in entry else "") + ".")
     if summary.get("per_chip"):
         out.append("")
     tp = summary.get("throughput")

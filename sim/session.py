@@ -45,6 +45,44 @@ def _hex_lines(beats: list[int], words: int) -> str:
                    for beat in beats)
 
 
+class _Model:
+    """The running session model: requests down its stdin, answers up its stdout, a line each."""
+
+    def __init__(self, binary: Path, drain: int):
+        self._process = subprocess.Popen(
+            [str(binary), str(SHAPE_SETTLE_CYCLES), str(drain)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+
+    def send(self, text: str) -> None:
+        try:
+            self._process.stdin.write(text)
+            self._process.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            raise VerilatorError(f"the session model has stopped: {self._stderr()}") from None
+
+    def line(self) -> list[str]:
+        line = self._process.stdout.readline()
+        if not line:
+            raise VerilatorError(f"the session model has stopped: {self._stderr()}")
+        return line.split()
+
+    def _stderr(self) -> str:
+        self._process.poll()
+        if self._process.returncode is None:
+            return "no answer"
+        return f"exit {self._process.returncode}: {self._process.stderr.read().strip()[-500:]}"
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            try:
+                self.send("Q\n")
+            except VerilatorError:
+                pass
+            self._process.wait(timeout=10)
+        for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
+            stream.close()
+
+
 @dataclass(frozen=True)
 class LoadRun:
     slot: Slot
@@ -74,31 +112,14 @@ class ArraySession:
         self._weights: dict[str, np.ndarray] = {}
         self._selected: str | None = None
         self._fill = np.random.default_rng(seed)   # codes in lanes past K: must be ignored
-        self._drain = 2 * (2 + config.row_latency) + 4
-        binary = build_model(config, design=design, driver=DRIVER)
-        self._process = subprocess.Popen(
-            [str(binary), str(SHAPE_SETTLE_CYCLES), str(self._drain)], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        model = _Model(build_model(config, design=design, driver=DRIVER),
+                       drain=2 * (2 + config.row_latency) + 4)
+        self._model = model
+        self._send, self._line = model.send, model.line
 
-    # ---- the pipe
-    def _send(self, text: str) -> None:
-        try:
-            self._process.stdin.write(text)
-            self._process.stdin.flush()
-        except (BrokenPipeError, ValueError):
-            raise VerilatorError(f"the session model has stopped: {self._stderr()}") from None
-
-    def _line(self) -> list[str]:
-        line = self._process.stdout.readline()
-        if not line:
-            raise VerilatorError(f"the session model has stopped: {self._stderr()}")
-        return line.split()
-
-    def _stderr(self) -> str:
-        self._process.poll()
-        if self._process.returncode is None:
-            return "no answer"
-        return f"exit {self._process.returncode}: {self._process.stderr.read().strip()[-500:]}"
+    def close(self) -> None:
+        """Stop the model (its state, the resident matrices with it, is gone)."""
+        self._model.close()
 
     def _set_shape(self, slot: Slot, resident: bool) -> None:
         self._send(f"S {slot.k} {slot.n} {slot.base} {int(resident)}\n")
@@ -225,16 +246,6 @@ class ArraySession:
         load = self._loaded(slot, w, len(w_beats), load_line)
         self._selected = run_name
         return load, run
-
-    def close(self) -> None:
-        if self._process.poll() is None:
-            try:
-                self._send("Q\n")
-            except VerilatorError:
-                pass
-            self._process.wait(timeout=10)
-        for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
-            stream.close()
 
     def __enter__(self) -> "ArraySession":
         return self

@@ -179,3 +179,20 @@ def test_per_chip_compares_the_largest_ternary_array_with_the_best_int8_one():
     assert per_chip(summary) == {"b": {"ternary_g_mac_s": {"xor": 5.12},
                                        "int8_best": {"kind": "mul8_dsp", "lanes": 8, "rows": 1, "g_mac_s": 0.4},
                                        "ratio_ternary_over_int8": 12.8}}
+
+
+def test_per_chip_sets_a_published_design_beside_the_measured_ones():
+    from bench.__main__ import OUTSIDE_REFERENCES, per_chip
+    from bench.markdown import figures_markdown
+
+    summary = {"sweep": {"icebreaker": {"points": []}},
+               "largest": {"icebreaker": {"xor": {"largest": {"pes": 128, "fmax_mhz": 41.0},
+                                                  "tried": []}}}}
+    entry = per_chip(summary)["icebreaker"]
+    reference = OUTSIDE_REFERENCES["icebreaker"]
+    assert entry["outside_reference"]["g_mac_s"] == round(16 * reference["clock_mhz"] / 1e3, 3)
+    assert entry["ratio_ternary_over_reference"] == round(5.248 / entry["outside_reference"]["g_mac_s"], 1)
+    text = figures_markdown({"date": "2026-12-02", "seeds": [1], "wall_seconds": 1,
+                             "per_chip": per_chip(summary)}, "python -m bench")
+    assert "Outside reference on the same chip: MARLANN, 16 int8 MAC/cycle" in text
+    assert "SymbioticEDA/MARLANN" in text

@@ -133,35 +133,32 @@ class BitLinear(wiring.Component):
         """The layer shape, registered, in the forms the parts need. ``k`` and ``n`` are
         quasi-static, and computing chunks - 1 or a lane mask from them combinationally put a
         subtraction and a compare chain on every path that decides a handshake. ``lanes`` is a
-        power of two, so these are shifts and masks."""
+        power of two, so these are shifts and masks. The weight loader registers its own (it
+        holds them for the length of a load), so it takes them unregistered."""
         config = self._config
         lane_bits = config.tree_depth  # log2(lanes)
         chunks = Signal(range(config.max_chunks + 1))
         last_chunk_index = Signal(range(config.max_chunks))
-        last_lanes = Signal(config.lanes)
-        last_row = Signal(range(config.max_n))
         last_block_start = Signal(signed(max(config.max_n, config.rows).bit_length() + 2))
         first_word = Signal(range(config.bank_words))
         resident = Signal()
         k_low = Signal(max(lane_bits, 1))
-        m.d.comb += k_low.eq((self.k - 1)[:lane_bits] if lane_bits else 0)
+        m.d.comb += [k_low.eq((self.k - 1)[:lane_bits] if lane_bits else 0),
+                     chunks.eq((self.k + (config.lanes - 1)) >> lane_bits)]
         m.d.sync += [
-            chunks.eq((self.k + (config.lanes - 1)) >> lane_bits),
-            last_chunk_index.eq(((self.k + (config.lanes - 1)) >> lane_bits) - 1),
-            last_row.eq(self.n - 1),
+            last_chunk_index.eq(chunks - 1),
             last_block_start.eq(self.n - config.rows),  # the last block starts at row >= this
             first_word.eq(self.w_base), resident.eq(self.w_resident),
         ]
-        for lane in range(config.lanes):
-            m.d.sync += last_lanes[lane].eq(k_low >= lane)
         m.d.comb += [
             act.last_chunk.eq(last_chunk_index),
             wmem.chunks.eq(chunks),
-            wmem.last_chunk.eq(last_chunk_index),
-            wmem.last_lanes.eq(last_lanes),
-            wmem.last_row.eq(last_row),
+            wmem.last_chunk.eq(chunks - 1),
+            wmem.last_row.eq(self.n - 1),
             wmem.first_word.eq(first_word),
         ]
+        for lane in range(config.lanes):
+            m.d.comb += wmem.last_lanes[lane].eq(k_low >= lane)
         return last_chunk_index, last_block_start, first_word, resident
 
     def _issue(self, m: Module, act: ActBuffer, wmem: WeightMemory, shape: tuple, advance):

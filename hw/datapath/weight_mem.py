@@ -35,7 +35,7 @@ class WeightMemory(wiring.Component):
     chunks : In(range(max_chunks + 1))
         Beats per row, ceil(K / lanes).
     last_chunk : In(range(max_chunks))
-        ``chunks - 1`` (registered upstream, like every shape input).
+        ``chunks - 1``.
     last_lanes : In(lanes)
         Lanes of a row's last beat that lie inside K (bit l set for l < K - (chunks-1)·lanes).
     last_row : In(range(max_n))
@@ -95,8 +95,8 @@ class WeightMemory(wiring.Component):
         word = Signal(trit_word_layout(config))
         # chunk == last_chunk and rows_written == last_row, as registers computed from the next
         # counts: the compares then sit in front of flops, not between ``write`` and the
-        # counters' enables (that was the critical path at 16 x 8). The shape inputs are
-        # registers upstream, so the flags follow a shape change within SHAPE_SETTLE_CYCLES.
+        # counters' enables (that was the critical path at 16 x 8). The held shape is a
+        # register, so the flags follow a shape change within SHAPE_SETTLE_CYCLES.
         last_chunk = Signal()
         at_last_row = Signal()
         m.d.sync += [last_chunk.eq(chunk == last_chunk_index),
@@ -111,30 +111,7 @@ class WeightMemory(wiring.Component):
             keep = ~padding & (~last_chunk | last_lanes[lane])
             m.d.comb += word[lane].eq(Mux(keep, self.load.payload[lane], zero))
 
-        for row in range(config.rows):
-            if config.weight_store == "spram":
-                # single port: the write address wins while loading, when reads are unused
-                m.submodules[f"bank_{row}"] = spram = SPRAMBank(
-                    width=len(word.as_value()), depth=depth, primitive=self._spram_primitive)
-                m.d.comb += [
-                    spram.addr.eq(Mux(write, base + chunk, self.rd_addr)),
-                    spram.wr_data.eq(word),
-                    spram.wr_en.eq(write & (bank == row)),
-                    spram.rd_en.eq(self.rd_en),
-                    self.rd_data[row].eq(spram.rd_data),
-                ]
-                continue
-            # reads during a load are never used (tokens wait for ``loaded``)
-            mem = ebr_memory(shape=trit_word_layout(config), depth=depth)
-            m.submodules[f"bank_{row}"] = mem
-            wr = mem.write_port()
-            m.d.comb += [
-                wr.addr.eq(base + chunk),
-                wr.data.eq(word),
-                wr.en.eq(write & (bank == row)),
-                self.rd_data[row].eq(ebr_read_port(m, mem, addr=self.rd_addr, en=self.rd_en,
-                                                   name=f"rd_data_{row}")),
-            ]
+        self._banks(m, word, write, bank, base + chunk)
 
         with m.If(~loading):   # between matrices: the next one starts at its slot
             m.d.sync += base.eq(self.first_word)
@@ -158,3 +135,33 @@ class WeightMemory(wiring.Component):
                     with m.If(row_done):
                         m.d.sync += padding.eq(1)
         return m
+
+    def _banks(self, m: Module, word, write, bank, addr) -> None:
+        """The ``rows`` banks: ``word`` written at ``addr`` into bank ``bank``, every bank read
+        at ``rd_addr``."""
+        config = self._config
+        depth = config.bank_words
+        for row in range(config.rows):
+            if config.weight_store == "spram":
+                # single port: the write address wins while loading, when reads are unused
+                m.submodules[f"bank_{row}"] = spram = SPRAMBank(
+                    width=len(word.as_value()), depth=depth, primitive=self._spram_primitive)
+                m.d.comb += [
+                    spram.addr.eq(Mux(write, addr, self.rd_addr)),
+                    spram.wr_data.eq(word),
+                    spram.wr_en.eq(write & (bank == row)),
+                    spram.rd_en.eq(self.rd_en),
+                    self.rd_data[row].eq(spram.rd_data),
+                ]
+                continue
+            # reads during a load are never used (tokens wait for ``loaded``)
+            mem = ebr_memory(shape=trit_word_layout(config), depth=depth)
+            m.submodules[f"bank_{row}"] = mem
+            wr = mem.write_port()
+            m.d.comb += [
+                wr.addr.eq(addr),
+                wr.data.eq(word),
+                wr.en.eq(write & (bank == row)),
+                self.rd_data[row].eq(ebr_read_port(m, mem, addr=self.rd_addr, en=self.rd_en,
+                                                   name=f"rd_data_{row}")),
+            ]

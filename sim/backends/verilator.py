@@ -74,8 +74,9 @@ def compile_model(key: str, *, top: str, driver: Path, write_verilog, fingerprin
         # VCD, not FST: the wheel's FST writer needs the lz4 headers, which only apt provides.
         flags += ["--trace", "--trace-structs"]
     sources = sorted(Path(__file__).parents[2].joinpath("hw").rglob("*.py")) + [Path(p) for p in models]
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources) + driver.read_bytes()
-                            + fingerprint + " ".join(flags).encode()).hexdigest()
+    headers = sorted(driver.parent.glob("*.h"))      # what the driver includes beside it
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources + headers)
+                            + driver.read_bytes() + fingerprint + " ".join(flags).encode()).hexdigest()
     binary = out / "obj" / f"V{top}"
     stamp = out / "obj" / "stamp"
     if binary.exists() and stamp.exists() and stamp.read_text() == digest:

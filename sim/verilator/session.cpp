@@ -30,39 +30,7 @@
 
 #include "Vbitlinear_top.h"
 #include "verilated.h"
-
-#define W_VALID w_in___05Fvalid
-#define W_READY w_in___05Fready
-#define W_PAYLOAD w_in___05Fpayload
-#define X_VALID x_in___05Fvalid
-#define X_READY x_in___05Fready
-#define X_PAYLOAD x_in___05Fpayload
-#define OUT_VALID acc_out___05Fvalid
-#define OUT_READY acc_out___05Fready
-#define OUT_PAYLOAD acc_out___05Fpayload
-
-template <typename T> static void set_words(T& port, const uint32_t* w, int n) {
-    uint64_t v = w[0];
-    if (n > 1) v |= static_cast<uint64_t>(w[1]) << 32;
-    port = static_cast<T>(v);
-}
-template <std::size_t N> static void set_words(VlWide<N>& port, const uint32_t* w, int n) {
-    for (std::size_t i = 0; i < N; i++) port[i] = i < static_cast<std::size_t>(n) ? w[i] : 0;
-}
-template <typename T> static void print_words(const T& port, int n) {
-    uint64_t v = port;
-    for (int i = 0; i < n; i++) printf(" %x", static_cast<uint32_t>(i < 2 ? v >> (32 * i) : 0));
-}
-template <std::size_t N> static void print_words(const VlWide<N>& port, int n) {
-    for (int i = 0; i < n; i++) printf(" %x", i < static_cast<int>(N) ? port[i] : 0u);
-}
-
-static std::vector<uint32_t> read_beats(long beats, int words) {
-    std::vector<uint32_t> v(static_cast<size_t>(beats) * words);
-    for (auto& x : v)
-        if (scanf("%x", &x) != 1) { fprintf(stderr, "session: short beats\n"); exit(2); }
-    return v;
-}
+#include "beats.h"
 
 int main(int argc, char** argv) {
     if (argc < 3) { fprintf(stderr, "usage: %s SETTLE DRAIN\n", argv[0]); return 2; }
@@ -87,7 +55,7 @@ int main(int argc, char** argv) {
         } else if (!strcmp(command, "W")) {
             long beats; int words;
             if (scanf("%ld %d", &beats, &words) != 2) return 2;
-            std::vector<uint32_t> wb = read_beats(beats, words);
+            std::vector<uint32_t> wb = read_beats(stdin, beats, words);
             long cycle = 0, taken = 0, loaded_at = -1;
             const long limit = 4 * beats + 1000;
             while (cycle < limit) {
@@ -106,7 +74,7 @@ int main(int argc, char** argv) {
         } else if (!strcmp(command, "X")) {
             long beats, expected; int words, out_words;
             if (scanf("%ld %d %ld %d", &beats, &words, &expected, &out_words) != 4) return 2;
-            std::vector<uint32_t> xb = read_beats(beats, words);
+            std::vector<uint32_t> xb = read_beats(stdin, beats, words);
             top->perf___05Fclear = 1; tick(); top->perf___05Fclear = 0;
             long cycle = 0, taken = 0, received = 0, quiet = 0;
             const long limit = 8 * (beats + expected) + 100000;
@@ -121,7 +89,7 @@ int main(int argc, char** argv) {
                 const bool ready = top->X_READY;
                 if (top->OUT_VALID) {
                     printf("B %ld", cycle);
-                    print_words(top->OUT_PAYLOAD, out_words);
+                    print_words(stdout, top->OUT_PAYLOAD, out_words);
                     printf("\n");
                     received++;
                 }
@@ -139,7 +107,7 @@ int main(int argc, char** argv) {
             long kl, nl, bl, wbeats, kr, nr, br, xbeats, expected; int ww, xw, ow;
             if (scanf("%ld %ld %ld %ld %d %ld %ld %ld %ld %d %ld %d", &kl, &nl, &bl, &wbeats, &ww,
                       &kr, &nr, &br, &xbeats, &xw, &expected, &ow) != 12) return 2;
-            std::vector<uint32_t> wb = read_beats(wbeats, ww), xb = read_beats(xbeats, xw);
+            std::vector<uint32_t> wb = read_beats(stdin, wbeats, ww), xb = read_beats(stdin, xbeats, xw);
             top->k = kl; top->n = nl; top->w_base = bl; top->w_resident = 0;
             for (int i = 0; i < settle; i++) tick();
             top->perf___05Fclear = 1; tick(); top->perf___05Fclear = 0;
@@ -163,7 +131,7 @@ int main(int argc, char** argv) {
                 const bool wr = top->W_READY, xr = top->X_READY;
                 if (top->OUT_VALID) {
                     printf("B %ld", cycle);
-                    print_words(top->OUT_PAYLOAD, ow);
+                    print_words(stdout, top->OUT_PAYLOAD, ow);
                     printf("\n");
                     received++;
                 }
