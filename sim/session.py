@@ -72,7 +72,14 @@ class _Model:
             return "no answer"
         return f"exit {self._process.returncode}: {self._process.stderr.read().strip()[-500:]}"
 
+    def __del__(self):          # a session nobody closed (an engine dropped): stop the model
+        if getattr(self, "_process", None) is not None and self._process.stdin \
+                and not self._process.stdin.closed:
+            self.close()
+
     def close(self) -> None:
+        if self._process.stdin.closed:
+            return
         if self._process.poll() is None:
             try:
                 self.send("Q\n")
