@@ -241,7 +241,7 @@ def summarize(args, model, hardware, run: DemoRun) -> dict:
         return summary | {
             "busy_cycles_per_token": round(cycles_per_token, 1),
             "measured_tokens_per_second": round(args.tokens / run.hardware_seconds, 2),
-            "resident_tiles": sorted(hardware._resident_tiles or ()),
+            "resident_tiles": sorted(hardware.resident_tiles or ()),
             "placement_bytes": hardware.placement_bytes,
             "wire_bytes_per_token": round(per_token, 1),
             # 8N1: ten bit times a byte; the line is the bound while the array waits on it
@@ -250,7 +250,7 @@ def summarize(args, model, hardware, run: DemoRun) -> dict:
     weight_cycles = sum(r.weight_cycles for r in hardware.runs)
     config = hardware.config
     bound = ternary_weights / (config.rows * config.lanes)   # the banks give rows x lanes trits a cycle
-    resident = sorted(getattr(hardware, "_resident_tiles", ()))
+    resident = sorted(hardware.resident_tiles)
     clock_mhz, clock_source = clock_for_projection(config, args.fmax_mhz, args.build_report)
     return summary | {
         "array_runs": len(hardware.runs), "cycles_total": run.cycles,

@@ -23,7 +23,7 @@ from golden.bitlinear import int_matmul
 from hw.config import ArrayConfig
 
 __all__ = ["GoldenEngine", "SimEngine", "BoardEngine", "row_tiles", "tiles", "tiled_product",
-           "tile_name", "residency"]
+           "tile_name", "tile_matrices", "residency"]
 
 
 def row_tiles(n: int, max_n: int) -> list[slice]:
@@ -42,19 +42,24 @@ def tile_name(layer: str, rows: slice, cols: slice) -> str:
     return f"{layer}[{rows.start}:{rows.stop},{cols.start}:{cols.stop}]"
 
 
-def residency(codes: dict, config: ArrayConfig) -> tuple[list[str], int]:
-    """Which tiles of the layers ``codes`` (name -> N×K, in execution order) stay resident: the
-    longest prefix of them that fits the weight banks while leaving room for the largest tile
-    after it (which is then loaded for every product). Returns the resident tile names and the
+def tile_matrices(codes: dict, config: ArrayConfig) -> list[tuple[str, np.ndarray]]:
+    """Every tile of the layers ``codes`` (name -> N×K, in execution order), named, in order."""
+    return [(tile_name(layer, rows, cols), w[rows, cols])
+            for layer, w in codes.items() for rows, column_tiles in tiles(*w.shape, config)
+            for cols in column_tiles]
+
+
+def residency(codes: dict, config: ArrayConfig) -> tuple[list[tuple[str, np.ndarray]], int]:
+    """Which tiles of the layers ``codes`` stay resident: the longest prefix of
+    ``tile_matrices`` that fits the weight banks while leaving room for the largest tile after
+    it (which is then loaded for every product). Returns those (name, matrix) pairs and the
     words of that room (0 when everything is resident)."""
-    sizes = [(tile_name(layer, rows, cols), config.matrix_words(rows.stop - rows.start,
-                                                               cols.stop - cols.start))
-             for layer, w in codes.items() for rows, column_tiles in tiles(*w.shape, config)
-             for cols in column_tiles]
+    named = tile_matrices(codes, config)
+    sizes = [config.matrix_words(*w.shape) for _, w in named]
     for count in range(len(sizes), -1, -1):
-        room = max((words for _, words in sizes[count:]), default=0)
-        if sum(words for _, words in sizes[:count]) + room <= config.bank_words:
-            return [name for name, _ in sizes[:count]], room
+        room = max(sizes[count:], default=0)
+        if sum(sizes[:count]) + room <= config.bank_words:
+            return named[:count], room
     raise AssertionError("a single tile always fits its array")   # matrix_words <= bank_words
 
 
@@ -121,7 +126,7 @@ class SimEngine:
                              f"backend {self.backend!r} simulates one load at a time: use "
                              f"resident=False (make demo: --streamed)")
         self._session = None
-        self._resident_tiles: set[str] = set()
+        self.resident_tiles: set[str] = set()     # names of the tiles placed once
 
     @property
     def cycles(self) -> int:
@@ -132,14 +137,10 @@ class SimEngine:
     def _open(self):
         from sim.session import ArraySession
         self._session = session = ArraySession(self.config, design=self.design)
-        names, _ = residency(self.model.codes, self.config)
-        self._resident_tiles = set(names)
-        for layer, w in self.model.codes.items():
-            for rows, column_tiles in tiles(*w.shape, self.config):
-                for cols in column_tiles:
-                    name = tile_name(layer, rows, cols)
-                    if name in self._resident_tiles:
-                        self.placement_cycles += session.load(name, w[rows, cols]).cycles
+        resident, _ = residency(self.model.codes, self.config)
+        self.resident_tiles = {name for name, _ in resident}
+        for name, w in resident:
+            self.placement_cycles += session.load(name, w).cycles
 
     def close(self) -> None:
         if self._session is not None:
@@ -156,7 +157,7 @@ class SimEngine:
         def run_tile(w, x, rows, cols):
             name = tile_name(layer, rows, cols)
             load = 0
-            if name not in self._resident_tiles:
+            if name not in self.resident_tiles:
                 load = session.load("streamed", w).cycles
                 name = "streamed"
             result = session.run(name, x)
@@ -194,7 +195,7 @@ class BoardEngine:
         self.config = self.accelerator.config
         self._busy = 0
         self._counted = 0          # the device's busy counter at the last reading
-        self._resident_tiles = None
+        self.resident_tiles = None     # names of the tiles placed once (None: not yet placed)
         self.placement_bytes = 0   # bytes on the wire (both ways) placing the resident tiles
 
     @property
@@ -210,24 +211,20 @@ class BoardEngine:
 
     def _place(self) -> None:
         before = self.wire_bytes
-        names, _ = residency(self.model.codes, self.config)
-        self._resident_tiles = set(names)
-        for layer, w in self.model.codes.items():
-            for rows, column_tiles in tiles(*w.shape, self.config):
-                for cols in column_tiles:
-                    name = tile_name(layer, rows, cols)
-                    if name in self._resident_tiles:
-                        self.accelerator.load_weights(w[rows, cols], slot=name)
+        resident, _ = residency(self.model.codes, self.config)
+        self.resident_tiles = {name for name, _ in resident}
+        for name, w in resident:
+            self.accelerator.load_weights(w, slot=name)
         self._counted = 0
         self.placement_bytes = self.wire_bytes - before
 
     def __call__(self, layer: str, x_codes) -> np.ndarray:
-        if self._resident_tiles is None:
+        if self.resident_tiles is None:
             self._place()
 
         def run_tile(w, x, rows, cols):
             name = tile_name(layer, rows, cols)
-            if name not in self._resident_tiles:
+            if name not in self.resident_tiles:
                 self.accelerator.load_weights(w, slot="streamed")
                 name, self._counted = "streamed", 0
             acc = self.accelerator.run_codes(x, slot=name)

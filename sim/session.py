@@ -173,7 +173,7 @@ class ArraySession:
         self._weights[slot.name] = w
         return LoadRun(slot, int(loaded_at))
 
-    def _tokens(self, slot: Slot, scoreboard: Scoreboard, beats: int, load=None):
+    def _tokens(self, slot: Slot, scoreboard: Scoreboard, beats: int):
         """Read a token phase's answer into ``scoreboard`` (and the load's line, if any)."""
         load_line = None
         while True:

@@ -45,6 +45,7 @@ def test_shipped_model_on_the_verilated_icebreaker_array_matches_golden():
     assert len(hardware.runs) == 3 * count
     # what fits stays resident (loaded once, before the first token); the rest is loaded per product
     resident, room = residency(model.codes, config)
+    resident = [name for name, _ in resident]
     assert resident and room
     for run in hardware.runs:
         name = tile_name(run.layer, slice(*run.rows), slice(*run.cols))
@@ -176,7 +177,7 @@ def test_board_engine_loads_resident_tiles_once():
     board = BoardEngine(model, RecordingAccelerator(config))
     reference = model.generate(GoldenEngine(model), "ab", 3, seed=6)
     assert_same_generation(model.generate(board, "ab", 3, seed=6), reference)
-    resident, room = residency(model.codes, config)
+    resident = [name for name, _ in residency(model.codes, config)[0]]
     loads = board.accelerator.loads
     placed = [slot for _, slot in loads if slot != "streamed"]
     assert placed == resident and len(set(placed)) == len(placed)     # each once, in order

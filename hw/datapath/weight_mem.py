@@ -154,7 +154,7 @@ class WeightMemory(wiring.Component):
                     self.rd_data[row].eq(spram.rd_data),
                 ]
                 continue
-            # reads during a load are never used (tokens wait for ``loaded``)
+            # simple dual port: reads go on while a load writes another slot
             mem = ebr_memory(shape=trit_word_layout(config), depth=depth)
             m.submodules[f"bank_{row}"] = mem
             wr = mem.write_port()

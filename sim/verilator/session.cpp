@@ -40,6 +40,11 @@ int main(int argc, char** argv) {
     context->commandArgs(argc, argv);
     auto top = std::make_unique<Vbitlinear_top>(context.get());
     auto tick = [&]() { top->clk = 0; top->eval(); top->clk = 1; top->eval(); };
+    auto beat = [&](long cycle, int words) {   // an acc_out beat, as "B cycle w0 w1 ..."
+        printf("B %ld", cycle);
+        print_words(stdout, top->OUT_PAYLOAD, words);
+        printf("\n");
+    };
     top->W_VALID = 0; top->X_VALID = 0; top->OUT_READY = 1; top->perf___05Fclear = 0;
     top->rst = 1; tick(); top->rst = 0;
 
@@ -87,12 +92,7 @@ int main(int argc, char** argv) {
                 top->OUT_READY = 1;
                 top->clk = 0; top->eval();
                 const bool ready = top->X_READY;
-                if (top->OUT_VALID) {
-                    printf("B %ld", cycle);
-                    print_words(stdout, top->OUT_PAYLOAD, out_words);
-                    printf("\n");
-                    received++;
-                }
+                if (top->OUT_VALID) { beat(cycle, out_words); received++; }
                 top->clk = 1; top->eval();
                 if (valid && ready) { if (taken == 0) printf("F %ld\n", cycle); taken++; }
                 quiet = received >= expected ? quiet + 1 : 0;
@@ -129,12 +129,7 @@ int main(int argc, char** argv) {
                 top->clk = 0; top->eval();
                 if (loaded_at < 0 && wt == wbeats && top->weights_loaded) loaded_at = cycle;
                 const bool wr = top->W_READY, xr = top->X_READY;
-                if (top->OUT_VALID) {
-                    printf("B %ld", cycle);
-                    print_words(stdout, top->OUT_PAYLOAD, ow);
-                    printf("\n");
-                    received++;
-                }
+                if (top->OUT_VALID) { beat(cycle, ow); received++; }
                 top->clk = 1; top->eval();
                 if (wv && wr) wt++;
                 if (xv && xr) { if (xt == 0) printf("F %ld\n", cycle); xt++; }
