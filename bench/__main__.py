@@ -145,18 +145,26 @@ def run_largest(args, board: str) -> dict:
 
 
 # ------------------------------------------------------------------------------------ throughput
+def _resident(cases, packing: str) -> list[dict]:
+    out = []
+    for number, case in enumerate(cases, 1):
+        result = throughput.measure_resident(case, packing=packing)
+        out.append(result)
+        log(f"[throughput resident {packing} {number}/{len(cases)}] {case.label}: " + (
+            f"{result['cycles']:,} cycles, {result['macs_per_cycle']} MAC/cycle, "
+            f"{result['efficiency_vs_spram_bound']:.1%} of the SPRAM/compute roofline"
+            if result["fits"] else f"does not fit ({result['why']})"))
+    return out
+
+
 def run_throughput(args) -> dict:
     cases = throughput.default_cases(args.quick)
     log(f"[throughput] resident: {len(cases)} cases on the SPRAM preset's array, weights loaded "
         f"once, tokens timed by the performance counters (Verilator)")
-    resident = []
-    for number, case in enumerate(cases, 1):
-        result = throughput.measure_resident(case)
-        resident.append(result)
-        log(f"[throughput resident {number}/{len(cases)}] {case.label}: " + (
-            f"{result['cycles']:,} cycles, {result['macs_per_cycle']} MAC/cycle, "
-            f"{result['efficiency_vs_spram_bound']:.1%} of the SPRAM/compute roofline"
-            if result["fits"] else f"does not fit ({result['why']})"))
+    resident = _resident(cases, "2bit")
+    log("[throughput] resident base-3: the same on the 20 x 2 base-3 SPRAM preset (40 trits a "
+        "cycle from the SPRAMs)")
+    resident_base3 = _resident(cases, "base3")
     config = throughput.config_for(ArrayConfig.icebreaker(), cases)
     log(f"[throughput] streamed: weights through w_in with every call, {config.pe_kind} "
         f"{config.lanes} x {config.rows} (max K {config.max_k}, max N {config.max_n})")
@@ -184,6 +192,9 @@ def run_throughput(args) -> dict:
             gemv[res["label"]] = (res["efficiency_vs_spram_bound"] if res["fits"]
                                   else st["efficiency_vs_spram_bound"])
     return {"spram_trits_per_cycle": throughput.SPRAM_TRITS_PER_CYCLE, "resident": resident,
+            "resident_base3": resident_base3,
+            "gemv_base3_efficiency": {r["label"]: r["efficiency_vs_spram_bound"]
+                                      for r in resident_base3 if r["m"] == 1 and r["fits"]},
             "streamed_config": config.to_dict(), "streamed": streamed,
             "double_buffered": buffered, "gemv_efficiency": gemv,
             "gemv_streamed_efficiency": {r["label"]: r["efficiency_vs_stream_bound"]

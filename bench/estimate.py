@@ -69,8 +69,10 @@ def memories(config: ArrayConfig) -> dict[str, tuple[int, int, int]]:
                        2 << ceil_log2(config.max_chunks)),
     }
     if config.weight_store == "ebr":     # SPRAM banks use no EBR
-        out["weight_banks"] = (config.rows, config.lanes * config.weight_bits,
+        out["weight_banks"] = (config.rows, config.weight_word_bits,
                                config.max_blocks * config.max_chunks)
+    if config.weight_packing == "base3":  # a 256-word ROM per weight byte read a cycle
+        out["weight_decode"] = (config.rows * config.weight_word_bits // 8, 10, 256)
     return out
 
 

@@ -29,6 +29,34 @@ def _points(section) -> list[dict]:
     return out
 
 
+def _throughput_table(tp) -> list[str]:
+    """The GEMV/GEMM table: resident (2-bit and base-3), streamed and double-buffered."""
+    out = []
+    if tp:
+        buffered = tp.get("double_buffered") or [None] * len(tp["streamed"])
+        base3 = tp.get("resident_base3") or [None] * len(tp["streamed"])
+        out += ["| layer N×K / tokens | resident in SPRAM: cycles | of roofline (32 trits/cycle) "
+                "| resident, base-3: cycles | of roofline (40 trits/cycle) | streamed via w_in: "
+                "cycles | of SPRAM roofline | of w_in roofline | double-buffered (icebreaker "
+                "preset): cycles | of w_in roofline |", "|---|---|---|---|---|---|---|---|---|---|"]
+
+        def resident_cells(res):
+            if res is None:
+                return "– | –"
+            return (f"{res['cycles']:,} | {res['efficiency_vs_spram_bound']:.1%}" if res["fits"]
+                    else "does not fit | –")
+
+        for res, b3, st, db in zip(tp["resident"], base3, tp["streamed"], buffered):
+            resident = resident_cells(res) + " | " + resident_cells(b3)
+            double = (f"{db['cycles']:,} ({db['tiles']} tiles of {db['tile'][0]}×{db['tile'][1]}) | "
+                      f"{db['efficiency_vs_stream_bound']:.1%}" if db else "– | –")
+            out.append(f"| {res['label']} | {resident} | {st['cycles']:,} | "
+                       f"{st['efficiency_vs_spram_bound']:.0%} | "
+                       f"{st['efficiency_vs_stream_bound']:.0%} | {double} |")
+        out.append("")
+    return out
+
+
 def figures_markdown(summary: dict, command: str) -> str:
     build_seconds = sum(p.get("build_seconds", 0) for section in ("sweep", "largest")
                         for p in _points(summary.get(section)))
@@ -85,21 +113,7 @@ def figures_markdown(summary: dict, command: str) -> str:
                            if "ratio_ternary_over_reference" in entry else "") + ".")
     if summary.get("per_chip"):
         out.append("")
-    tp = summary.get("throughput")
-    if tp:
-        buffered = tp.get("double_buffered") or [None] * len(tp["streamed"])
-        out += ["| layer N×K / tokens | resident in SPRAM: cycles | of roofline | streamed via w_in: "
-                "cycles | of SPRAM roofline | of w_in roofline | double-buffered (icebreaker "
-                "preset): cycles | of w_in roofline |", "|---|---|---|---|---|---|---|---|"]
-        for res, st, db in zip(tp["resident"], tp["streamed"], buffered):
-            resident = (f"{res['cycles']:,} | {res['efficiency_vs_spram_bound']:.1%}" if res["fits"]
-                        else "does not fit | –")
-            double = (f"{db['cycles']:,} ({db['tiles']} tiles of {db['tile'][0]}×{db['tile'][1]}) | "
-                      f"{db['efficiency_vs_stream_bound']:.1%}" if db else "– | –")
-            out.append(f"| {res['label']} | {resident} | {st['cycles']:,} | "
-                       f"{st['efficiency_vs_spram_bound']:.0%} | "
-                       f"{st['efficiency_vs_stream_bound']:.0%} | {double} |")
-        out.append("")
+    out += _throughput_table(summary.get("throughput"))
     speed = summary.get("simspeed")
     if speed:
         out.append("Simulation speed, icebreaker preset (checked cycles/s): " + ", ".join(

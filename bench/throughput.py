@@ -4,7 +4,8 @@ Cycles come from a Verilated run of the array (``sim.run_bitlinear``: every beat
 golden/), in two dataflows:
 
 * resident: the weights live in SPRAM (``weight_store="spram"``, loaded once); the tokens are held
-  back until the matrix is in and timed by the array's performance counters alone;
+  back until the matrix is in and timed by the array's performance counters alone; at 2 bits a
+  trit (the SPRAM preset, 16 × 2) and at five trits a byte (its base-3 twin, 20 × 2);
 * streamed: the weights come through ``w_in`` with every call (block RAM, as the EBR presets are
   used when a layer does not fit), timed from the first weight beat to the last accumulator;
 * double-buffered: the same, on the icebreaker preset as it is, the layer cut into tiles that two
@@ -28,15 +29,28 @@ from dataclasses import dataclass
 import numpy as np
 
 from golden.ints import ceil_div
+from golden.packing import TRITS_PER_BYTE_BASE3
 from hw.config import ArrayConfig
-from hw.memory.geometry import SPRAM_BITS, SPRAM_COUNT, SPRAM_WORDS
+from hw.memory.geometry import SPRAM_BITS, SPRAM_COUNT
 
-__all__ = ["SPRAM_TRITS_PER_CYCLE", "ThroughputCase", "bounds", "config_for", "resident_config",
+__all__ = ["SPRAM_TRITS_PER_CYCLE", "spram_trits_per_cycle", "ThroughputCase", "bounds",
+           "config_for", "resident_config",
            "measure", "measure_resident", "measure_double_buffered", "buffer_tiles",
            "default_cases"]
 
 #: 4 SPRAMs × 16 bits a cycle, at 2 bits per trit.
 SPRAM_TRITS_PER_CYCLE = SPRAM_COUNT * SPRAM_BITS // 2
+
+#: The resident presets by weight packing.
+RESIDENT_PRESETS = {"2bit": ArrayConfig.icebreaker_spram, "base3": ArrayConfig.icebreaker_spram_base3}
+
+
+def spram_trits_per_cycle(config: ArrayConfig) -> int:
+    """Trits the four SPRAMs deliver a cycle in ``config``'s packing: 32 at 2 bits, 40 in
+    base 3 (8 bytes of five)."""
+    if config.weight_packing == "base3":
+        return SPRAM_COUNT * SPRAM_BITS // 8 * TRITS_PER_BYTE_BASE3
+    return SPRAM_TRITS_PER_CYCLE
 
 
 @dataclass(frozen=True)
@@ -51,10 +65,11 @@ class ThroughputCase:
 
 
 def bounds(config: ArrayConfig, case: ThroughputCase) -> dict:
-    """Lower bounds on cycles: weights from SPRAM, weights through ``w_in``, and compute."""
+    """Lower bounds on cycles: weights from SPRAM (in ``config``'s packing), weights through
+    ``w_in``, and compute."""
     trits = case.n * case.k
     return {
-        "spram_weight_cycles": ceil_div(trits, SPRAM_TRITS_PER_CYCLE),
+        "spram_weight_cycles": ceil_div(trits, spram_trits_per_cycle(config)),
         "stream_weight_cycles": case.n * ceil_div(case.k, config.lanes),
         "compute_cycles": case.m * ceil_div(case.n, config.rows) * ceil_div(case.k, config.lanes),
     }
@@ -80,25 +95,28 @@ def _operands(config: ArrayConfig, case: ThroughputCase, seed: int):
     return rng.integers(-half, half, (case.m, case.k)), rng.integers(-1, 2, (case.n, case.k))
 
 
-def resident_config(case: ThroughputCase) -> ArrayConfig | None:
-    """The SPRAM preset sized to hold ``case``'s matrix, or None when 2-bit trits of it exceed the
-    four SPRAMs (512 Ki trits)."""
+def resident_config(case: ThroughputCase, packing: str = "2bit") -> ArrayConfig | None:
+    """The SPRAM preset of ``packing`` sized to hold ``case``'s matrix, or None when it exceeds
+    the four SPRAMs (512 Ki trits at 2 bits, 640 Ki in base 3)."""
     try:
-        return ArrayConfig.icebreaker_spram(max_k=case.k, max_n=case.n)
+        return RESIDENT_PRESETS[packing](max_k=case.k, max_n=case.n)
     except ValueError:
         return None
 
 
-def measure_resident(case: ThroughputCase, *, seed: int = 0) -> dict:
+def measure_resident(case: ThroughputCase, *, packing: str = "2bit", seed: int = 0) -> dict:
     """Tokens on a matrix already in SPRAM, timed by the performance counters."""
     from golden.cycle import schedule
     from sim.harness import run_bitlinear
 
-    config = resident_config(case)
-    out = {"label": case.label, "n": case.n, "k": case.k, "m": case.m, "dataflow": "resident"}
+    config = resident_config(case, packing)
+    out = {"label": case.label, "n": case.n, "k": case.k, "m": case.m, "dataflow": "resident",
+           "packing": packing}
     if config is None:
+        preset = RESIDENT_PRESETS[packing]()
+        capacity = preset.bank_words * preset.rows * preset.lanes
         return out | {"fits": False, "why": f"{case.n * case.k:,} trits exceed the SPRAMs' "
-                                             f"{SPRAM_COUNT * SPRAM_WORDS * SPRAM_BITS // 2:,} at 2 bits each"}
+                                             f"{capacity:,} ({packing})"}
     x, w = _operands(config, case, seed)
     ready = schedule(config, x, w).weights_ready_cycle
     result = run_bitlinear(config, x, w, backend="verilator", seed=seed, x_start=ready)
@@ -107,7 +125,10 @@ def measure_resident(case: ThroughputCase, *, seed: int = 0) -> dict:
     roof = max(b["spram_weight_cycles"], b["compute_cycles"])
     return out | {
         "fits": True, "config": config.to_dict(), "cycles": cycles, "perf": result.perf, **b,
+        "spram_trits_per_cycle": spram_trits_per_cycle(config),
         "efficiency_vs_spram_bound": round(roof / cycles, 4),
+        # weight trits the array took a cycle, against what the SPRAMs deliver (GEMV: the rate)
+        "of_spram_rate": round(case.n * case.k / cycles / spram_trits_per_cycle(config), 4),
         "macs_per_cycle": round(case.m * case.n * case.k / cycles, 2),
     }
 
@@ -152,7 +173,6 @@ def measure_double_buffered(config: ArrayConfig, case: ThroughputCase, *, seed: 
     sum of the phases (each as long as its load or its tokens, whichever ends later) plus the
     cycles that set each phase's shape; the K tiles' partial sums are added on the host."""
     from golden.bitlinear import int_matmul
-    from hw.datapath.bitlinear import SHAPE_SETTLE_CYCLES
     from sim.session import ArraySession
 
     x, w = _operands(config, case, seed)
@@ -163,15 +183,15 @@ def measure_double_buffered(config: ArrayConfig, case: ThroughputCase, *, seed: 
     phases = []
     with ArraySession(config, seed=seed) as array:
         load = array.load("tile0", parts[0][0])
-        phases.append(load.cycles + SHAPE_SETTLE_CYCLES)
+        phases.append(load.cycles + config.shape_settle_cycles)
         for i in range(len(parts)):
             slot = f"tile{i % 2}"
             if i + 1 < len(parts):
                 load, run = array.overlap(f"tile{(i + 1) % 2}", parts[i + 1][0], slot, parts[i][1])
-                phases.append(max(load.cycles, run.cycles) + SHAPE_SETTLE_CYCLES)
+                phases.append(max(load.cycles, run.cycles) + config.shape_settle_cycles)
             else:
                 run = array.run(slot, parts[i][1])
-                phases.append(run.cycles + SHAPE_SETTLE_CYCLES)
+                phases.append(run.cycles + config.shape_settle_cycles)
             r, c = grid[i]
             acc[:, r:r + rows] += run.acc
     assert np.array_equal(acc, int_matmul(x, w))      # each tile was checked; so is the sum

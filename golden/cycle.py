@@ -1,6 +1,6 @@
 """Cycle model of the BitLinear array's schedule: which output beat appears on which cycle.
 
-It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows, row_latency),
+It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows, output_latency),
 and describes the schedule of ``hw/datapath/bitlinear.py`` when no stream stalls:
 
 * cycle 0 is the first cycle on which ``w_in`` and ``x_in`` offer beats; each stream offers its
@@ -10,10 +10,12 @@ and describes the schedule of ``hw/datapath/bitlinear.py`` when no stream stalls
   once, for a matrix already resident: ``resident=True``, no weight beats at all);
 * the activation buffer has two banks; a token of ``chunks = ceil(K/lanes)`` beats loads into a
   free bank and can be read from the cycle after its last beat; a bank is free again the cycle
-  after the last read of its token;
+  after the last read of its token (``1 + decode_latency`` cycles after its last issue: base-3
+  arrays read the activations a cycle later, beside the weights' decode);
 * the array issues one chunk a cycle, block by block, token by token;
-* the beat of a block appears ``2 + row_latency`` cycles after its last chunk is issued
-  (one cycle of memory read, the row's registers: tree cuts and row sum, the accumulator).
+* the beat of a block appears ``output_latency`` cycles after its last chunk is issued
+  (one cycle of memory read, one of weight decode with base-3 packing, the row's registers: tree
+  cuts and row sum, the accumulator).
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False)
     chunks = ceil_div(k, config.lanes)
     blocks = ceil_div(n, config.rows)
     weights_ready = 0 if resident else blocks * config.rows * chunks
+    decode = getattr(config, "decode_latency", 0)
 
     bank_free = [0, 0]
     load_end = x_start - 1
@@ -93,10 +96,10 @@ def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False)
         load_end = load_start + chunks - 1
         issue_start = max(load_end + 1, issue_end + 1, weights_ready)
         issue_end = issue_start + blocks * chunks - 1
-        bank_free[token % 2] = issue_end + 1
+        bank_free[token % 2] = issue_end + 1 + decode
         issue_starts.append(issue_start)
 
-    delay = 2 + config.row_latency
+    delay = config.output_latency
     beats = []
     for index, (token, block, acc) in enumerate(values):
         cycle = issue_starts[token] + (block + 1) * chunks - 1 + delay

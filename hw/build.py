@@ -103,6 +103,10 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log,
         tails = [out / name for name in board.build_logs.values()]
         found = [line for path in tails if path.exists() for line in path.read_text().splitlines()
                  if "ERROR" in line or "Utilisation" in line]
+        if not found and (out / "toolchain.log").exists():
+            # no tool reported an error: it crashed (e.g. "Bus error" when two first runs of a
+            # YoWASP tool compile its WebAssembly cache at once); its own last words then
+            found = (out / "toolchain.log").read_text().splitlines()[-5:]
         log_tail = "\n".join(found[-10:])
         raise BuildFailed(f"{board.name}: the toolchain failed after {wall:.0f} s ({failure}); "
                           f"see {', '.join(str(p) for p in tails)}\n{log_tail}")

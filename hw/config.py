@@ -9,10 +9,15 @@ from dataclasses import dataclass
 
 from golden.bitlinear import acc_bits as _acc_bits
 from golden.ints import ceil_div, ceil_log2
+from golden.packing import TRITS_PER_BYTE_BASE3
 
 from .memory.geometry import SPRAM_BITS, SPRAM_COUNT, SPRAM_WORDS
 
 __all__ = ["ArrayConfig", "PEKind", "PE_KINDS", "WEIGHT_PACKINGS", "WEIGHT_STORES"]
+
+
+def _power_of_two(value: int) -> bool:
+    return value > 0 and not value & (value - 1)
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,9 @@ PE_KINDS: dict[str, PEKind] = {kind.name: kind for kind in (
     PEKind("mul8", "hw.datapath.pe:Int8MulPE", ternary=False, wire_id=None),
     PEKind("mul8_dsp", "hw.datapath.pe:Int8MulPE", ternary=False, wire_id=None, dsp=True),
 )}
-#: Weight storage formats the weight memory implements, with their IDENTIFY ids.
-WEIGHT_PACKINGS = {"2bit": 0}
+#: Weight storage formats the weight memory implements, with their IDENTIFY ids: 2 bits a trit,
+#: or base 3 (five trits a byte, golden.packing's order; decoded beside the banks).
+WEIGHT_PACKINGS = {"2bit": 0, "base3": 1}
 #: Where the weight banks live, with their IDENTIFY ids: block RAM (EBR), or the UP5K's SPRAM.
 WEIGHT_STORES = {"ebr": 0, "spram": 1}
 
@@ -70,7 +76,9 @@ class ArrayConfig:
         +1 corrections as one popcount per row); the int8-multiplier baseline ``"mul8"`` (soft
         multipliers) or ``"mul8_dsp"`` (the same, mapped onto DSP blocks by the build).
     lanes : int
-        Dot-product width per cycle (activations read per cycle); a power of two, 1..1024.
+        Dot-product width per cycle (activations read per cycle), 1..1024: a power of two, or,
+        with base-3 weights, five times one (a word of whole bytes; K is then cut into chunks by
+        counting, which takes ``shape_settle_cycles``).
     rows : int
         Outputs computed in parallel, 1..256.
     act_bits : int
@@ -81,7 +89,10 @@ class ArrayConfig:
         Adder-tree levels after which a register is placed: 0 registers the PE outputs,
         ``tree_depth`` the tree's root. Each cut adds one cycle of latency.
     weight_packing : str
-        Weight storage format: ``"2bit"`` (code t+1 in two bits, as golden.packing).
+        Weight storage format: ``"2bit"`` (code t+1 in two bits, as golden.packing) or
+        ``"base3"`` (five trits a byte, ``golden.packing.pack_base3``): 1.6 bits a trit, so 25 %
+        more trits in the same banks and through the same read port; each byte is decoded by a
+        256-word ROM in block RAM (no logic cells, a cycle of latency: ``decode_latency``).
     weight_store : str
         ``"ebr"`` (block RAM) or ``"spram"``: each row's bank is ``lanes·2/16`` SPRAMs side by
         side, 16 K words deep, for layers up to 512 K trits (e.g. 1024 × 512) on the UP5K.
@@ -113,9 +124,6 @@ class ArrayConfig:
         if self.pe_kind not in PE_KINDS:
             raise ValueError(f"ArrayConfig.pe_kind: {self.pe_kind!r} is not one of {tuple(PE_KINDS)}")
         integer("lanes", 1, 1024)
-        if self.lanes & (self.lanes - 1):
-            raise ValueError(f"ArrayConfig.lanes: {self.lanes} is not a power of two "
-                             f"(the controller splits K into lanes-wide chunks with shifts)")
         integer("rows", 1, 256)
         integer("act_bits", 2, 8)
         integer("max_k", 1, 1 << 20)
@@ -124,6 +132,7 @@ class ArrayConfig:
         if self.weight_packing not in WEIGHT_PACKINGS:
             raise ValueError(f"ArrayConfig.weight_packing: {self.weight_packing!r} is not one of "
                              f"{tuple(WEIGHT_PACKINGS)}")
+        self._check_lanes()
         if self.weight_store not in WEIGHT_STORES:
             raise ValueError(f"ArrayConfig.weight_store: {self.weight_store!r} is not one of "
                              f"{tuple(WEIGHT_STORES)}")
@@ -140,12 +149,25 @@ class ArrayConfig:
         if list(self.tree_cuts) != sorted(set(self.tree_cuts)):
             raise ValueError(f"ArrayConfig.tree_cuts: {self.tree_cuts} must be strictly increasing")
 
+    def _check_lanes(self):
+        if self.weight_packing == "base3":
+            if not self.ternary:
+                raise ValueError(f"ArrayConfig.weight_packing: 'base3' packs trits; pe_kind "
+                                 f"{self.pe_kind!r} has int8 weights")
+            if self.lanes % TRITS_PER_BYTE_BASE3 or not _power_of_two(self.lanes // 5):
+                raise ValueError(f"ArrayConfig.lanes: {self.lanes} lanes with base-3 weights must "
+                                 f"be 5 x a power of two (whole bytes a word, five trits a byte)")
+        elif not _power_of_two(self.lanes):
+            raise ValueError(f"ArrayConfig.lanes: {self.lanes} is not a power of two "
+                             f"(the controller splits K into lanes-wide chunks with shifts; only "
+                             f"base-3 weights take 5 x a power of two)")
+
     def _check_spram(self):
-        word = self.lanes * self.weight_bits
+        word = self.weight_word_bits
         if word % SPRAM_BITS:
-            raise ValueError(f"ArrayConfig.weight_store: 'spram' needs lanes x weight bits to be a "
-                             f"multiple of {SPRAM_BITS} (a row's word spans whole SPRAMs); "
-                             f"{self.lanes} lanes x {self.weight_bits} bits = {word}")
+            raise ValueError(f"ArrayConfig.weight_store: 'spram' needs a row's weight word to be a "
+                             f"multiple of {SPRAM_BITS} bits (it spans whole SPRAMs); "
+                             f"{self.lanes} lanes of {self.weight_packing} weights take {word}")
         if self.rows * word // SPRAM_BITS > SPRAM_COUNT:
             raise ValueError(f"ArrayConfig.weight_store: 'spram' has {SPRAM_COUNT} SPRAMs of "
                              f"{SPRAM_BITS} bits; {self.rows} rows x {word} bits need "
@@ -186,6 +208,39 @@ class ArrayConfig:
     def weight_bits(self) -> int:
         """Bits of one weight code in the weight stream and memory: 2 (trit + 1) or 8 (int8)."""
         return 2 if self.ternary else 8
+
+    @property
+    def weight_word_bits(self) -> int:
+        """Bits of one ``w_in`` beat and one bank word: ``lanes`` codes, or ``lanes / 5`` base-3
+        bytes."""
+        if self.weight_packing == "base3":
+            return self.lanes // TRITS_PER_BYTE_BASE3 * 8
+        return self.lanes * self.weight_bits
+
+    @property
+    def decode_latency(self) -> int:
+        """Cycles the weights take from the banks to the PEs beyond the bank read: one with base-3
+        packing (the decode ROMs' read; the activations are read a cycle later to match)."""
+        return 1 if self.weight_packing == "base3" else 0
+
+    @property
+    def output_latency(self) -> int:
+        """Cycles from issuing a block's last chunk to its ``acc_out`` beat: the memory read, the
+        weight decode, the row's registers, the accumulator."""
+        return 2 + self.decode_latency + self.row_latency
+
+    @property
+    def chunks_by_shifts(self) -> bool:
+        """``lanes`` is a power of two: ceil(K / lanes) is a shift; otherwise it is counted."""
+        return _power_of_two(self.lanes)
+
+    @property
+    def shape_settle_cycles(self) -> int:
+        """Cycles between changing the array's ``k``/``n``/``w_base``/``w_resident`` and the
+        first beat that may use them: registered once, held by the weight loader, then the flags
+        derived from them; counting the chunks of K (lanes not a power of two) takes up to
+        ``max_chunks`` more."""
+        return 3 + (0 if self.chunks_by_shifts else self.max_chunks)
 
     @property
     def acc_bits(self) -> int:
@@ -287,6 +342,14 @@ class ArrayConfig:
                       "tree_cuts": (1, 2, 3, 4), "weight_store": "spram", **changes})
 
     @classmethod
+    def icebreaker_spram_base3(cls, **changes) -> "ArrayConfig":
+        """The SPRAM preset with base-3 weights: 20 lanes × 2 rows take the four SPRAMs' 64 bits a
+        cycle as 40 trits (32 at 2 bits), and the banks hold 655,360 trits (1024 × 640)."""
+        return cls(**{"pe_kind": "xor", "lanes": 20, "rows": 2, "max_k": 640, "max_n": 1024,
+                      "tree_cuts": (1, 2, 3, 4, 5), "weight_store": "spram",
+                      "weight_packing": "base3", **changes})
+
+    @classmethod
     def ulx3s(cls, **changes) -> "ArrayConfig":
         """Board default for the ULX3S 85F (ECP5): 32 × 32 = 1,024 PEs, every tree level
         registered; it met the board's 70 MHz with the UART host link (figures in the README)."""
@@ -302,5 +365,6 @@ class ArrayConfig:
     @classmethod
     def presets(cls) -> dict[str, "ArrayConfig"]:
         return {"tiny": cls.tiny(), "icebreaker": cls.icebreaker(),
-                "icebreaker_spram": cls.icebreaker_spram(), "ulx3s": cls.ulx3s(),
+                "icebreaker_spram": cls.icebreaker_spram(),
+                "icebreaker_spram_base3": cls.icebreaker_spram_base3(), "ulx3s": cls.ulx3s(),
                 "tang_nano_9k": cls.tang_nano_9k()}

@@ -10,7 +10,9 @@ stream         field                                    lanes past K (last chunk
 =============  =======================================  =====================================
 ``w_in``       weight code: trit + 1 in 2 bits          ``fill`` codes, ignored by the array
                (``TRIT_CODE``); int8 two's complement   (the driver sends zero trits)
-               for the multiplier baseline
+               for the multiplier baseline; with
+               base-3 packing ``lanes / 5`` bytes of
+               five trits (``golden.packing``)
 ``x_in``       activation code, ``act_bits`` two's      the same
                complement
 ``acc_out``    accumulator, ``acc_bits`` two's          one field per row; rows past N read 0
@@ -25,15 +27,27 @@ from amaranth.hdl import signed, unsigned
 from amaranth.lib import data
 
 from golden.ints import ceil_div
+from golden.packing import TRITS_PER_BYTE_BASE3, pack_base3, unpack_base3
 
 from .config import ArrayConfig
 
-__all__ = ["TRIT_CODE", "act_word_layout", "trit_word_layout", "weight_word_layout",
+__all__ = ["TRIT_CODE", "base3_decode_table", "act_word_layout", "trit_word_layout", "stored_word_layout",
+           "weight_word_layout",
            "acc_word_layout", "beat_bytes", "pack_fields", "unpack_fields", "chunked",
            "weight_codes", "weight_beats", "act_beats", "as_ints", "decode_acc_word"]
 
 #: The 2-bit code stored and streamed per trit: ``trit + 1`` (``0b11`` is never written).
 TRIT_CODE = {-1: 0b00, 0: 0b01, 1: 0b10}
+
+
+def base3_decode_table() -> list[int]:
+    """The base-3 decode ROM: for each byte, its five trits' 2-bit codes (trit ``i`` at bits
+    ``2i..2i+1``), from golden.packing's unpack. Bytes 243-255 are not base 3 (the driver never
+    sends them); they read as five zero trits, so they add nothing."""
+    trits = np.zeros((256, TRITS_PER_BYTE_BASE3), dtype=np.int64)
+    trits[:243] = unpack_base3(np.arange(243, dtype=np.uint8)[:, None], TRITS_PER_BYTE_BASE3)
+    codes = trits + 1
+    return [int(sum(int(c) << (2 * i) for i, c in enumerate(row))) for row in codes]
 
 
 # ---------------------------------------------------------------------------- Amaranth layouts
@@ -43,12 +57,21 @@ def act_word_layout(config: ArrayConfig) -> data.ArrayLayout:
 
 
 def trit_word_layout(config: ArrayConfig) -> data.ArrayLayout:
-    """``lanes`` weight codes (``weight_bits`` each): one ``w_in`` beat, one word of one bank."""
+    """``lanes`` weight codes (``weight_bits`` each): what a row's PEs take."""
     return data.ArrayLayout(unsigned(config.weight_bits), config.lanes)
 
 
+def stored_word_layout(config: ArrayConfig) -> data.ArrayLayout:
+    """One ``w_in`` beat, one word of one bank: the trit word itself, or, with base-3 packing,
+    its ``lanes / 5`` bytes."""
+    if config.weight_packing == "base3":
+        return data.ArrayLayout(unsigned(8), config.weight_word_bits // 8)
+    return trit_word_layout(config)
+
+
 def weight_word_layout(config: ArrayConfig) -> data.ArrayLayout:
-    """What one read of the weight memory returns: a trit word for each of the ``rows`` banks."""
+    """What one read of the weight memory returns: a decoded trit word for each of the ``rows``
+    banks."""
     return data.ArrayLayout(trit_word_layout(config), config.rows)
 
 
@@ -107,8 +130,10 @@ def weight_codes(config: ArrayConfig, w) -> np.ndarray:
 def weight_beats(config: ArrayConfig, w, fill=None) -> np.ndarray:
     """N×K weights as ``w_in`` beats (bytes): row by row, ``ceil(K/lanes)`` beats a row. Lanes
     past K take ``fill`` weights (N × chunks·lanes), or the zero weight."""
-    return pack_fields(weight_codes(config, chunked(np.asarray(w), config.lanes, fill)),
-                       config.weight_bits)
+    chunks = chunked(np.asarray(w), config.lanes, fill)
+    if config.weight_packing == "base3":
+        return pack_base3(chunks)
+    return pack_fields(weight_codes(config, chunks), config.weight_bits)
 
 
 def act_beats(config: ArrayConfig, x, fill=None) -> np.ndarray:

@@ -28,7 +28,8 @@ def default_runs(quick: bool):
 
     Amaranth: both PE kinds on both presets, plus single-row arrays of 16 and 64 lanes for the
     speed figures. Verilator: over 10**5 output beats on three configs (the icebreaker preset
-    among them) with random stalls; ``quick`` keeps a few thousand for CI.
+    among them) with random stalls, and the base-3 SPRAM preset; ``quick`` keeps a few thousand
+    for CI.
     """
     runs = []
     presets = ArrayConfig.presets()
@@ -53,6 +54,8 @@ def default_runs(quick: bool):
         ("verilator", "icebreaker/xor+stalls", presets["icebreaker"], (2500 // scale, 64, 64), 0.3, 7),
         ("verilator", "rows3/mux+stalls", rows3, (8000 // scale, 61, 10), 0.3, 8),
         ("verilator", "icebreaker/xor", presets["icebreaker"], (64 // scale, 512, 64), 0.0, 9),
+        ("verilator", "spram_base3/xor+stalls", presets["icebreaker_spram_base3"],
+         (64 // scale, 637, 40), 0.3, 10),
     ]
     if not quick:
         runs += [("verilator", f"lanes{lanes}x1/xor", config, (2000, 512, 2), 0.0, 5)

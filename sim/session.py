@@ -23,7 +23,6 @@ import numpy as np
 from golden.ints import ceil_div
 from golden.slots import Slot, SlotTable
 from hw.config import ArrayConfig
-from hw.datapath.bitlinear import SHAPE_SETTLE_CYCLES
 from hw.formats import act_beats, as_ints, weight_beats
 
 from .backends.verilator import VerilatorError, build_model
@@ -48,9 +47,9 @@ def _hex_lines(beats: list[int], words: int) -> str:
 class _Model:
     """The running session model: requests down its stdin, answers up its stdout, a line each."""
 
-    def __init__(self, binary: Path, drain: int):
+    def __init__(self, binary: Path, settle: int, drain: int):
         self._process = subprocess.Popen(
-            [str(binary), str(SHAPE_SETTLE_CYCLES), str(drain)], stdin=subprocess.PIPE,
+            [str(binary), str(settle), str(drain)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
 
     def send(self, text: str) -> None:
@@ -120,7 +119,7 @@ class ArraySession:
         self._selected: str | None = None
         self._fill = np.random.default_rng(seed)   # codes in lanes past K: must be ignored
         model = _Model(build_model(config, design=design, driver=DRIVER),
-                       drain=2 * (2 + config.row_latency) + 4)
+                       settle=config.shape_settle_cycles, drain=2 * config.output_latency + 4)
         self._model = model
         self._send, self._line = model.send, model.line
 
@@ -202,7 +201,7 @@ class ArraySession:
     def load(self, name: str, w_codes) -> LoadRun:
         """Load an N×K ternary matrix into slot ``name`` (nothing else runs meanwhile)."""
         slot, w, beats = self._weight_beats(name, w_codes)
-        words = _words(self.config.weight_bits * self.config.lanes)
+        words = _words(self.config.weight_word_bits)
         self._loading(slot)
         self._set_shape(slot, resident=False)
         self._send(f"W {len(beats)} {words}\n" + _hex_lines(beats, words))
@@ -227,7 +226,7 @@ class ArraySession:
     def overlap(self, load_name: str, w_codes, run_name: str, x_codes) -> tuple[LoadRun, TokenRun]:
         """Load slot ``load_name`` while tokens run on the resident ``run_name`` (block RAM banks:
         a write port beside the read port). The load starts on cycle 0 and takes a beat a cycle;
-        the tokens start once the shape inputs name ``run_name`` (``1 + SHAPE_SETTLE_CYCLES``);
+        the tokens start once the shape inputs name ``run_name`` (``1 + config.shape_settle_cycles``);
         both are checked against the cycle model."""
         config = self.config
         if config.weight_store != "ebr":
@@ -240,9 +239,9 @@ class ArraySession:
         if not (slot.end <= run_slot.base or slot.base >= run_slot.end):
             raise ValueError(f"slot {load_name!r} would overwrite {run_name!r}")
         self._loading(slot)
-        x_start = 1 + SHAPE_SETTLE_CYCLES
+        x_start = 1 + config.shape_settle_cycles
         scoreboard = Scoreboard(config, x, w_run, 0.0, x_start, resident=True)
-        ww = _words(config.weight_bits * config.lanes)
+        ww = _words(config.weight_word_bits)
         xw = _words(config.act_bits * config.lanes)
         ow = _words(config.acc_bits * config.rows)
         self._send(f"O {slot.k} {slot.n} {slot.base} {len(w_beats)} {ww} {run_slot.k} "

@@ -101,4 +101,4 @@ def make_stimulus(config: ArrayConfig, x: np.ndarray, w: np.ndarray, expected: S
     pattern = stall_pattern(seed, stall_prob, limit)
     pattern[:x_start] &= ~np.uint8(X_MAY_BE_VALID)      # x_in waits until cycle x_start
     return Stimulus(k=w.shape[1], n=w.shape[0], w_beats=w_beats, x_beats=x_beats,
-                    pattern=pattern, drain=2 * (2 + config.row_latency) + 4)
+                    pattern=pattern, drain=2 * config.output_latency + 4)

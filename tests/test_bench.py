@@ -99,6 +99,19 @@ def test_resident_throughput_is_bounded_and_refuses_what_spram_cannot_hold():
     assert not too_big["fits"] and "exceed" in too_big["why"]
 
 
+def test_base3_resident_gemv_reads_forty_trits_a_cycle():
+    """Five trits a byte: the same four SPRAMs feed 40 trits a cycle to 20 x 2 PEs, and hold a
+    layer that 2-bit codes cannot (1024 x 640 > 512 Ki trits)."""
+    case = throughput.ThroughputCase(64, 256, 1)
+    result = throughput.measure_resident(case, packing="base3")
+    assert result["fits"] and result["spram_trits_per_cycle"] == 40
+    assert result["cycles"] >= max(result["compute_cycles"], result["spram_weight_cycles"])
+    assert 0.9 < result["of_spram_rate"] <= 1
+    wide = throughput.ThroughputCase(1024, 640, 1)
+    assert throughput.resident_config(wide, "base3") is not None
+    assert throughput.resident_config(wide) is None
+
+
 def _square(x):
     return x * x
 

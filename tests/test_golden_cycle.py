@@ -44,6 +44,19 @@ def test_one_chunk_one_block_streams_a_token_a_cycle():
     assert [b.cycle for b in s.beats] == [5, 6, 7, 8, 9]
 
 
+def test_base3_weights_take_a_cycle_more_and_free_banks_a_cycle_later():
+    # As above with base-3 weights (lanes 5): the decode ROMs add a cycle to every beat (4
+    # instead of 3), and the activations, read a cycle later, free their bank a cycle later:
+    # token t+2 waits for token t's bank, so one-chunk tokens issue two in every three cycles.
+    config = ArrayConfig(lanes=5, rows=2, max_k=5, max_n=2, tree_cuts=(), weight_packing="base3")
+    x, w = np.ones((5, 5), int), np.ones((1, 5), int)
+    s = schedule(config, x, w)
+    assert s.weights_ready_cycle == 2
+    # issues: tokens 0, 1 on cycles 2, 3; token 2 loads once bank 0 is free (cycle 4), issues 5;
+    # token 3 loads on bank 1 free at 5, issues 6; token 4 on bank 0 free at 7, loads 7, issues 8
+    assert [b.cycle for b in s.beats] == [c + 4 for c in (2, 3, 5, 6, 8)]
+
+
 def test_cycle_model_does_not_import_amaranth():
     code = "import sys, golden.cycle, golden.bitlinear, hw.config; sys.exit('amaranth' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
@@ -58,7 +71,7 @@ def test_tokens_held_until_the_weights_are_in_time_the_resident_matrix(m):
     x, w = rng.integers(-128, 128, (m, 50)), rng.integers(-1, 2, (10, 50))
     ready = schedule(config, x, w).weights_ready_cycle
     s = schedule(config, x, w, x_start=ready)
-    chunks, blocks, delay = 7, 4, 2 + config.row_latency
+    chunks, blocks, delay = 7, 4, config.output_latency
     assert s.perf_busy == m * blocks * chunks
     assert s.perf_in_stall == chunks + delay
     assert s.cycles == ready + chunks + m * blocks * chunks + delay

@@ -199,3 +199,25 @@ def test_an_abc9_alias_crash_is_built_again_with_the_workaround(monkeypatch):
     with pytest.raises(build_module.BuildFailed, match="Unable to place"):
         build_module._toolchain_with_retry(None, None, None, seed=1, dsp=False, log=lambda text: None)
     assert len(calls) == 1
+
+
+def test_a_tool_that_crashes_without_an_error_line_is_quoted(monkeypatch, tmp_path):
+    """A YoWASP tool killed by a signal (a "Bus error" when two first runs compile its
+    WebAssembly cache at once) leaves no ERROR line in the tools' logs: the failure quotes the
+    end of the toolchain output instead of saying nothing."""
+    import os
+    import subprocess
+
+    import hw.build as build_module
+    from boards import get_board
+
+    board = get_board("icebreaker")
+
+    def crash(self, *args, **kwargs):
+        os.write(2, b"Bus error\n")
+        raise subprocess.CalledProcessError(135, ["sh", "build_top.sh"])
+
+    monkeypatch.setattr(type(board.platform()), "build", crash)
+    with pytest.raises(build_module.BuildFailed, match="Bus error"):
+        build_module._run_toolchain(board, None, tmp_path, seed=1, dsp=False,
+                                    log=lambda text: None)

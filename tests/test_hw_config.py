@@ -41,6 +41,20 @@ def test_derived_sizes():
     assert config.max_blocks == 4      # ceil(10 / 3)
     assert config.pes == 48
     assert ArrayConfig(lanes=1, tree_cuts=()).tree_depth == 0
+    assert config.output_latency == 5 and config.shape_settle_cycles == 3
+    assert config.weight_word_bits == 32 and config.decode_latency == 0
+
+
+def test_base3_sizes():
+    """Five trits a byte: a 20-lane word is 4 bytes, K is counted into chunks (up to max_chunks
+    cycles more to settle), and the decode ROMs add a cycle to every beat."""
+    config = ArrayConfig.icebreaker_spram_base3()
+    assert config.weight_word_bits == 32          # 20 trits, where 2-bit codes took 40 bits
+    assert not config.chunks_by_shifts
+    assert config.max_chunks == 32 and config.shape_settle_cycles == 3 + 32
+    assert config.decode_latency == 1
+    assert config.output_latency == ArrayConfig.icebreaker_spram().output_latency + 2  # + a cut
+    assert config.bank_words * config.rows * config.lanes == 655_360   # 1.25 x 524,288
 
 
 @pytest.mark.parametrize("changes, words", [
@@ -53,7 +67,14 @@ def test_derived_sizes():
     ({"max_k": 0}, "ArrayConfig.max_k: 0 is outside the allowed range"),
     ({"max_n": True}, "ArrayConfig.max_n: expected an integer"),
     ({"perf_bits": 4}, "ArrayConfig.perf_bits: 4 is outside the allowed range [8, 64]"),
-    ({"weight_packing": "base3"}, "ArrayConfig.weight_packing: 'base3' is not one of ('2bit',)"),
+    ({"weight_packing": "5trit"}, "ArrayConfig.weight_packing: '5trit' is not one of ('2bit', 'base3')"),
+    ({"weight_packing": "base3"}, "ArrayConfig.lanes: 16 lanes with base-3 weights must be 5 x a power"),
+    ({"weight_packing": "base3", "lanes": 30}, "ArrayConfig.lanes: 30 lanes with base-3 weights"),
+    ({"weight_packing": "base3", "lanes": 20, "pe_kind": "mul8"},
+     "ArrayConfig.weight_packing: 'base3' packs trits; pe_kind 'mul8' has int8 weights"),
+    ({"weight_packing": "base3", "lanes": 5, "tree_cuts": (), "weight_store": "spram"},
+     "'spram' needs a row's weight word to be a multiple of 16 bits"),
+    ({"lanes": 20}, "ArrayConfig.lanes: 20 is not a power of two"),
     ({"tree_cuts": [1]}, "ArrayConfig.tree_cuts: expected a tuple of levels, got list"),
     ({"lanes": 16, "tree_cuts": (5,)}, "ArrayConfig.tree_cuts: level 5 is outside the allowed range [0, 4]"),
     ({"tree_cuts": (2, 1)}, "ArrayConfig.tree_cuts: (2, 1) must be strictly increasing"),

@@ -8,7 +8,7 @@ import pytest
 
 from golden.baseline import int8_matmul
 from golden.bitlinear import int_matmul
-from hw.datapath.bitlinear import SHAPE_SETTLE_CYCLES, BitLinear
+from hw.datapath.bitlinear import BitLinear
 from golden.ints import ceil_div
 from hw.config import PE_KINDS, ArrayConfig
 from hw.formats import act_beats, as_ints, decode_acc_word, weight_beats
@@ -21,6 +21,11 @@ CONFIGS = {
     "rows3": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3)),  # rows not 2^n
     "scalar": ArrayConfig(lanes=1, rows=1, max_k=9, max_n=5, tree_cuts=()),      # no tree at all
     "act4": ArrayConfig(lanes=16, rows=1, act_bits=4, max_k=48, max_n=4, tree_cuts=(2, 4)),
+    # five trits a byte: lanes 5 x 2^j, chunks counted, banks read a cycle ahead
+    "base3": ArrayConfig(lanes=10, rows=2, max_k=45, max_n=7, tree_cuts=(1,),
+                         weight_packing="base3"),
+    "base3_spram": ArrayConfig(lanes=20, rows=2, max_k=50, max_n=5, tree_cuts=(1, 3),
+                               weight_packing="base3", weight_store="spram"),
 }
 
 
@@ -73,7 +78,7 @@ def test_worst_case_reaches_accumulator_limit():
 
 
 @pytest.mark.parametrize("kind", TERNARY_KINDS)
-@pytest.mark.parametrize("config_name", ["tiny", "rows3"])
+@pytest.mark.parametrize("config_name", ["tiny", "rows3", "base3", "base3_spram"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_stalls_lose_nothing(kind, config_name, seed):
     config = CONFIGS[config_name].replace(pe_kind=kind)
@@ -187,7 +192,7 @@ def test_second_matrix_replaces_the_first(run_sim):
         ctx.set(dut.acc_out.ready, 1)
         for w, x, w_beats, x_beats in phases:
             ctx.set(dut.n, w.shape[0])
-            await ctx.tick().repeat(SHAPE_SETTLE_CYCLES)  # k and n are registered
+            await ctx.tick().repeat(config.shape_settle_cycles)  # k and n are registered
             blocks = x.shape[0] * ceil_div(w.shape[0], config.rows)
             w_next = x_next = 0
             beats = []

@@ -5,6 +5,7 @@ import pytest
 
 from golden.ints import ceil_div
 from hw.config import ArrayConfig
+from golden.packing import pack_base3, unpack_base3
 from hw.formats import TRIT_CODE
 from hw.datapath.weight_mem import WeightMemory
 
@@ -103,3 +104,73 @@ def test_allow_low_blocks_the_stream(run_sim):
         assert not ctx.get(mem.load.ready)
 
     run_sim(mem, testbench)
+
+
+BASE3 = ArrayConfig(lanes=10, rows=2, max_k=10, max_n=256, tree_cuts=(), weight_packing="base3")
+
+
+def load_and_read_base3(run_sim, mem, config, beats, reads):
+    """Load ``beats`` (one chunk a row: K = lanes) then, for each ``(addr, last, read_lanes)``,
+    read through both registers of the read pipeline (the bank, then the decode ROMs)."""
+    got = []
+
+    async def testbench(ctx):
+        ctx.set(mem.chunks, 1)
+        ctx.set(mem.last_chunk, 0)
+        ctx.set(mem.last_row, len(beats) - 1)
+        ctx.set(mem.last_lanes, (1 << config.lanes) - 1)
+        ctx.set(mem.allow, 1)
+        await ctx.tick().repeat(2)
+        for beat in beats:
+            ctx.set(mem.load.valid, 1)
+            ctx.set(mem.load.payload, [int(b) for b in beat])
+            await ctx.tick()
+        ctx.set(mem.load.valid, 0)
+        for _ in range(config.rows + 1):
+            await ctx.tick()
+        assert ctx.get(mem.loaded)
+        ctx.set(mem.rd_en, 1)
+        for addr, last, lanes in reads:
+            ctx.set(mem.rd_addr, addr)
+            ctx.set(mem.rd_last, last)
+            ctx.set(mem.read_lanes, lanes)
+            await ctx.tick().repeat(2)    # the bank reads addr, then the ROMs read its bytes
+            got.append([[int(c) for c in ctx.get(mem.rd_data[r])] for r in range(config.rows)])
+
+    run_sim(mem, testbench)
+    return got
+
+
+@pytest.mark.parametrize("store", ["ebr", "spram"])
+def test_base3_decodes_every_byte(run_sim, store):
+    """All 256 byte values through the banks and the decode ROMs: the 243 base-3 bytes read as
+    golden.packing's five trits, the 13 others as five zero trits."""
+    config = BASE3.replace(weight_store=store)
+    mem = WeightMemory(config)
+    every_byte = np.arange(256, dtype=np.uint8).reshape(128, 2)   # row r: bytes 2r, 2r+1
+    words = ceil_div(128, config.rows)
+    got = load_and_read_base3(run_sim, mem, config, every_byte,
+                              [(a, 0, 0) for a in range(words)])
+    for byte in range(256):
+        row = byte // 2
+        codes = got[row // config.rows][row % config.rows][5 * (byte % 2):5 * (byte % 2) + 5]
+        if byte < 243:
+            want = unpack_base3(np.array([byte], np.uint8), 5) + 1
+        else:
+            want = np.ones(5, int)
+        assert codes == list(want), f"byte {byte}"
+
+
+def test_base3_masks_lanes_past_k_of_a_last_chunk(run_sim):
+    """Five lanes share a byte, so lanes past K cannot be dropped when stored: a last chunk's
+    read masks them to zero trits, other reads do not."""
+    mem = WeightMemory(BASE3)
+    rng = np.random.default_rng(3)
+    w = rng.integers(-1, 1, (2, 10))        # -1 or 0: a mask to +0 shows on every lane
+    beats = pack_base3(w)
+    lanes = 0b0000000111
+    plain, last = load_and_read_base3(run_sim, mem, BASE3, beats, [(0, 0, lanes), (0, 1, lanes)])
+    assert plain == (w + 1).tolist()
+    masked = w + 1
+    masked[:, 3:] = TRIT_CODE[0]
+    assert last == masked.tolist()

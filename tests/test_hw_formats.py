@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 from amaranth.lib import data
 
+from golden.packing import pack_base3, unpack_base3
 from hw.config import ArrayConfig
 from hw.formats import (TRIT_CODE, act_beats, act_word_layout, acc_word_layout, as_ints,
-                        beat_bytes, chunked, decode_acc_word, pack_fields, trit_word_layout,
-                        unpack_fields, weight_beats)
+                        beat_bytes, chunked, decode_acc_word, pack_fields, stored_word_layout,
+                        trit_word_layout, unpack_fields, weight_beats)
 
 
 def test_a_weight_beat_by_hand():
@@ -56,6 +57,22 @@ def test_pack_and_unpack_round_trip(bits, fields):
     ints = as_ints(packed)
     for row, word in zip(values, ints):     # field i at bits i*bits, two's complement
         assert word == sum((int(v) & ((1 << bits) - 1)) << (i * bits) for i, v in enumerate(row))
+
+
+def test_base3_weight_beats_are_golden_bytes():
+    """A 10-lane base-3 beat is two bytes of five trits (golden.packing's order), lanes past K
+    filled with zero trits or the fill."""
+    config = ArrayConfig(lanes=10, rows=1, max_k=20, max_n=2, tree_cuts=(),
+                         weight_packing="base3")
+    w = np.array([[1, -1, 0, 0, 1, 1, 1, 1, 1, 1, -1, 0]])
+    beats = weight_beats(config, w)
+    assert beats.shape == (2, 2)
+    zero_pad = np.array([[-1, 0] + [0] * 8])
+    np.testing.assert_array_equal(beats, pack_base3(np.concatenate([w[:, :10], zero_pad])))
+    assert beats[0, 0] == 2 + 0 * 3 + 1 * 9 + 1 * 27 + 2 * 81
+    fill = -np.ones((1, 20), int)
+    assert unpack_base3(weight_beats(config, w, fill)[1:], 10).tolist() == [[-1, 0] + [-1] * 8]
+    assert stored_word_layout(config).size == config.weight_word_bits == 16
 
 
 def test_chunked_cuts_rows_into_beats():

@@ -55,6 +55,28 @@ def test_bitlinear_through_the_link_matches_golden():
     assert device.perf() == {"busy": 0, "in_stall": 0, "out_stall": 0}
 
 
+@pytest.mark.parametrize("store", ["ebr", "spram"])
+def test_base3_weights_through_the_link(store):
+    """Base-3 arrays (lanes 5 x 2^j: the engine counts chunks instead of shifting): IDENTIFY
+    names the packing, the driver packs five trits a byte, results and slots are golden's."""
+    config = ArrayConfig(lanes=10, rows=2, max_k=45, max_n=12, tree_cuts=(1,),
+                         weight_packing="base3", weight_store=store)
+    device = Accelerator(SimulatedSerial(LinkedArray(config, timeout_cycles=DEVICE_TIMEOUT)))
+    assert device.config == config
+    rng = np.random.default_rng(5)
+    for n, k in [(11, 37), (3, 45), (1, 1), (12, 20)]:
+        w, x = rng.integers(-1, 2, (n, k)), rng.integers(-128, 128, (3, k))
+        device.load_weights(w)
+        np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w), err_msg=f"{n}x{k}")
+    wa, wb = rng.integers(-1, 2, (4, 13)), rng.integers(-1, 2, (6, 21))
+    device.load_weights(wa, slot="a")
+    device.load_weights(wb, slot="b")
+    for w in (wb, wa):
+        x = rng.integers(-128, 128, (2, w.shape[1]))
+        np.testing.assert_array_equal(device.run_codes(x, slot="a" if w is wa else "b"),
+                                      int_matmul(x, w))
+
+
 def test_array_on_its_own_faster_clock():
     """As on the board: the link on one clock, the array on a faster, unrelated one; beats,
     results, the loaded flag and perf_clear cross between them."""

@@ -134,3 +134,27 @@ def test_spram_banks_have_one_port_so_nothing_overlaps():
         with pytest.raises(ValueError, match="block-RAM banks only"):
             array.overlap("b", np.ones((2, 8), int), "a", np.ones((1, 8), int))
         np.testing.assert_array_equal(array.run("a", np.ones((1, 8), int)).acc, [[8, 8]])
+
+
+def test_base3_matrices_stay_resident_and_overlap_compute():
+    """Base-3 banks (five trits a byte, decoded on reading) under Verilator: resident slots in
+    any order, and a load overlapping compute, all against golden/ and the cycle model."""
+    config = ArrayConfig(lanes=10, rows=2, max_k=40, max_n=16, tree_cuts=(1,),
+                         weight_packing="base3")            # 32 words a bank
+    rng = np.random.default_rng(7)
+    weights = {"a": trits(rng, 5, 23), "b": trits(rng, 6, 40), "c": trits(rng, 1, 3)}
+    with ArraySession(config) as array:
+        for name, w in weights.items():
+            array.load(name, w)
+        for name in rng.permutation(list(weights) * 2):
+            w = weights[name]
+            x = acts(rng, 2, w.shape[1])
+            run = array.run(name, x)
+            np.testing.assert_array_equal(run.acc, int_matmul(x, w))
+            assert run.cycles == schedule(config, x, w, resident=True).cycles
+        w = trits(rng, 4, 17)
+        x = acts(rng, 3, 40)
+        load, run = array.overlap("d", w, "b", x)
+        np.testing.assert_array_equal(run.acc, int_matmul(x, weights["b"]))
+        x = acts(rng, 2, 17)
+        np.testing.assert_array_equal(array.run("d", x).acc, int_matmul(x, w))

@@ -22,6 +22,11 @@ class ActBuffer(wiring.Component):
     to the reader, which reads one word a cycle (synchronous: data one cycle after ``rd_en``) and
     pulses ``release`` after its last read. ``load`` is ready while the bank it fills is free.
 
+    With ``config.decode_latency`` (base-3 weights, which take a cycle more to reach the PEs) the
+    read goes through one more register, loading on ``rd_en`` like the read: the address and bank
+    are taken on ``rd_en`` and read at the next ``rd_en``, so the data follows by two steps of the
+    read pipeline; a released bank is freed after that last read, a cycle later.
+
     Members
     -------
     load : In(stream.Signature(act_word_layout(config)))
@@ -67,9 +72,17 @@ class ActBuffer(wiring.Component):
             wr.addr.eq(Cat(wr_chunk[:chunk_bits], wr_bank)),
             wr.data.eq(self.load.payload),
             wr.en.eq(self.load.valid & self.load.ready),
-            self.rd_data.eq(ebr_read_port(m, mem, addr=Cat(self.rd_addr[:chunk_bits], rd_bank),
-                                          en=self.rd_en)),
         ]
+        read_addr = Cat(self.rd_addr[:chunk_bits], rd_bank)
+        free, free_bank = self.release, rd_bank     # the bank whose last word is read now
+        if config.decode_latency:
+            delayed = Signal(len(read_addr))
+            releasing = Signal()    # the delayed read is a released token's last
+            with m.If(self.rd_en):
+                m.d.sync += [delayed.eq(read_addr), releasing.eq(self.release)]
+            read_addr = delayed
+            free, free_bank = releasing & self.rd_en, delayed[-1]
+        m.d.comb += self.rd_data.eq(ebr_read_port(m, mem, addr=read_addr, en=self.rd_en))
         filled = Signal(2)
         freed = Signal(2)
         with m.If(wr.en):
@@ -79,8 +92,9 @@ class ActBuffer(wiring.Component):
             with m.Else():
                 m.d.sync += wr_chunk.eq(wr_chunk + 1)
         with m.If(self.release):
-            m.d.comb += freed.bit_select(rd_bank, 1).eq(1)
             m.d.sync += rd_bank.eq(~rd_bank)
+        with m.If(free):
+            m.d.comb += freed.bit_select(free_bank, 1).eq(1)
         # ``available`` is a register computed from the next state (exact, not a cycle late): it
         # starts the issue/allow logic of the controller, which must not begin behind a mux
         full_next = Signal(2)

@@ -2,7 +2,8 @@
 
 Schedule (the same one golden/cycle.py models): for each token, for each block of ``rows`` outputs,
 for each ``lanes``-wide chunk of K, one *issue* a cycle reads one activation word and one weight word
-per row; the words reach the PEs a cycle later, pass the row's ``row_latency`` registers and
+per row; the words reach the PEs a cycle later (two with base-3 weights: their decode ROMs, and
+the activations are read a cycle later to match), pass the row's ``row_latency`` registers and
 are accumulated; after the last chunk of a block the ``rows`` accumulators are one beat of
 ``acc_out`` (they are the output register: no copy). A beat that is not accepted freezes the whole
 pipeline (one clock enable, ``advance``), so nothing is lost and the timing stays exact.
@@ -15,18 +16,14 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..config import ArrayConfig
-from ..formats import acc_word_layout, act_word_layout, trit_word_layout
+from ..formats import acc_word_layout, act_word_layout, stored_word_layout
 from .act_buffer import ActBuffer
+from .chunks import ChunkCount
 from .perf import PerfCounters, PerfSignature
 from .row import TernaryRow
 from .weight_mem import WeightMemory
 
-__all__ = ["BitLinear", "SHAPE_SETTLE_CYCLES"]
-
-#: Cycles between changing ``k``/``n``/``w_base``/``w_resident`` and the first beat that may use
-#: them (registered here, then held by the weight loader for the length of a load; the flags it
-#: derives from them take one more).
-SHAPE_SETTLE_CYCLES = 3
+__all__ = ["BitLinear"]
 
 
 class BitLinear(wiring.Component):
@@ -36,7 +33,7 @@ class BitLinear(wiring.Component):
     Then each token is ``ceil(K/lanes)`` beats of ``lanes`` int8 codes on ``x_in`` (lanes past K
     are ignored), and gives ``ceil(N/rows)`` beats on ``acc_out``; accumulators past N read 0
     (beat formats: ``hw.formats``). ``k`` and ``n`` are registered: set them at least
-    ``SHAPE_SETTLE_CYCLES`` cycles before the first beat that uses them, and keep them constant
+    ``config.shape_settle_cycles`` cycles before the first beat that uses them, and keep them constant
     while a matrix or tokens are in flight. ``w_in`` is accepted only between tokens and never
     while a buffered token could start; its first beat clears ``weights_loaded``, and tokens wait
     until the whole matrix is in. So a token computes with the new matrix if that matrix's first
@@ -61,7 +58,7 @@ class BitLinear(wiring.Component):
     n : In(range(max_n + 1))
     w_base : In(range(bank_words))
     w_resident : In(1)
-    w_in : In(stream.Signature(trit_word_layout(config)))
+    w_in : In(stream.Signature(stored_word_layout(config)))
     x_in : In(stream.Signature(act_word_layout(config)))
     acc_out : Out(stream.Signature(acc_word_layout(config)))
     weights_loaded : Out(1)
@@ -79,7 +76,7 @@ class BitLinear(wiring.Component):
             "n": In(range(config.max_n + 1)),
             "w_base": In(range(config.bank_words)),
             "w_resident": In(1),
-            "w_in": In(stream.Signature(trit_word_layout(config))),
+            "w_in": In(stream.Signature(stored_word_layout(config))),
             "x_in": In(stream.Signature(act_word_layout(config))),
             "acc_out": Out(stream.Signature(acc_word_layout(config))),
             "weights_loaded": Out(1),
@@ -93,7 +90,7 @@ class BitLinear(wiring.Component):
     @property
     def latency(self) -> int:
         """Cycles from issuing a block's last chunk to its beat on ``acc_out``."""
-        return 2 + self._config.row_latency
+        return self._config.output_latency
 
     def elaborate(self, platform) -> Module:
         config = self._config
@@ -132,33 +129,33 @@ class BitLinear(wiring.Component):
     def _shape_registers(self, m: Module, act: ActBuffer, wmem: WeightMemory) -> tuple:
         """The layer shape, registered, in the forms the parts need. ``k`` and ``n`` are
         quasi-static, and computing chunks - 1 or a lane mask from them combinationally put a
-        subtraction and a compare chain on every path that decides a handshake. ``lanes`` is a
-        power of two, so these are shifts and masks. The weight loader registers its own (it
-        holds them for the length of a load), so it takes them unregistered."""
+        subtraction and a compare chain on every path that decides a handshake. The chunks of K
+        come from a ``ChunkCount`` (shifts and masks for power-of-two lanes). The weight loader
+        registers its own copy (it holds it for the length of a load), so it takes them
+        unregistered."""
         config = self._config
-        lane_bits = config.tree_depth  # log2(lanes)
-        chunks = Signal(range(config.max_chunks + 1))
+        m.submodules.chunk_count = count = ChunkCount(config)
         last_chunk_index = Signal(range(config.max_chunks))
         last_block_start = Signal(signed(max(config.max_n, config.rows).bit_length() + 2))
         first_word = Signal(range(config.bank_words))
         resident = Signal()
-        k_low = Signal(max(lane_bits, 1))
-        m.d.comb += [k_low.eq((self.k - 1)[:lane_bits] if lane_bits else 0),
-                     chunks.eq((self.k + (config.lanes - 1)) >> lane_bits)]
+        last_lanes = Signal(config.lanes)
+        m.d.comb += count.k.eq(self.k)
         m.d.sync += [
-            last_chunk_index.eq(chunks - 1),
+            last_chunk_index.eq(count.last_chunk),
             last_block_start.eq(self.n - config.rows),  # the last block starts at row >= this
             first_word.eq(self.w_base), resident.eq(self.w_resident),
+            last_lanes.eq(count.last_lanes),
         ]
         m.d.comb += [
             act.last_chunk.eq(last_chunk_index),
-            wmem.chunks.eq(chunks),
-            wmem.last_chunk.eq(chunks - 1),
+            wmem.chunks.eq(count.chunks),
+            wmem.last_chunk.eq(count.last_chunk),
             wmem.last_row.eq(self.n - 1),
             wmem.first_word.eq(first_word),
+            wmem.last_lanes.eq(count.last_lanes),
+            wmem.read_lanes.eq(last_lanes),
         ]
-        for lane in range(config.lanes):
-            m.d.comb += wmem.last_lanes[lane].eq(k_low >= lane)
         return last_chunk_index, last_block_start, first_word, resident
 
     def _issue(self, m: Module, act: ActBuffer, wmem: WeightMemory, shape: tuple, advance):
@@ -189,6 +186,7 @@ class BitLinear(wiring.Component):
             act.rd_en.eq(advance),
             wmem.rd_addr.eq(addr),
             wmem.rd_en.eq(advance),
+            wmem.rd_last.eq(last_chunk),
             wmem.allow.eq(Mux(resident, int(self._config.weight_store == "ebr"),
                               at_start & ~can_issue)),
         ]
@@ -211,11 +209,11 @@ class BitLinear(wiring.Component):
 
     def _accumulate(self, m: Module, rows: list, advance, issue, first, last) -> None:
         """Carry each issue's flags down the pipeline (stage 0 the issue, stage 1 the memory
-        data, then the row's registers) and accumulate. The accumulators are the output
-        register: while a beat waits, ``advance`` is low and nothing accumulates; the cycle it is
+        data, then the decoded codes if base-3, then the row's registers) and accumulate. The
+        accumulators are the output register: while a beat waits, ``advance`` is low and nothing accumulates; the cycle it is
         taken, the next block's first chunk may land."""
         config = self._config
-        stages = 1 + rows[0].latency
+        stages = 1 + config.decode_latency + rows[0].latency
         valid = [Signal(name=f"valid_{s}") for s in range(stages + 1)]
         firsts = [Signal(name=f"first_{s}") for s in range(stages + 1)]
         lasts = [Signal(name=f"last_{s}") for s in range(stages + 1)]

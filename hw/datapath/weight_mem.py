@@ -1,15 +1,19 @@
-"""Ternary weight memory: ``rows`` banks of 2-bit trit codes, written from a stream, unpacked by PEs.
-The banks are block RAM, or SPRAM with ``weight_store="spram"`` (hw/memory/spram.py)."""
+"""Ternary weight memory: ``rows`` banks of trit codes, written from a stream, unpacked by PEs.
+The banks are block RAM, or SPRAM with ``weight_store="spram"`` (hw/memory/spram.py); the codes
+are 2 bits a trit, or five trits a byte with ``weight_packing="base3"``, decoded as they are read."""
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal
+from amaranth.hdl import Const, Module, Mux, Signal, Value
 from amaranth.lib import stream, wiring
+from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from golden.packing import TRITS_PER_BYTE_BASE3, pack_base3
+
 from ..config import ArrayConfig
-from ..formats import trit_word_layout, weight_word_layout
-from ..memory.bram import ebr_memory, ebr_read_port
+from ..formats import TRIT_CODE, base3_decode_table, stored_word_layout, weight_word_layout
+from ..memory.bram import NO_RW_CHECK, ebr_memory, ebr_read_port
 from ..memory.spram import SPRAMBank
 
 __all__ = ["WeightMemory"]
@@ -20,9 +24,11 @@ class WeightMemory(wiring.Component):
 ``first_word + (n // rows) * chunks + c``.
 
     The load stream carries the matrix row by row, each row as ``chunks`` beats of ``lanes`` codes
-    (code = trit + 1, as golden.packing). Lanes past K in a row's last beat are stored as zero
-    whatever the beat holds, and after row N-1 the banks of the last block that have no row are
-    filled with zeros (one word a cycle, ``load`` not ready), so partial blocks and chunks add zero.
+    (code = trit + 1, as golden.packing), or of ``lanes / 5`` base-3 bytes. After row N-1 the
+    banks of the last block that have no row are filled with zero trits (one word a cycle, ``load``
+    not ready). Lanes past K in a row's last beat read as zero whatever the beat held: 2-bit codes
+    are stored as zero, base-3 ones (five lanes share a byte) are masked as they are read. So
+    partial blocks and chunks add zero.
     ``loaded`` rises after the last write and falls with the first beat of the next matrix.
     Several matrices may be resident side by side: each load starts at ``first_word``, and a
     matrix takes ``config.matrix_words(n, k)`` words of every bank.
@@ -50,14 +56,21 @@ class WeightMemory(wiring.Component):
     loaded : Out(1)
     rd_en : In(1)
     rd_addr : In(range(bank_words))
+    rd_last : In(1)
+        The word read is a row's last chunk (base-3: its lanes past K are masked).
+    read_lanes : In(lanes)
+        ``last_lanes`` of the matrix being read (base-3), which a load may not share.
     rd_data : Out(weight_word_layout(config))
+        The codes of the word at ``rd_addr``: a read pipeline of ``1 + config.decode_latency``
+        registers, each loading when ``rd_en`` (the bank's read; with base-3 packing then the
+        decode ROMs'), so it moves with the array's clock enable.
     """
 
     def __init__(self, config: ArrayConfig, *, spram_primitive: bool | None = None):
         self._config = config
         self._spram_primitive = spram_primitive
         super().__init__({
-            "load": In(stream.Signature(trit_word_layout(config))),
+            "load": In(stream.Signature(stored_word_layout(config))),
             "allow": In(1),
             "chunks": In(range(config.max_chunks + 1)),
             "last_chunk": In(range(config.max_chunks)),
@@ -67,6 +80,8 @@ class WeightMemory(wiring.Component):
             "loaded": Out(1),
             "rd_en": In(1),
             "rd_addr": In(range(config.bank_words)),
+            "rd_last": In(1),
+            "read_lanes": In(config.lanes),
             "rd_data": Out(weight_word_layout(config)),
         })
 
@@ -92,11 +107,11 @@ class WeightMemory(wiring.Component):
                          last_lanes.eq(self.last_lanes), last_row_index.eq(self.last_row)]
 
         write = Signal()
-        word = Signal(trit_word_layout(config))
+        word = Signal(stored_word_layout(config))
         # chunk == last_chunk and rows_written == last_row, as registers computed from the next
         # counts: the compares then sit in front of flops, not between ``write`` and the
         # counters' enables (that was the critical path at 16 x 8). The held shape is a
-        # register, so the flags follow a shape change within SHAPE_SETTLE_CYCLES.
+        # register, so the flags follow a shape change within ``config.shape_settle_cycles``.
         last_chunk = Signal()
         at_last_row = Signal()
         m.d.sync += [last_chunk.eq(chunk == last_chunk_index),
@@ -105,12 +120,7 @@ class WeightMemory(wiring.Component):
             self.load.ready.eq(self.allow & ~padding),
             write.eq((self.load.valid & self.load.ready) | padding),
         ]
-        # Lanes outside K and the rows of padding store the zero weight.
-        zero = config.kind.element_class().zero_code
-        for lane in range(config.lanes):
-            keep = ~padding & (~last_chunk | last_lanes[lane])
-            m.d.comb += word[lane].eq(Mux(keep, self.load.payload[lane], zero))
-
+        self._store_word(m, word, padding, last_chunk, last_lanes)
         self._banks(m, word, write, bank, base + chunk)
 
         with m.If(~loading):   # between matrices: the next one starts at its slot
@@ -136,32 +146,67 @@ class WeightMemory(wiring.Component):
                         m.d.sync += padding.eq(1)
         return m
 
+    def _store_word(self, m: Module, word, padding, last_chunk, last_lanes) -> None:
+        """What is written: the beat, with zero weights for the padding rows and, for 2-bit
+        codes, for the lanes outside K (base-3 lanes share bytes: they are masked on reading)."""
+        config = self._config
+        payload = self.load.payload
+        if config.weight_packing == "base3":
+            zero = Const(int.from_bytes(pack_base3([[0] * config.lanes]).tobytes(), "little"),
+                         config.weight_word_bits)
+            m.d.comb += word.eq(Mux(padding, zero, payload.as_value()))
+            return
+        zero = config.kind.element_class().zero_code
+        for lane in range(config.lanes):
+            keep = ~padding & (~last_chunk | last_lanes[lane])
+            m.d.comb += word[lane].eq(Mux(keep, payload[lane], zero))
+
     def _banks(self, m: Module, word, write, bank, addr) -> None:
         """The ``rows`` banks: ``word`` written at ``addr`` into bank ``bank``, every bank read
-        at ``rd_addr``."""
+        at ``rd_addr``, and the words read turned into codes."""
         config = self._config
         depth = config.bank_words
         for row in range(config.rows):
             if config.weight_store == "spram":
                 # single port: the write address wins while loading, when reads are unused
                 m.submodules[f"bank_{row}"] = spram = SPRAMBank(
-                    width=len(word.as_value()), depth=depth, primitive=self._spram_primitive)
+                    width=config.weight_word_bits, depth=depth, primitive=self._spram_primitive)
                 m.d.comb += [
                     spram.addr.eq(Mux(write, addr, self.rd_addr)),
                     spram.wr_data.eq(word),
                     spram.wr_en.eq(write & (bank == row)),
                     spram.rd_en.eq(self.rd_en),
-                    self.rd_data[row].eq(spram.rd_data),
                 ]
-                continue
-            # simple dual port: reads go on while a load writes another slot
-            mem = ebr_memory(shape=trit_word_layout(config), depth=depth)
-            m.submodules[f"bank_{row}"] = mem
-            wr = mem.write_port()
-            m.d.comb += [
-                wr.addr.eq(addr),
-                wr.data.eq(word),
-                wr.en.eq(write & (bank == row)),
-                self.rd_data[row].eq(ebr_read_port(m, mem, addr=self.rd_addr, en=self.rd_en,
-                                                   name=f"rd_data_{row}")),
-            ]
+                stored = spram.rd_data
+            else:
+                # simple dual port: reads go on while a load writes another slot
+                mem = ebr_memory(shape=stored_word_layout(config), depth=depth)
+                m.submodules[f"bank_{row}"] = mem
+                wr = mem.write_port()
+                m.d.comb += [wr.addr.eq(addr), wr.data.eq(word), wr.en.eq(write & (bank == row))]
+                stored = ebr_read_port(m, mem, addr=self.rd_addr, en=self.rd_en,
+                                       name=f"rd_data_{row}")
+            if config.weight_packing == "base3":
+                self._decode(m, row, stored)
+            else:
+                m.d.comb += self.rd_data[row].eq(stored)
+
+    def _decode(self, m: Module, row: int, stored) -> None:
+        """Base-3 bytes to codes: each byte the bank read addresses a 256-word ROM of its five
+        trits' codes (one block RAM each, no logic), read on ``rd_en`` like the bank; lanes past K
+        of a last chunk then read as zero (a mux per lane, ahead of the PE)."""
+        config = self._config
+        last = [Signal(name=f"rd_last_{row}_{stage}") for stage in range(2)]
+        with m.If(self.rd_en):
+            m.d.sync += [last[0].eq(self.rd_last), last[1].eq(last[0])]
+        trits = TRITS_PER_BYTE_BASE3
+        for index in range(config.weight_word_bits // 8):
+            rom = Memory(shape=2 * trits, depth=256, init=base3_decode_table(), attrs=NO_RW_CHECK)
+            m.submodules[f"decode_{row}_{index}"] = rom
+            codes = ebr_read_port(m, rom, addr=Value.cast(stored)[8 * index:8 * index + 8],
+                                  en=self.rd_en, name=f"codes_{row}_{index}")
+            for i in range(trits):
+                lane = index * trits + i
+                keep = ~last[1] | self.read_lanes[lane]
+                m.d.comb += self.rd_data[row][lane].eq(
+                    Mux(keep, codes[2 * i:2 * i + 2], TRIT_CODE[0]))

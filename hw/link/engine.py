@@ -28,11 +28,11 @@ from golden.ints import ceil_log2
 
 from ..config import ArrayConfig
 from ..datapath.perf import PERF_COUNTERS, PerfSignature
-from ..formats import acc_word_layout, act_word_layout, trit_word_layout
+from ..formats import acc_word_layout, act_word_layout, stored_word_layout
 from ..memory.bram import ebr_memory, ebr_read_port
 from .decoder import Action, RequestDecoder
 from .protocol import (MAX_PAYLOAD, OFFSET_BYTES, RESULT_BYTES, ShapeInfo, Status,
-                       check_link_config, identify_payload, weight_beat_bytes)
+                       check_link_config, identify_payload, token_beat_bytes, weight_beat_bytes)
 from .pusher import BeatPusher
 from .receiver import FrameReceiver
 from .serializer import ResultSerializer
@@ -60,6 +60,9 @@ class _Shape:
     rows_left: Signal       # rows still to count while SET_SHAPE sums the sizes
     more_rows: Signal       # rows_left != 0
     row_in_block: Signal    # the counted row's place in its output block
+    chunks: Signal          # ceil(k / lanes), and the bytes of a matrix row: counted when lanes
+    row_bytes: Signal       # is not a power of two (else shifts of token_bytes)
+    k_left: Signal          # lanes of k from the chunk being counted on
 
 
 class Source(enum.IntEnum):
@@ -85,7 +88,7 @@ class HostLink(wiring.Component):
         The layer shape of the last SET_SHAPE or SELECT.
     w_base : Out(range(bank_words)), w_resident : Out(1)
         Its slot in the weight banks; the matrix there is resident (a SELECT that checked out).
-    w_in : Out(stream.Signature(trit_word_layout(config)))
+    w_in : Out(stream.Signature(stored_word_layout(config)))
     x_in : Out(stream.Signature(act_word_layout(config)))
     acc_out : In(stream.Signature(acc_word_layout(config)))
     weights_loaded : In(1)
@@ -107,7 +110,7 @@ class HostLink(wiring.Component):
             "rx": In(stream.Signature(8)), "tx": Out(stream.Signature(8)), "busy": Out(1),
             "k": Out(range(config.max_k + 1)), "n": Out(range(config.max_n + 1)),
             "w_base": Out(range(config.bank_words)), "w_resident": Out(1),
-            "w_in": Out(stream.Signature(trit_word_layout(config))),
+            "w_in": Out(stream.Signature(stored_word_layout(config))),
             "x_in": Out(stream.Signature(act_word_layout(config))),
             "acc_out": In(stream.Signature(acc_word_layout(config))),
             "weights_loaded": In(1), "array_reset": Out(1),
@@ -204,7 +207,11 @@ class HostLink(wiring.Component):
                        mark=Signal(range(config.bank_words + 1), name="mark"),
                        selecting=Signal(name="selecting"),
                        more_rows=Signal(name="more_rows"),
-                       row_in_block=Signal(range(config.rows), name="row_in_block"))
+                       row_in_block=Signal(range(config.rows), name="row_in_block"),
+                       chunks=Signal(range(config.max_chunks + 1), name="chunks"),
+                       row_bytes=Signal(range(config.max_chunks * weight_beat_bytes(config) + 1),
+                                        name="row_bytes"),
+                       k_left=Signal(range(config.max_k + 1), name="k_left"))
         m.d.comb += [rx.token_bytes.eq(shape.token_bytes),
                      rx.token_reply.eq(shape.token_reply)]
         return shape
@@ -235,8 +242,6 @@ class HostLink(wiring.Component):
     def _fsm(self, m: Module, rx, decoder, pusher, tx, shape: "_Shape", source, last,
              matrix_crc) -> None:
         """Wait for a frame, decide, act, answer (echoing the request's ``seq``)."""
-        config = self._config
-        w_bytes_bits = ceil_log2(weight_beat_bytes(config))
         action = Signal(Action)
         status = Signal(Status)
         last_seq, last_valid = last
@@ -265,32 +270,7 @@ class HostLink(wiring.Component):
                 self._execute(m, action, status, rx, pusher, shape, reply, matrix_crc)
                 with m.If(action == Action.RESET):
                     m.d.sync += last_valid.eq(0)
-            with m.State("SHAPE"):  # a row a cycle: the matrix's bytes and the reply's by adding
-                row_bytes = (shape.token_bytes >> config.tree_depth) << w_bytes_bits
-                with m.If(shape.more_rows):  # registered: rows_left != 0, as of this cycle
-                    m.d.sync += [shape.total.eq(shape.total + row_bytes),
-                                 shape.rows_left.eq(shape.rows_left - 1),
-                                 shape.more_rows.eq(shape.rows_left != 1),
-                                 shape.row_in_block.eq(Mux(shape.row_in_block == config.rows - 1,
-                                                           0, shape.row_in_block + 1))]
-                    with m.If(shape.row_in_block == 0):   # a new output block: rows int32s
-                        m.d.sync += [shape.token_reply.eq(shape.token_reply
-                                                          + config.rows * RESULT_BYTES),
-                                     shape.words.eq(shape.words
-                                                    + (shape.token_bytes >> config.tree_depth))]
-                with m.Elif(shape.selecting):   # a resident matrix: below the mark?
-                    with m.If(self.w_base + shape.words <= shape.mark):
-                        m.d.sync += [shape.committed.eq(1), self.w_resident.eq(1)]
-                        reply(Status.OK)
-                    with m.Else():
-                        reply(Status.BAD_SLOT)
-                with m.Elif((self.w_base <= shape.mark)
-                            & (self.w_base + shape.words <= config.bank_words)):
-                    # the load may overwrite from its base up: slots there are gone
-                    m.d.sync += [shape.set.eq(1), shape.mark.eq(self.w_base)]
-                    reply(Status.OK)
-                with m.Else():
-                    reply(Status.BAD_SLOT)
+            self._shape_states(m, shape, reply)
             with m.State("PUSH"):  # weights: answer once every beat is in
                 with m.If(~pusher.active):
                     reply(Status.OK)
@@ -306,6 +286,50 @@ class HostLink(wiring.Component):
                     m.d.comb += rx.ack.eq(1)
                     m.next = "IDLE"
 
+    def _shape_states(self, m: Module, shape: "_Shape", reply) -> None:
+        """After SET_SHAPE or SELECT: count the chunks of k (lanes not a power of two), then sum
+        the matrix's and the reply's sizes a row a cycle, and check the slot."""
+        config = self._config
+        w_bytes_bits = ceil_log2(weight_beat_bytes(config))
+        if not config.chunks_by_shifts:   # no such state for power-of-two lanes
+            with m.State("CHUNKS"):  # lanes not a power of two: a chunk of k a cycle
+                with m.If(shape.k_left > config.lanes):
+                    m.d.sync += [shape.k_left.eq(shape.k_left - config.lanes),
+                                 shape.chunks.eq(shape.chunks + 1),
+                                 shape.token_bytes.eq(shape.token_bytes
+                                                      + token_beat_bytes(config)),
+                                 shape.row_bytes.eq(shape.row_bytes + weight_beat_bytes(config))]
+                with m.Else():
+                    m.next = "SHAPE"
+        with m.State("SHAPE"):  # a row a cycle: the matrix's bytes and the reply's by adding
+            if config.chunks_by_shifts:
+                chunks = shape.token_bytes >> config.tree_depth
+                row_bytes = chunks << w_bytes_bits
+            else:
+                chunks, row_bytes = shape.chunks, shape.row_bytes
+            with m.If(shape.more_rows):  # registered: rows_left != 0, as of this cycle
+                m.d.sync += [shape.total.eq(shape.total + row_bytes),
+                             shape.rows_left.eq(shape.rows_left - 1),
+                             shape.more_rows.eq(shape.rows_left != 1),
+                             shape.row_in_block.eq(Mux(shape.row_in_block == config.rows - 1,
+                                                       0, shape.row_in_block + 1))]
+                with m.If(shape.row_in_block == 0):   # a new output block: rows int32s
+                    m.d.sync += [shape.token_reply.eq(shape.token_reply
+                                                      + config.rows * RESULT_BYTES),
+                                 shape.words.eq(shape.words + chunks)]
+            with m.Elif(shape.selecting):   # a resident matrix: below the mark?
+                with m.If(self.w_base + shape.words <= shape.mark):
+                    m.d.sync += [shape.committed.eq(1), self.w_resident.eq(1)]
+                    reply(Status.OK)
+                with m.Else():
+                    reply(Status.BAD_SLOT)
+            with m.Elif((self.w_base <= shape.mark)
+                        & (self.w_base + shape.words <= config.bank_words)):
+                # the load may overwrite from its base up: slots there are gone
+                m.d.sync += [shape.set.eq(1), shape.mark.eq(self.w_base)]
+                reply(Status.OK)
+            with m.Else():
+                reply(Status.BAD_SLOT)
     def _execute(self, m: Module, action, status, rx, pusher, shape: "_Shape", reply,
                  matrix_crc) -> None:
         """Act on the decision: answer from a source, take the new shape, or start the pusher."""
@@ -334,12 +358,20 @@ class HostLink(wiring.Component):
                     self.k.eq(k), self.n.eq(n), self.w_base.eq(rx.request.arg2),
                     self.w_resident.eq(0), shape.set.eq(0), shape.committed.eq(0),
                     shape.selecting.eq(selecting),
-                    shape.token_bytes.eq(((k + config.lanes - 1) >> lane_bits) << lane_bits),
+
                     shape.token_reply.eq(0), shape.written.eq(0), shape.total.eq(0),
                     shape.words.eq(0), shape.rows_left.eq(n), shape.more_rows.eq(1),  # n >= 1
                     shape.row_in_block.eq(0),
                 ]
-                m.next = "SHAPE"
+                if config.chunks_by_shifts:
+                    m.d.sync += shape.token_bytes.eq(((k + config.lanes - 1) >> lane_bits)
+                                                     << lane_bits)
+                    m.next = "SHAPE"
+                else:   # counted in CHUNKS
+                    m.d.sync += [shape.token_bytes.eq(token_beat_bytes(config)),
+                                 shape.chunks.eq(1), shape.k_left.eq(k),
+                                 shape.row_bytes.eq(weight_beat_bytes(config))]
+                    m.next = "CHUNKS"
             with m.Case(Action.WEIGHTS):
                 beats_bytes = rx.request.length - OFFSET_BYTES
                 m.d.comb += [pusher.start.eq(1), pusher.weights.eq(1),

@@ -41,7 +41,9 @@ SET_SHAPE       (k u32, n u32,        -> ()        BAD_SHAPE unless 1 <= k <= ma
 WEIGHTS         (offset u32, whole    -> ()        the matrix's bytes from ``offset`` on: rows in
                  w_in beats)                       order, ceil(K/lanes) beats a row, ceil(2·lanes/8)
                                                    bytes a beat (code t+1, 2 bits a trit, trit 0 in
-                                                   the low bits); BAD_ORDER unless ``offset`` is
+                                                   the low bits), or lanes/5 bytes of five trits
+                                                   with base-3 packing (golden.packing's order;
+                                                   IDENTIFY says which); BAD_ORDER unless ``offset`` is
                                                    where the last frame written ended
 COMMIT          (crc32 u32)           -> ()        the CRC-32 (ISO-HDLC, ``zlib.crc32``) of all the
                                                    matrix's bytes: OK, NOT_READY (bytes missing
@@ -232,7 +234,7 @@ def check_link_config(config: ArrayConfig) -> None:
 
 def weight_beat_bytes(config: ArrayConfig) -> int:
     """Bytes of one ``w_in`` beat on the link (``hw.formats``: whole bytes)."""
-    return beat_bytes(config.weight_bits * config.lanes)
+    return beat_bytes(config.weight_word_bits)
 
 
 def token_beat_bytes(config: ArrayConfig) -> int:

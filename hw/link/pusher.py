@@ -8,7 +8,7 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..config import ArrayConfig
-from ..formats import act_word_layout, trit_word_layout
+from ..formats import act_word_layout, stored_word_layout
 from .protocol import MAX_PAYLOAD, token_beat_bytes, weight_beat_bytes
 
 __all__ = ["BeatPusher"]
@@ -36,7 +36,7 @@ row.
         The buffer's byte at ``rd_addr`` of the previous cycle.
     matrix_byte : Out(1)
         ``rd_data`` is a byte of the matrix (a weight or check push) to fold into its CRC.
-    w_in : Out(stream.Signature(trit_word_layout(config)))
+    w_in : Out(stream.Signature(stored_word_layout(config)))
     x_in : Out(stream.Signature(act_word_layout(config)))
     """
 
@@ -47,7 +47,7 @@ row.
             "first": In(range(MAX_PAYLOAD + 1)), "length": In(range(MAX_PAYLOAD + 1)),
             "active": Out(1),
             "rd_addr": Out(range(MAX_PAYLOAD + 1)), "rd_data": In(8), "matrix_byte": Out(1),
-            "w_in": Out(stream.Signature(trit_word_layout(config))),
+            "w_in": Out(stream.Signature(stored_word_layout(config))),
             "x_in": Out(stream.Signature(act_word_layout(config))),
         })
 

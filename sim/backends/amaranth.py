@@ -8,7 +8,7 @@ from pathlib import Path
 from amaranth.sim import Simulator
 
 from hw.config import ArrayConfig
-from hw.datapath.bitlinear import SHAPE_SETTLE_CYCLES, BitLinear
+from hw.datapath.bitlinear import BitLinear
 from hw.datapath.perf import PERF_COUNTERS
 
 from ..scoreboard import BackendRun, Scoreboard
@@ -28,7 +28,7 @@ def run_amaranth(config: ArrayConfig, stimulus: Stimulus, scoreboard: Scoreboard
     async def testbench(ctx):
         ctx.set(dut.k, stimulus.k)
         ctx.set(dut.n, stimulus.n)
-        await ctx.tick().repeat(SHAPE_SETTLE_CYCLES)  # the shape registers take k and n
+        await ctx.tick().repeat(config.shape_settle_cycles)  # the shape registers take k and n
         w_payload, x_payload = dut.w_in.payload.as_value(), dut.x_in.payload.as_value()
         out_payload = dut.acc_out.payload.as_value()
         inputs = (dut.w_in.valid, dut.x_in.valid, dut.acc_out.ready, w_payload, x_payload)

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from golden.ints import ceil_div
 from hw.config import ArrayConfig
-from hw.datapath.bitlinear import SHAPE_SETTLE_CYCLES
 from hw.export import TOP_NAME, config_key, design_suffix, export_verilog
 
 from ..scoreboard import BackendRun, Scoreboard
@@ -127,14 +126,14 @@ def _hex_words(beats: list[int], words: int) -> str:
 
 def _write_stimulus(path: Path, config: ArrayConfig, stimulus: Stimulus, expected_beats: int) -> None:
     """The C++ driver's input: a header line, the beats of both streams, the stall pattern."""
-    w_words = _words(config.weight_bits * config.lanes)
+    w_words = _words(config.weight_word_bits)
     x_words = _words(config.act_bits * config.lanes)
     out_words = _words(config.acc_bits * config.rows)
 
     with open(path, "wb") as f:
         header = (f"{stimulus.k} {stimulus.n} {len(stimulus.w_beats)} {w_words} "
                   f"{len(stimulus.x_beats)} {x_words} {out_words} {expected_beats} "
-                  f"{stimulus.limit} {stimulus.drain} {SHAPE_SETTLE_CYCLES}\n")
+                  f"{stimulus.limit} {stimulus.drain} {config.shape_settle_cycles}\n")
         f.write(header.encode())
         f.write((_hex_words(stimulus.w_beats, w_words) + "\n").encode())
         f.write((_hex_words(stimulus.x_beats, x_words) + "\n").encode())

@@ -15,7 +15,6 @@ from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from hw.config import ArrayConfig
-from hw.datapath.bitlinear import SHAPE_SETTLE_CYCLES
 from hw.datapath.perf import PERF_COUNTERS
 from sim.scoreboard import Scoreboard
 from sim.stimulus import check_operands, make_stimulus
@@ -41,7 +40,7 @@ async def bitlinear_matches_golden(dut):
     dut.rst.value = 1
     await RisingEdge(dut.clk)
     dut.rst.value = 0
-    for _ in range(SHAPE_SETTLE_CYCLES):  # the shape registers take k and n
+    for _ in range(config.shape_settle_cycles):  # the shape registers take k and n
         await RisingEdge(dut.clk)
 
     w_beats, x_beats = stimulus.w_beats, stimulus.x_beats
