@@ -35,8 +35,9 @@ def _throughput_table(tp) -> list[str]:
     if tp:
         buffered = tp.get("double_buffered") or [None] * len(tp["streamed"])
         base3 = tp.get("resident_base3") or [None] * len(tp["streamed"])
-        out += ["| layer N×K / tokens | resident in SPRAM: cycles | of roofline (32 trits/cycle) "
-                "| resident, base-3: cycles | of roofline (40 trits/cycle) | streamed via w_in: "
+        out += ["| layer N×K / tokens | resident in SPRAM: cycles | of roofline (32 trits a cycle, "
+                "or compute) | resident, base-3: cycles | of roofline (40 trits a cycle, or "
+                "compute) | streamed via w_in: "
                 "cycles | of SPRAM roofline | of w_in roofline | double-buffered (icebreaker "
                 "preset): cycles | of w_in roofline |", "|---|---|---|---|---|---|---|---|---|---|"]
 

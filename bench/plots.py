@@ -54,24 +54,37 @@ def plot_all(summary: dict, out: Path) -> list[Path]:
             written.append(path)
     tp = summary.get("throughput")
     if tp:
-        fig, ax = plt.subplots(figsize=(8, 4))
+        fig, ax = plt.subplots(figsize=(9, 5))
         labels = [c["label"] for c in tp["streamed"]]
         xs = range(len(labels))
-        resident = [c.get("efficiency_vs_spram_bound", 0) if c["fits"] else 0 for c in tp["resident"]]
-        ax.bar([x - 0.27 for x in xs], resident, width=0.27,
-               label="resident in SPRAM (counters) vs SPRAM/compute roofline")
-        ax.bar(list(xs), [c["efficiency_vs_spram_bound"] for c in tp["streamed"]], width=0.27,
-               label="streamed through w_in vs SPRAM-fed roofline")
-        ax.bar([x + 0.27 for x in xs], [c["efficiency_vs_stream_bound"] for c in tp["streamed"]],
-               width=0.27, label="streamed vs its own w_in-fed roofline")
-        for x, c in zip(xs, tp["resident"]):
-            if not c["fits"]:
-                ax.text(x - 0.27, 0.02, "no fit", rotation=90, fontsize=7, ha="center")
+
+        def resident(cases):
+            return [c.get("efficiency_vs_spram_bound", 0) if c["fits"] else 0 for c in cases]
+
+        series = [("resident in SPRAM, 2-bit, vs 32 trits/cycle or compute", tp["resident"],
+                   resident(tp["resident"]))]
+        if tp.get("resident_base3"):
+            series.append(("resident in SPRAM, base-3, vs 40 trits/cycle or compute",
+                           tp["resident_base3"], resident(tp["resident_base3"])))
+        series += [("streamed through w_in vs SPRAM-fed roofline", None,
+                    [c["efficiency_vs_spram_bound"] for c in tp["streamed"]]),
+                   ("streamed vs its own w_in-fed roofline", None,
+                    [c["efficiency_vs_stream_bound"] for c in tp["streamed"]])]
+        if tp.get("double_buffered"):
+            series.append(("double-buffered (icebreaker) vs w_in-fed roofline", None,
+                           [c["efficiency_vs_stream_bound"] for c in tp["double_buffered"]]))
+        width = 0.8 / len(series)
+        for i, (label, cases, values) in enumerate(series):
+            offset = (i - (len(series) - 1) / 2) * width
+            ax.bar([x + offset for x in xs], values, width=width, label=label)
+            for x, c in zip(xs, cases or []):
+                if not c["fits"]:
+                    ax.text(x + offset, 0.02, "no fit", rotation=90, fontsize=6, ha="center")
         ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
         ax.set_xticks(list(xs), labels, rotation=30, ha="right")
         ax.set_ylabel("bound cycles / measured cycles")
         ax.set_title("throughput vs bound (N x K / tokens)")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2)
         fig.tight_layout()
         path = out / "throughput_vs_bound.png"
         fig.savefig(path, dpi=120)
