@@ -335,6 +335,16 @@ def test_driver_rejects_bad_input(served):
         device.run(np.zeros((1, 6), np.float32))
 
 
+@pytest.mark.parametrize("cuts", [(), (1, 2, 3, 4, 5)])
+def test_identify_carries_every_tree_cut(cuts):
+    """IDENTIFY's payload grows with the tree's cuts (33 bytes for five, as the ULX3S and base-3
+    SPRAM presets have): the reply ROM's index must reach its last byte, or the host reads the
+    magic's 'B' as a cut."""
+    config = ArrayConfig(lanes=32, rows=1, max_k=64, max_n=4, tree_cuts=cuts)
+    device = Accelerator(SimulatedSerial(LinkedArray(config, timeout_cycles=DEVICE_TIMEOUT)))
+    assert device.config == config
+
+
 def test_link_rejects_configs_it_cannot_carry():
     with pytest.raises(ValueError, match="act_bits must be 8"):
         HostLink(ArrayConfig.tiny(act_bits=4), timeout_cycles=100)

@@ -27,8 +27,9 @@ class ReplyTransmitter(wiring.Component):
     seq : In(8), status : In(Status), length : In(range(MAX_REPLY + 1))
     payload : In(stream.Signature(8))
         The payload bytes, in order; ``payload.ready`` takes one.
-    index : Out(range(32))
-        Payload bytes sent so far, low bits (a ROM's address).
+    index : Out(range(rom_bytes))
+        Payload bytes sent so far, low bits (a ROM's address): wide enough for the longest
+        payload read from a ROM (``rom_bytes``: IDENTIFY's grows with the tree's cuts).
     crc_start, crc_byte, crc_add : Out
         To the shared CRC unit (see ``FrameReceiver``).
     crc : In(16), crc_busy : In(1)
@@ -36,12 +37,14 @@ class ReplyTransmitter(wiring.Component):
         The last CRC byte was taken.
     """
 
-    def __init__(self):
+    def __init__(self, rom_bytes: int = 32):
+        if not isinstance(rom_bytes, int) or rom_bytes < 2:
+            raise ValueError(f"rom_bytes: expected an integer >= 2, got {rom_bytes!r}")
         super().__init__({
             "tx": Out(stream.Signature(8)),
             "start": In(1), "seq": In(8), "status": In(Status),
             "length": In(range(MAX_REPLY + 1)),
-            "payload": In(stream.Signature(8)), "index": Out(range(32)),
+            "payload": In(stream.Signature(8)), "index": Out(range(rom_bytes)),
             "crc_start": Out(1), "crc_byte": Out(8), "crc_add": Out(1),
             "crc": In(16), "crc_busy": In(1),
             "done": Out(1),
