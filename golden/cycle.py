@@ -1,7 +1,8 @@
 """Cycle model of the BitLinear array's schedule: which output beat appears on which cycle.
 
-It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows, output_latency),
-and describes the schedule of ``hw/datapath/bitlinear.py`` when no stream stalls:
+It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows,
+output_latency, decode_latency), and describes the schedule of ``hw/datapath/bitlinear.py`` when
+no stream stalls:
 
 * cycle 0 is the first cycle on which ``w_in`` and ``x_in`` offer beats; each stream offers its
   next beat on the cycle after the previous one was taken, and ``acc_out`` is always ready;
@@ -85,7 +86,7 @@ def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False)
     chunks = ceil_div(k, config.lanes)
     blocks = ceil_div(n, config.rows)
     weights_ready = 0 if resident else blocks * config.rows * chunks
-    decode = getattr(config, "decode_latency", 0)
+    decode = config.decode_latency
 
     bank_free = [0, 0]
     load_end = x_start - 1

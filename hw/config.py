@@ -94,8 +94,9 @@ class ArrayConfig:
         more trits in the same banks and through the same read port; each byte is decoded by a
         256-word ROM in block RAM (no logic cells, a cycle of latency: ``decode_latency``).
     weight_store : str
-        ``"ebr"`` (block RAM) or ``"spram"``: each row's bank is ``lanes·2/16`` SPRAMs side by
-        side, 16 K words deep, for layers up to 512 K trits (e.g. 1024 × 512) on the UP5K.
+        ``"ebr"`` (block RAM) or ``"spram"``: each row's bank is ``weight_word_bits / 16`` SPRAMs
+        side by side, 16 K words deep, for layers up to 512 K trits at 2 bits (e.g. 1024 × 512)
+        or 640 K in base 3 on the UP5K.
     perf_bits : int
         Width of each performance counter, 8..64.
     """
@@ -154,7 +155,8 @@ class ArrayConfig:
             if not self.ternary:
                 raise ValueError(f"ArrayConfig.weight_packing: 'base3' packs trits; pe_kind "
                                  f"{self.pe_kind!r} has int8 weights")
-            if self.lanes % TRITS_PER_BYTE_BASE3 or not _power_of_two(self.lanes // 5):
+            bytes_a_word, partial = divmod(self.lanes, TRITS_PER_BYTE_BASE3)
+            if partial or not _power_of_two(bytes_a_word):
                 raise ValueError(f"ArrayConfig.lanes: {self.lanes} lanes with base-3 weights must "
                                  f"be 5 x a power of two (whole bytes a word, five trits a byte)")
         elif not _power_of_two(self.lanes):

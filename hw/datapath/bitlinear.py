@@ -33,7 +33,8 @@ class BitLinear(wiring.Component):
     Then each token is ``ceil(K/lanes)`` beats of ``lanes`` int8 codes on ``x_in`` (lanes past K
     are ignored), and gives ``ceil(N/rows)`` beats on ``acc_out``; accumulators past N read 0
     (beat formats: ``hw.formats``). ``k`` and ``n`` are registered: set them at least
-    ``config.shape_settle_cycles`` cycles before the first beat that uses them, and keep them constant
+    ``config.shape_settle_cycles`` cycles before the first beat that uses them, and keep them
+    constant
     while a matrix or tokens are in flight. ``w_in`` is accepted only between tokens and never
     while a buffered token could start; its first beat clears ``weights_loaded``, and tokens wait
     until the whole matrix is in. So a token computes with the new matrix if that matrix's first
@@ -210,8 +211,8 @@ class BitLinear(wiring.Component):
     def _accumulate(self, m: Module, rows: list, advance, issue, first, last) -> None:
         """Carry each issue's flags down the pipeline (stage 0 the issue, stage 1 the memory
         data, then the decoded codes if base-3, then the row's registers) and accumulate. The
-        accumulators are the output register: while a beat waits, ``advance`` is low and nothing accumulates; the cycle it is
-        taken, the next block's first chunk may land."""
+        accumulators are the output register: while a beat waits, ``advance`` is low and nothing
+        accumulates; the cycle it is taken, the next block's first chunk may land."""
         config = self._config
         stages = 1 + config.decode_latency + rows[0].latency
         valid = [Signal(name=f"valid_{s}") for s in range(stages + 1)]

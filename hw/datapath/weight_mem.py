@@ -166,6 +166,10 @@ class WeightMemory(wiring.Component):
         at ``rd_addr``, and the words read turned into codes."""
         config = self._config
         depth = config.bank_words
+        if config.weight_packing == "base3":    # a row's last chunk, beside its bytes and codes
+            last = [Signal(name=f"rd_last_{stage}") for stage in range(2)]
+            with m.If(self.rd_en):
+                m.d.sync += [last[0].eq(self.rd_last), last[1].eq(last[0])]
         for row in range(config.rows):
             if config.weight_store == "spram":
                 # single port: the write address wins while loading, when reads are unused
@@ -187,18 +191,16 @@ class WeightMemory(wiring.Component):
                 stored = ebr_read_port(m, mem, addr=self.rd_addr, en=self.rd_en,
                                        name=f"rd_data_{row}")
             if config.weight_packing == "base3":
-                self._decode(m, row, stored)
+                self._decode(m, row, stored, last[1])
             else:
                 m.d.comb += self.rd_data[row].eq(stored)
 
-    def _decode(self, m: Module, row: int, stored) -> None:
+    def _decode(self, m: Module, row: int, stored, last) -> None:
         """Base-3 bytes to codes: each byte the bank read addresses a 256-word ROM of its five
         trits' codes (one block RAM each, no logic), read on ``rd_en`` like the bank; lanes past K
-        of a last chunk then read as zero (a mux per lane, ahead of the PE)."""
+        of a last chunk (``last``, aligned with the codes) then read as zero (a mux per lane,
+        ahead of the PE)."""
         config = self._config
-        last = [Signal(name=f"rd_last_{row}_{stage}") for stage in range(2)]
-        with m.If(self.rd_en):
-            m.d.sync += [last[0].eq(self.rd_last), last[1].eq(last[0])]
         trits = TRITS_PER_BYTE_BASE3
         for index in range(config.weight_word_bits // 8):
             rom = Memory(shape=2 * trits, depth=256, init=base3_decode_table(), attrs=NO_RW_CHECK)
@@ -207,6 +209,6 @@ class WeightMemory(wiring.Component):
                                   en=self.rd_en, name=f"codes_{row}_{index}")
             for i in range(trits):
                 lane = index * trits + i
-                keep = ~last[1] | self.read_lanes[lane]
+                keep = ~last | self.read_lanes[lane]
                 m.d.comb += self.rd_data[row][lane].eq(
                     Mux(keep, codes[2 * i:2 * i + 2], TRIT_CODE[0]))

@@ -359,7 +359,6 @@ class HostLink(wiring.Component):
                     self.k.eq(k), self.n.eq(n), self.w_base.eq(rx.request.arg2),
                     self.w_resident.eq(0), shape.set.eq(0), shape.committed.eq(0),
                     shape.selecting.eq(selecting),
-
                     shape.token_reply.eq(0), shape.written.eq(0), shape.total.eq(0),
                     shape.words.eq(0), shape.rows_left.eq(n), shape.more_rows.eq(1),  # n >= 1
                     shape.row_in_block.eq(0),
