@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from golden.bitlinear import int_matmul
+from golden.digits import join_products, split_codes
 from hw.config import ArrayConfig
 
 __all__ = ["GoldenEngine", "SimEngine", "BoardEngine", "row_tiles", "tiles", "tiled_product",
@@ -65,15 +66,19 @@ def residency(codes: dict, config: ArrayConfig) -> tuple[list[tuple[str, np.ndar
 
 def tiled_product(codes: np.ndarray, x_codes, config: ArrayConfig, run_tile) -> np.ndarray:
     """``x_codes @ codes.T`` from tiles that fit ``config``: ``run_tile(w_tile, x_tile, rows,
-    cols)`` gives one tile's int32 accumulators; K tiles are summed exactly."""
-    x = np.asarray(x_codes)
-    parts = []
-    for rows, column_tiles in tiles(*codes.shape, config):
-        total = np.zeros((len(x), rows.stop - rows.start), np.int64)
-        for cols in column_tiles:
-            total += run_tile(codes[rows, cols], x[:, cols], rows, cols)
-        parts.append(total)
-    return np.concatenate(parts, axis=1).astype(np.int32)
+    cols)`` gives one tile's int32 accumulators; K tiles are summed exactly. Codes wider than
+    the array's ``act_bits`` (int8 on a 4-bit array) run as one pass a signed digit
+    (golden.digits), joined exactly."""
+    products = []
+    for shift, x in split_codes(x_codes, config.act_bits):
+        parts = []
+        for rows, column_tiles in tiles(*codes.shape, config):
+            total = np.zeros((len(x), rows.stop - rows.start), np.int64)
+            for cols in column_tiles:
+                total += run_tile(codes[rows, cols], x[:, cols], rows, cols)
+            parts.append(total)
+        products.append((shift, np.concatenate(parts, axis=1)))
+    return join_products(products).astype(np.int32)
 
 
 class GoldenEngine:

@@ -5,9 +5,10 @@ layers larger than the array (N and K tiled)."""
 import numpy as np
 import pytest
 
+from golden.a48 import quantize_activations_int4, quantize_activations_int8_topk, topk_count
 from golden.bitlinear import int_matmul, quantize_activations, rescale
 from hw.config import ArrayConfig
-from lm.bitnet import load
+from lm.bitnet import ACTIVATION_SCHEMES, load
 from lm.engines import GoldenEngine, SimEngine
 from tests.bitnet_checkpoints import TINY, write_hf_checkpoint
 
@@ -17,8 +18,15 @@ def model(tmp_path_factory):
     return load(write_hf_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny"))
 
 
-def reference_logits(model, ids):
-    """The architecture written out the long way: one query position and one head at a time."""
+#: a4.8's layer assignment as the paper states it, written out again for the reference
+A48 = {"q": quantize_activations_int4, "k": quantize_activations_int4, "v": quantize_activations_int4,
+       "o": quantize_activations_int8_topk, "gate": quantize_activations_int4,
+       "up": quantize_activations_int4, "down": quantize_activations}
+
+
+def reference_logits(model, ids, quantizers=None):
+    """The architecture written out the long way: one query position and one head at a time.
+    ``quantizers``: projection short name (q, k, v, o, gate, up, down) -> quantizer; None: int8."""
     c, t = model.config, model.tensors
     eps = np.float32(c.rms_norm_eps)
 
@@ -26,7 +34,8 @@ def reference_logits(model, ids):
         return w * (x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps))
 
     def linear(name, x):
-        codes, scale = quantize_activations(x)
+        short = name.rsplit(".", 1)[1].removesuffix("_proj")
+        codes, scale = (quantizers or {}).get(short, quantize_activations)(x)
         return rescale(int_matmul(codes, model.codes[name]), model.w_scales[name], scale)
 
     def rope(x, pos):
@@ -67,6 +76,50 @@ def test_forward_matches_the_long_way(model):
     np.testing.assert_allclose(logits, reference_logits(model, ids), rtol=2e-3, atol=2e-3)
 
 
+def test_a48_forward_matches_the_long_way(model):
+    ids = np.array([3, 17, 5, 40, 0, 9, 22])
+    a48 = model.with_activations("a4.8")
+    assert a48.codes is model.codes and model.activations == "b1.58"
+    logits = a48.logits(ids)
+    np.testing.assert_allclose(logits, reference_logits(model, ids, A48), rtol=2e-3, atol=2e-3)
+    # and it is another model: 4-bit inputs move the logits well past float noise
+    assert np.max(np.abs(logits - model.logits(ids))) > 1e-2
+
+
+class Recorder:
+    """An engine that keeps every projection's input codes."""
+
+    def __init__(self, model):
+        self.model, self.inputs = model, {}
+
+    def __call__(self, layer, x_codes):
+        self.inputs[layer] = np.asarray(x_codes)
+        return int_matmul(x_codes, self.model.codes[layer])
+
+
+def test_a48_gives_each_projection_its_codes(model):
+    recorder = Recorder(model)
+    model.with_activations("a4.8").logits(np.array([3, 17, 5, 40]), engine=recorder)
+    h = TINY["hidden_size"]
+    for name, codes in recorder.inputs.items():
+        short = name.rsplit(".", 1)[1]
+        if short in ("q_proj", "k_proj", "v_proj", "gate_proj", "up_proj"):
+            assert codes.min() >= -8 and codes.max() <= 7
+        elif short == "o_proj":     # top-K keeps half of every token, in int8 codes
+            assert np.all(np.count_nonzero(codes, axis=1) <= topk_count(h))
+            assert np.abs(codes).max() == 127
+        else:                       # the down projection: int8 absmax, no top-K
+            assert short == "down_proj" and np.abs(codes).max() == 127
+
+
+def test_an_unknown_activation_scheme_is_refused(model, tmp_path):
+    assert set(ACTIVATION_SCHEMES) == {"b1.58", "a4.8"}
+    with pytest.raises(ValueError, match=r"activations: expected one of \['a4.8', 'b1.58'\]"):
+        model.with_activations("a4.4")
+    with pytest.raises(ValueError, match="activations: expected one of"):
+        load(tmp_path, activations="int4")
+
+
 def test_generation_with_the_cache_equals_recomputing(model):
     prompt = [1, 2, 3]
     ids = model.generate(prompt, 5)
@@ -92,6 +145,28 @@ def test_the_simulated_array_is_bit_exact_with_golden_on_tiled_layers(model):
             np.testing.assert_array_equal(got[name], want[name])
     assert {run.cols for run in engine.runs if run.layer.endswith("down_proj")} == {(0, 48), (48, 64)}
     assert any(run.rows == (40, 64) for run in engine.runs)
+
+
+def test_a48_on_a_4_bit_array_is_bit_exact_with_golden(model):
+    """a4.8 on an array built for 4-bit activations: the 4-bit projections in one pass a tile,
+    the 8-bit ones (output and down projection) in one pass a signed digit, joined on the host;
+    every accumulator equals golden/'s."""
+    config = ArrayConfig(pe_kind="xor", lanes=8, rows=4, max_k=48, max_n=40, tree_cuts=(0, 2),
+                         act_bits=4)
+    a48 = model.with_activations("a4.8")
+    engine = SimEngine(a48, config)
+    golden_accs, array_accs = [], []
+    reference = a48.generate([4, 8, 15], 2, engine=GoldenEngine(a48), accs=golden_accs)
+    assert a48.generate([4, 8, 15], 2, engine=engine, accs=array_accs) == reference
+    for want, got in zip(golden_accs, array_accs, strict=True):
+        for name in want:
+            np.testing.assert_array_equal(got[name], want[name])
+    passes = {}
+    for run in engine.runs:
+        passes.setdefault(run.layer.rsplit(".", 1)[1], []).append(run)
+    # per product: q/k/v one tile each; down_proj two K tiles, each run for two or three digits
+    first_step = len(golden_accs[0]) // 7
+    assert len(passes["q_proj"]) == first_step * 2 and len(passes["down_proj"]) >= 2 * 2 * first_step * 2
 
 
 @pytest.mark.parametrize("ids, message", [

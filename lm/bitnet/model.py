@@ -14,7 +14,8 @@ scaled by ``head_dim**-0.5``, with the default rotary embedding (``rope_theta``)
 ``weight * h / sqrt(mean(h**2) + eps)`` in float32.
 
 Every one of the seven projections of a layer is a BitLinear: its input is quantized per token to
-int8 (golden.bitlinear.quantize_activations, upstream's absmax with PyTorch's rounding), the
+int8 (golden.bitlinear.quantize_activations, upstream's absmax with PyTorch's rounding), or, with
+``activations="a4.8"``, as BitNet a4.8 assigns its quantizers (``ACTIVATION_SCHEMES``), the
 integer product with the ternary codes runs on an engine (lm.engines: golden/, the simulated
 array, a board), and the accumulators are rescaled by ``rescale(acc, w_scale, x_scale)``. The
 host side is float32 throughout; the accumulators are exact integers whatever the engine, so two
@@ -25,17 +26,35 @@ BitLinear is not exact integer arithmetic there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from golden.a48 import quantize_activations_int4, quantize_activations_int8_topk
 from golden.bitlinear import quantize_activations, rescale
 
-__all__ = ["CheckpointError", "TransformerConfig", "BitNetTransformer", "PROJECTIONS"]
+__all__ = ["CheckpointError", "TransformerConfig", "BitNetTransformer", "PROJECTIONS",
+           "ACTIVATION_SCHEMES"]
 
 #: The BitLinear projections of a decoder layer, in execution order, with their module paths.
 PROJECTIONS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
                "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")
+
+#: How each projection's input becomes codes and a scale. ``b1.58``: per-token INT8 absmax
+#: everywhere. ``a4.8`` (arXiv 2411.04965): INT4 absmean for the inputs of attention and the FFN,
+#: top-K (50 %) then INT8 for the output projection, INT8 for the down projection (whose input
+#: the squared ReLU already makes sparse). A b1.58 checkpoint was not trained for a4.8's
+#: quantizers: the option measures the hardware, not the model's quality.
+ACTIVATION_SCHEMES = {
+    "b1.58": dict.fromkeys(PROJECTIONS, quantize_activations),
+    "a4.8": {"self_attn.q_proj": quantize_activations_int4,
+             "self_attn.k_proj": quantize_activations_int4,
+             "self_attn.v_proj": quantize_activations_int4,
+             "self_attn.o_proj": quantize_activations_int8_topk,
+             "mlp.gate_proj": quantize_activations_int4,
+             "mlp.up_proj": quantize_activations_int4,
+             "mlp.down_proj": quantize_activations},
+}
 
 
 class CheckpointError(ValueError):
@@ -159,14 +178,19 @@ class _Engine:
 @dataclass
 class BitNetTransformer:
     """A loaded checkpoint: config, ternary codes and a weight scale per BitLinear (``rescale``'s
-    ``w_scale``: the output is ``acc / (w_scale * x_scale)``), float tensors for the rest."""
+    ``w_scale``: the output is ``acc / (w_scale * x_scale)``), float tensors for the rest, and
+    the activation scheme (a key of ``ACTIVATION_SCHEMES``)."""
     config: TransformerConfig
     codes: dict[str, np.ndarray]         # int8 N×K in {-1, 0, 1}, by BitLinear name
     w_scales: dict[str, np.float32]
     tensors: dict[str, np.ndarray]       # float32: embedding, norms, lm_head, biases
     source: str = ""
+    activations: str = "b1.58"
 
     def __post_init__(self):
+        if self.activations not in ACTIVATION_SCHEMES:
+            raise ValueError(f"activations: expected one of {sorted(ACTIVATION_SCHEMES)}, got "
+                             f"{self.activations!r}")
         for name, shape in self.config.layer_shapes().items():
             if name not in self.codes or name not in self.w_scales:
                 raise CheckpointError(f"{self.source}: BitLinear {name} is missing")
@@ -185,8 +209,13 @@ class BitNetTransformer:
         return sum(codes.size for codes in self.codes.values())
 
     # ------------------------------------------------------------------ forward pass
+    def with_activations(self, scheme: str) -> "BitNetTransformer":
+        """The same weights with another activation scheme (``"b1.58"`` or ``"a4.8"``)."""
+        return replace(self, activations=scheme)
+
     def _bitlinear(self, name, x, engine, accs):
-        x_codes, x_scale = quantize_activations(x)
+        projection = name.split(".", 3)[3]          # model.layers.<i>.<projection>
+        x_codes, x_scale = ACTIVATION_SCHEMES[self.activations][projection](x)
         acc = np.asarray(engine(name, x_codes))
         n = self.codes[name].shape[0]
         if acc.shape != (len(x), n):
