@@ -63,12 +63,18 @@ class TernaryRow(wiring.Component):
                   and config.lanes >= 2 and 0 not in config.tree_cuts)
         if paired:
             # level 1 of the popcount from the codes; its levels shift down by one
+            # an odd last lane (lanes = 5) is a pair with nothing: ceil(lanes / 2) inputs keep
+            # the popcount one level shorter than the tree
+            pairs = (config.lanes + 1) // 2
             m.submodules.popcount = popcount = AdderTree(
-                n_inputs=config.lanes // 2, input_shape=unsigned(2),
+                n_inputs=pairs, input_shape=unsigned(2),
                 cuts=tuple(level - 1 for level in config.tree_cuts))
             m.d.comb += popcount.en.eq(self.en)
-            for pair in range(config.lanes // 2):
+            for pair in range(pairs):
                 neg_a, _ = decode_trit(self.codes[2 * pair])
+                if 2 * pair + 1 == config.lanes:
+                    m.d.comb += popcount.inputs[pair].eq(neg_a)
+                    continue
                 neg_b, _ = decode_trit(self.codes[2 * pair + 1])
                 # written as logic, not ``+``: an adder would become a carry chain
                 m.d.comb += popcount.inputs[pair].eq(Cat(neg_a ^ neg_b, neg_a & neg_b))
