@@ -24,6 +24,7 @@ import numpy as np
 
 from golden._checks import as_code_array
 from golden.bitlinear import quantize_activations, quantize_weights, rescale
+from golden.digits import join_products, split_codes
 from golden.slots import Slot, SlotTable
 from hw.formats import act_beats, weight_beats
 from hw.link.protocol import (DEFAULT_BAUD, DEVICE_SYNC, FRAME_BYTES, HEADER_BYTES, MAX_PAYLOAD,
@@ -289,21 +290,28 @@ class Accelerator:
 
     def run_codes(self, x_codes, slot: str | None = None) -> np.ndarray:
         """Integer product of int8 codes (M×K) with the selected ternary matrix (or the resident
-        one in ``slot``): int32 M×N."""
+        one in ``slot``): int32 M×N. On a device with narrower activations (``act_bits=4``)
+        codes that do not fit run as one pass a signed digit (golden.digits), joined exactly."""
         if slot is not None:
             self.select(slot)
         if self._shape is None:
             raise RuntimeError("load_weights first (or select a resident slot)")
         x = as_code_array(x_codes, "x_codes", low=-128, high=127, ndim=2)
-        k, n = self._selected.k, self._selected.n
+        k = self._selected.k
         if x.shape[1] != k:
             raise ValueError(f"x_codes: K = {x.shape[1]}, but the selected matrix "
                              f"({self._selected.name!r}) has K = {k}")
-        shape = self._shape
+        if self._shape.token_bytes > MAX_PAYLOAD:
+            raise ValueError(f"one token is {self._shape.token_bytes} bytes, over the "
+                             f"{MAX_PAYLOAD}-byte frame limit")
+        parts = [(shift, self._run_fitting(digits))
+                 for shift, digits in split_codes(x, self.config.act_bits)]
+        return join_products(parts).astype(np.int32)
+
+    def _run_fitting(self, x: np.ndarray) -> np.ndarray:
+        """TOKENS frames for codes that fit the device's ``act_bits``: int64 M×N."""
+        shape, n = self._shape, self._selected.n
         per_frame = max(1, min(MAX_PAYLOAD // shape.token_bytes, MAX_REPLY // shape.token_reply_bytes))
-        if shape.token_bytes > MAX_PAYLOAD:
-            raise ValueError(f"one token is {shape.token_bytes} bytes, over the {MAX_PAYLOAD}-byte "
-                             f"frame limit")
         results = []
         for start in range(0, x.shape[0], per_frame):
             tokens = x[start:start + per_frame]
@@ -311,7 +319,7 @@ class Accelerator:
                                   reply_bytes=len(tokens) * shape.token_reply_bytes)
             acc = np.frombuffer(reply, dtype=f"<i{RESULT_BYTES}").reshape(len(tokens), -1)
             results.append(acc[:, :n])
-        return np.concatenate(results).astype(np.int32)
+        return np.concatenate(results).astype(np.int64)
 
     def run(self, x, slot: str | None = None) -> np.ndarray:
         """BitLinear forward: quantize ``x`` on the host, integer product on the device (the

@@ -345,9 +345,35 @@ def test_identify_carries_every_tree_cut(cuts):
     assert device.config == config
 
 
+@pytest.mark.parametrize("config", [
+    ArrayConfig.tiny(act_bits=4),                                    # 2-byte token beats
+    ArrayConfig(lanes=5, rows=2, max_k=40, max_n=12, act_bits=4,     # 3-byte beats, counted
+                weight_packing="base3"),
+], ids=["tiny", "base3-lanes5"])
+def test_4_bit_activations_through_the_link(config):
+    """An act_bits=4 device (BitNet a4.8): TOKENS carry two codes a byte; int4 codes take one
+    pass, int8 codes (a4.8's o/down projections, or run() of floats) one pass a signed digit."""
+    device = Accelerator(SimulatedSerial(LinkedArray(config, timeout_cycles=DEVICE_TIMEOUT)))
+    assert device.config == config
+    rng = np.random.default_rng(17)
+    w = rng.integers(-1, 2, (7, 13))
+    x4 = rng.integers(-8, 8, (5, 13))
+    x8 = rng.integers(-128, 128, (5, 13))
+    x8[0] = 127                                  # three digits: 127 = 256 - 128 - 1
+    device.load_weights(w)
+    np.testing.assert_array_equal(device.run_codes(x4), int_matmul(x4, w))
+    np.testing.assert_array_equal(device.run_codes(x8), int_matmul(x8, w))
+    wf = rng.standard_normal((7, 13)).astype(np.float32)
+    xf = rng.standard_normal((3, 13)).astype(np.float32)
+    device.load_weights(wf)
+    np.testing.assert_array_equal(device.run(xf), bitlinear(xf, wf))
+
+
 def test_link_rejects_configs_it_cannot_carry():
-    with pytest.raises(ValueError, match="act_bits must be 8"):
-        HostLink(ArrayConfig.tiny(act_bits=4), timeout_cycles=100)
+    with pytest.raises(ValueError, match="int8 baseline"):
+        HostLink(ArrayConfig.tiny(pe_kind="mul8"), timeout_cycles=100)
+    with pytest.raises(ValueError, match="act_bits must be 2, 4 or 8, got 6"):
+        HostLink(ArrayConfig.tiny(act_bits=6), timeout_cycles=100)
     with pytest.raises(ValueError, match="timeout_cycles must be an integer >= 16"):
         HostLink(CONFIG, timeout_cycles=3)
 

@@ -304,7 +304,7 @@ class HostLink(wiring.Component):
                     m.next = "SHAPE"
         with m.State("SHAPE"):  # a row a cycle: the matrix's bytes and the reply's by adding
             if config.chunks_by_shifts:
-                chunks = shape.token_bytes >> config.tree_depth
+                chunks = shape.token_bytes >> ceil_log2(token_beat_bytes(config))
                 row_bytes = chunks << w_bytes_bits
             else:
                 chunks, row_bytes = shape.chunks, shape.row_bytes
@@ -365,7 +365,7 @@ class HostLink(wiring.Component):
                 ]
                 if config.chunks_by_shifts:
                     m.d.sync += shape.token_bytes.eq(((k + config.lanes - 1) >> lane_bits)
-                                                     << lane_bits)
+                                                     << ceil_log2(token_beat_bytes(config)))
                     m.next = "SHAPE"
                 else:   # counted in CHUNKS
                     m.d.sync += [shape.token_bytes.eq(token_beat_bytes(config)),

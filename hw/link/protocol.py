@@ -219,17 +219,18 @@ def weights_frame_payload(offset: int, beats: bytes) -> bytes:
 
 
 def check_link_config(config: ArrayConfig) -> None:
-    """What the protocol can carry (ValueError otherwise): a PE kind with a wire id (ternary),
-    int8 activations, int32 accumulators."""
+    """What the protocol can carry (ValueError otherwise): a PE kind with a wire id (ternary) and
+    int32 accumulators. Activation codes travel packed as the ``x_in`` beat packs them (two 4-bit
+    codes a byte), so a power-of-two ``lanes`` gives a power-of-two token beat."""
     if config.kind.wire_id is None:
         raise ValueError(f"the host link carries 2-bit trit weights; pe_kind {config.pe_kind!r} "
                          f"is the int8 baseline, built for benchmarks only (--top bench)")
+    if 8 % config.act_bits:
+        raise ValueError(f"the host link packs activation codes whole into bytes; act_bits must "
+                         f"be 2, 4 or 8, got {config.act_bits}")
     if config.acc_bits > 8 * RESULT_BYTES:
         raise ValueError(f"the host link sends int32 accumulators; acc_bits must be <= 32, "
                          f"got {config.acc_bits} (max_k {config.max_k})")
-    if config.act_bits != 8:
-        raise ValueError(f"the host link sends one byte per activation code; "
-                         f"act_bits must be 8, got {config.act_bits}")
 
 
 def weight_beat_bytes(config: ArrayConfig) -> int:
