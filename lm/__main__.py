@@ -97,6 +97,9 @@ def parse_args(argv):
     parser.add_argument("--checkpoint", type=Path, default=None,
                         help="a BitNet transformer instead of the MLP: a Hugging Face checkpoint "
                              "directory or a .gguf file (lm.bitnet)")
+    parser.add_argument("--activations", default="b1.58", choices=("b1.58", "a4.8"),
+                        help="with --checkpoint: how projection inputs are quantized (a4.8: 4-bit "
+                             "inputs of attention and FFN, sparse 8-bit intermediate states)")
     parser.add_argument("--prompt-ids", default="1",
                         help="with --checkpoint: the prompt as comma-separated token ids")
     parser.add_argument("--tokens", type=positive_int, default=64)
@@ -161,11 +164,14 @@ def model_facts(model) -> tuple[int, dict, object]:
 def load_model(args):
     """The MLP (``--model``) or a BitNet checkpoint (``--checkpoint``), and the prompt it takes."""
     if args.checkpoint is None:
+        if args.activations != "b1.58":
+            raise ValueError(f"--activations {args.activations} needs --checkpoint (the tiny MLP "
+                             f"was trained with b1.58's int8 activations)")
         from .corpus import encode
         encode(args.prompt)
         return TernaryModel.load(args.model), args.prompt
     from .bitnet import load
-    model = CheckpointModel(load(args.checkpoint))
+    model = CheckpointModel(load(args.checkpoint, activations=args.activations))
     try:
         prompt = [int(i) for i in args.prompt_ids.split(",")]
     except ValueError:
@@ -220,7 +226,8 @@ def summarize(args, model, hardware, run: DemoRun) -> dict:
     difference = first_difference(run.reference, run.generated)
     cycles_per_token = run.cycles / args.tokens
     summary = {
-        "model": str(args.checkpoint or args.model), "ternary_weights": ternary_weights,
+        "model": str(args.checkpoint or args.model), "activations": args.activations,
+        "ternary_weights": ternary_weights,
         "layers": {name: {"n": n, "k": k} for name, (n, k) in layers.items()},
         "validation": validation,
         "config": hardware.config.to_dict(), "engine": hardware.name,

@@ -127,6 +127,22 @@ def test_demo_runs_a_checkpoint_bit_exact(tmp_path, capsys, kind):
     assert "golden ids:" in capsys.readouterr().out
 
 
+def test_demo_runs_a48_on_a_4_bit_array_bit_exact(tmp_path, capsys):
+    """``--activations a4.8`` on an act_bits=4 array: int4 projections in one pass, the int8
+    ones (o_proj after top-K, down_proj) as signed digits; every accumulator equals golden's."""
+    from tests.bitnet_checkpoints import write_hf_checkpoint
+    path = write_hf_checkpoint(tmp_path / "ckpt")
+    report = tmp_path / "s.json"
+    assert demo.main(["--checkpoint", str(path), "--activations", "a4.8", "--prompt-ids", "2,7",
+                      "--tokens", "2", "--set", "max_k=128", "--set", "act_bits=4",
+                      "--report", str(report)]) == 0
+    summary = json.loads(report.read_text())
+    assert summary["bit_exact"] is True and summary["activations"] == "a4.8"
+    assert summary["config"]["act_bits"] == 4 and summary["accumulators_compared"] > 0
+    assert demo.main(["--activations", "a4.8"]) == 2
+    assert "--activations a4.8 needs --checkpoint" in capsys.readouterr().err
+
+
 def test_a_bad_checkpoint_exits_2(tmp_path, capsys):
     (tmp_path / "config.json").write_text("{}")
     assert demo.main(["--checkpoint", str(tmp_path)]) == 2
