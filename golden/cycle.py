@@ -1,8 +1,8 @@
 """Cycle model of the BitLinear array's schedule: which output beat appears on which cycle.
 
 It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows,
-output_latency, decode_latency), and describes the schedule of ``hw/datapath/bitlinear.py`` when
-no stream stalls:
+output_latency, act_read_delay, zero_skip), and describes the schedule of
+``hw/datapath/bitlinear.py`` when no stream stalls:
 
 * cycle 0 is the first cycle on which ``w_in`` and ``x_in`` offer beats; each stream offers its
   next beat on the cycle after the previous one was taken, and ``acc_out`` is always ready;
@@ -11,9 +11,12 @@ no stream stalls:
   once, for a matrix already resident: ``resident=True``, no weight beats at all);
 * the activation buffer has two banks; a token of ``chunks = ceil(K/lanes)`` beats loads into a
   free bank and can be read from the cycle after its last beat; a bank is free again the cycle
-  after the last read of its token (``1 + decode_latency`` cycles after its last issue: base-3
-  arrays read the activations a cycle later, beside the weights' decode);
-* the array issues one chunk a cycle, block by block, token by token;
+  after the last read of its token (``1 + act_read_delay`` cycles after its last issue: base-3
+  arrays read the activations a cycle later, beside the weights' decode, and zero skipping a
+  cycle later again, after the chunk index that addresses the weights);
+* the array issues one chunk a cycle, block by block, token by token; with ``zero_skip`` only
+  the token's *kept* chunks (``kept_chunks``: those with a non-zero activation, and always the
+  last), so a token issues ``blocks * kept`` chunks;
 * the beat of a block appears ``output_latency`` cycles after its last chunk is issued
   (one cycle of memory read, one of weight decode with base-3 packing, the row's registers: tree
   cuts and row sum, the accumulator).
@@ -29,7 +32,7 @@ from .baseline import int8_matmul
 from .bitlinear import int_matmul
 from .ints import ceil_div
 
-__all__ = ["Beat", "Schedule", "schedule", "beat_values"]
+__all__ = ["Beat", "Schedule", "schedule", "beat_values", "kept_chunks"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,22 @@ def beat_values(config, x_codes, w_codes) -> list[tuple[int, int, np.ndarray]]:
             for t in range(m) for b in range(blocks)]
 
 
+def kept_chunks(config, x_codes) -> np.ndarray:
+    """Chunks each token issues, per token (int): all ``ceil(K/lanes)``, or with ``zero_skip``
+    those holding a non-zero code, plus the last chunk whatever it holds (a block needs one issue
+    to produce its beat, and the last chunk carries the lanes past K)."""
+    x = np.asarray(x_codes)
+    m, k = x.shape
+    chunks = ceil_div(k, config.lanes)
+    if not config.zero_skip:
+        return np.full(m, chunks, dtype=np.int64)
+    padded = np.zeros((m, chunks * config.lanes), dtype=x.dtype)
+    padded[:, :k] = x
+    nonzero = np.any(padded.reshape(m, chunks, config.lanes) != 0, axis=2)
+    nonzero[:, -1] = True
+    return nonzero.sum(axis=1)
+
+
 def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False) -> Schedule:
     """Cycle and value of every output beat with no stalls (see the module doc). ``x_start``
     holds ``x_in`` back until that cycle (e.g. until the weights are in); the performance
@@ -86,7 +105,7 @@ def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False)
     chunks = ceil_div(k, config.lanes)
     blocks = ceil_div(n, config.rows)
     weights_ready = 0 if resident else blocks * config.rows * chunks
-    decode = config.decode_latency
+    kept = [int(c) for c in kept_chunks(config, x_codes)]
 
     bank_free = [0, 0]
     load_end = x_start - 1
@@ -96,16 +115,16 @@ def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False)
         load_start = max(load_end + 1, bank_free[token % 2])
         load_end = load_start + chunks - 1
         issue_start = max(load_end + 1, issue_end + 1, weights_ready)
-        issue_end = issue_start + blocks * chunks - 1
-        bank_free[token % 2] = issue_end + 1 + decode
+        issue_end = issue_start + blocks * kept[token] - 1
+        bank_free[token % 2] = issue_end + 1 + config.act_read_delay
         issue_starts.append(issue_start)
 
     delay = config.output_latency
     beats = []
     for index, (token, block, acc) in enumerate(values):
-        cycle = issue_starts[token] + (block + 1) * chunks - 1 + delay
+        cycle = issue_starts[token] + (block + 1) * kept[token] - 1 + delay
         beats.append(Beat(index=index, token=token, block=block, cycle=cycle, acc=acc))
-    busy = m * blocks * chunks
+    busy = blocks * sum(kept)
     total = beats[-1].cycle + 1 - x_start  # the first x_in beat is taken on cycle x_start
     return Schedule(beats=beats, chunks=chunks, blocks=blocks, weights_ready_cycle=weights_ready,
                     perf_busy=busy, perf_in_stall=total - busy, perf_out_stall=0)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from golden.bitlinear import int_matmul
-from golden.cycle import schedule
+from golden.cycle import kept_chunks, schedule
 from hw.config import ArrayConfig
 
 
@@ -55,6 +55,36 @@ def test_base3_weights_take_a_cycle_more_and_free_banks_a_cycle_later():
     # issues: tokens 0, 1 on cycles 2, 3; token 2 loads once bank 0 is free (cycle 4), issues 5;
     # token 3 loads on bank 1 free at 5, issues 6; token 4 on bank 0 free at 7, loads 7, issues 8
     assert [b.cycle for b in s.beats] == [c + 4 for c in (2, 3, 5, 6, 8)]
+
+
+def test_kept_chunks_hand_worked():
+    # lanes 4, K = 10 -> chunks [0:4], [4:8], [8:10]
+    config = ArrayConfig(lanes=4, rows=2, max_k=16, max_n=4, zero_skip=True)
+    x = np.array([[1, 0, 0, 0, 0, 0, 0, 0, 0, 0],      # chunk 0, and the last: 2
+                  [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],      # nothing but the last: 1
+                  [0, 0, 0, 0, 0, 0, 0, -3, 0, 5],     # chunks 1 and 2: 2
+                  [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]])     # all three
+    assert kept_chunks(config, x).tolist() == [2, 1, 2, 3]
+    assert kept_chunks(config.replace(zero_skip=False), x).tolist() == [3, 3, 3, 3]
+
+
+def test_zero_skipping_schedule_hand_worked():
+    # lanes 4, rows 2, no tree cuts: output latency 2 + 1 (index read) + 1 (row sum) = 4.
+    # K = 12 (3 chunks), N = 2 (1 block): weights ready on cycle 6 (2 rows x 3 chunks).
+    # Token 0 keeps chunks 1, 2 (2 issues), token 1 only its last (1), token 2 all three.
+    # Token 0 loads 0-2, issues 6-7; token 1 loads 3-5, issues 8; token 2 waits for bank 0,
+    # free on 7 + 1 + 1 = 9 (one read delay): loads 9-11, issues 12-14. Beats 4 cycles after
+    # each token's last issue: 11, 12, 18.
+    config = ArrayConfig(lanes=4, rows=2, max_k=12, max_n=2, tree_cuts=(), zero_skip=True)
+    x = np.zeros((3, 12), int)
+    x[0, 5], x[0, 11] = 7, -1
+    x[2] = 1
+    w = np.ones((2, 12), int)
+    s = schedule(config, x, w)
+    assert config.output_latency == 4 and s.weights_ready_cycle == 6
+    assert [b.cycle for b in s.beats] == [11, 12, 18]
+    assert s.perf_busy == 2 + 1 + 3
+    assert [b.acc.tolist() for b in s.beats] == [[6, 6], [0, 0], [12, 12]]
 
 
 def test_cycle_model_does_not_import_amaranth():

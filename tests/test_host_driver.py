@@ -95,9 +95,9 @@ def test_context_manager_closes_only_a_port_it_opened(monkeypatch):
 
 def test_a_device_of_another_protocol_version_is_refused():
     payload = bytearray(identify_payload(ArrayConfig.tiny()))
-    payload[4] = 1                                           # major version 1
+    payload[4] = 1                                           # major version 1 (minor as ours)
     port = FakePort([(Status.OK, bytes(payload))])
-    with pytest.raises(ProtocolError, match="speaks protocol 1.0, this host 3.0: rebuild the "
+    with pytest.raises(ProtocolError, match="speaks protocol 1.1, this host 3.1: rebuild the "
                                             "bitstream"):
         Accelerator(port)
 

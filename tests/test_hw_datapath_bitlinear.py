@@ -26,6 +26,12 @@ CONFIGS = {
                          weight_packing="base3"),
     "base3_spram": ArrayConfig(lanes=20, rows=2, max_k=50, max_n=5, tree_cuts=(1, 3),
                                weight_packing="base3", weight_store="spram"),
+    # zero skipping: chunks of zeros are not issued; the weights wait a cycle for their index
+    "skip": ArrayConfig.tiny(zero_skip=True),
+    "skip_base3": ArrayConfig(lanes=10, rows=2, max_k=45, max_n=7, tree_cuts=(1,),
+                              weight_packing="base3", zero_skip=True),
+    "skip_act4_spram": ArrayConfig(lanes=16, rows=2, act_bits=4, max_k=96, max_n=8,
+                                   tree_cuts=(2,), weight_store="spram", zero_skip=True),
 }
 
 
@@ -77,22 +83,72 @@ def test_worst_case_reaches_accumulator_limit():
     assert (config.max_k * 128).bit_length() + 1 == config.acc_bits
 
 
+def sparse_tokens(rng, config, m, k, zero_share):
+    """Codes with about ``zero_share`` of each token's chunks all zero (and a few lone zeros)."""
+    half = 1 << (config.act_bits - 1)
+    x = rng.integers(-half, half, (m, k))
+    x[rng.random(x.shape) < 0.2] = 0
+    for token in range(m):
+        for start in range(0, k, config.lanes):
+            if rng.random() < zero_share:
+                x[token, start:start + config.lanes] = 0
+    return x
+
+
+def issued_chunks(config, x):
+    """Chunks a token issues, counted here the long way: every one without zero skipping; with
+    it, those holding a non-zero code, and the last one always."""
+    k = x.shape[1]
+    chunks = ceil_div(k, config.lanes)
+    if not config.zero_skip:
+        return [chunks] * len(x)
+    return [sum(1 for c in range(chunks)
+                if c == chunks - 1 or any(x[t, c * config.lanes:(c + 1) * config.lanes]))
+            for t in range(len(x))]
+
+
 @pytest.mark.parametrize("kind", TERNARY_KINDS)
-@pytest.mark.parametrize("config_name", ["tiny", "rows3", "base3", "base3_spram"])
+@pytest.mark.parametrize("config_name", ["tiny", "rows3", "base3", "base3_spram", "skip",
+                                         "skip_base3", "skip_act4_spram"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_stalls_lose_nothing(kind, config_name, seed):
     config = CONFIGS[config_name].replace(pe_kind=kind)
     rng = np.random.default_rng(100 + seed)
     m, k, n = 8, rng.integers(1, config.max_k + 1), rng.integers(1, config.max_n + 1)
-    x = rng.integers(-128, 128, (m, k))
+    x = sparse_tokens(rng, config, m, k, zero_share=0.5)
     w = rng.integers(-1, 2, (n, k))
     result = run_bitlinear(config, x, w, stall_prob=0.3, seed=seed)
     np.testing.assert_array_equal(result.acc, int_matmul(x, w))
     # The harness already checked busy + in_stall + out_stall == cycles from the first x_in beat
     # to the last acc_out beat, and out_stall == the cycles it held acc_out; here: busy is exactly
     # the issued work and the stalls really slowed the run down.
-    assert result.perf["busy"] == m * ceil_div(n, config.rows) * ceil_div(k, config.lanes)
+    assert result.perf["busy"] == ceil_div(n, config.rows) * sum(issued_chunks(config, x))
     assert result.cycles > result.schedule.cycles
+
+
+@pytest.mark.parametrize("config_name", ["skip", "skip_base3", "skip_act4_spram"])
+@pytest.mark.parametrize("zero_share", [0.0, 0.5, 0.9, 1.0])
+def test_zero_skipping_issues_only_chunks_with_codes(config_name, zero_share):
+    """Every beat on the cycle the cycle model predicts (run_bitlinear checks it), the busy
+    counter equal to the chunks counted here, and the run shorter than without skipping by the
+    chunks skipped (the same tokens through the same array with ``zero_skip`` off)."""
+    config = CONFIGS[config_name]
+    rng = np.random.default_rng(int(zero_share * 10) + len(config_name))
+    k, n = config.max_k - 3, config.max_n - 1
+    x = sparse_tokens(rng, config, 5, k, zero_share)
+    x[0] = 0                                    # a token of zeros: its last chunk still issues
+    w = rng.integers(-1, 2, (n, k))
+    skipping = run_bitlinear(config, x, w)
+    plain = run_bitlinear(config.replace(zero_skip=False), x, w)
+    np.testing.assert_array_equal(skipping.acc, int_matmul(x, w))
+    blocks = ceil_div(n, config.rows)
+    assert skipping.perf["busy"] == blocks * sum(issued_chunks(config, x))
+    saved = plain.perf["busy"] - skipping.perf["busy"]
+    assert saved == blocks * sum(ceil_div(k, config.lanes) - c for c in issued_chunks(config, x))
+    if zero_share == 1.0:
+        assert skipping.perf["busy"] == blocks * len(x)
+    if saved > len(x) * config.act_read_delay:   # a cycle of latency a token, at most
+        assert skipping.cycles < plain.cycles
 
 
 @pytest.mark.parametrize("x, w, words", [

@@ -369,6 +369,25 @@ def test_4_bit_activations_through_the_link(config):
     np.testing.assert_array_equal(device.run(xf), bitlinear(xf, wf))
 
 
+def test_zero_skipping_device_through_the_link():
+    """A zero-skipping array behind the link: IDENTIFY says so, results are golden's, and the
+    busy counter shows only the chunks that hold a code (and each token's last)."""
+    from golden.cycle import kept_chunks
+    config = ArrayConfig.tiny(zero_skip=True, act_bits=4)
+    device = Accelerator(SimulatedSerial(LinkedArray(config, timeout_cycles=DEVICE_TIMEOUT)))
+    assert device.config == config and device.config.zero_skip
+    rng = np.random.default_rng(23)
+    w = rng.integers(-1, 2, (5, 30))
+    x = rng.integers(-8, 8, (6, 30))
+    x[:, 4:24] = 0                       # chunks 1-5 of 8 hold nothing
+    x[2] = 0
+    device.load_weights(w)
+    device.clear_perf()
+    np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
+    assert device.perf()["busy"] == 3 * int(kept_chunks(config, x).sum())   # 3 blocks of 2 rows
+    assert kept_chunks(config, x).tolist() == [3, 3, 1, 3, 3, 3]
+
+
 def test_link_rejects_configs_it_cannot_carry():
     with pytest.raises(ValueError, match="int8 baseline"):
         HostLink(ArrayConfig.tiny(pe_kind="mul8"), timeout_cycles=100)
@@ -401,6 +420,10 @@ def test_identify_round_trips_every_preset():
     from hw.link.protocol import identify_payload, parse_identify
     for name, config in ArrayConfig.presets().items():
         assert parse_identify(identify_payload(config, 115200)) == (VERSION, config, 115200), name
+    skipping = ArrayConfig.tiny(zero_skip=True)
+    assert parse_identify(identify_payload(skipping))[1] == skipping
+    # a protocol 3.0 device sends no flags byte: it does not skip
+    assert parse_identify(identify_payload(ArrayConfig.tiny())[:-1])[1] == ArrayConfig.tiny()
 
 
 # ---- host link v2: the faults that used to end in wrong numbers or a wedged device (issue 13)

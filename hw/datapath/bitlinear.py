@@ -141,8 +141,10 @@ class BitLinear(wiring.Component):
         first_word = Signal(range(config.bank_words))
         resident = Signal()
         last_lanes = Signal(config.lanes)
+        chunks = Signal.like(count.chunks)      # words a block takes (zero skipping's stride)
         m.d.comb += count.k.eq(self.k)
         m.d.sync += [
+            chunks.eq(count.chunks),
             last_chunk_index.eq(count.last_chunk),
             last_block_start.eq(self.n - config.rows),  # the last block starts at row >= this
             first_word.eq(self.w_base), resident.eq(self.w_resident),
@@ -157,19 +159,19 @@ class BitLinear(wiring.Component):
             wmem.last_lanes.eq(count.last_lanes),
             wmem.read_lanes.eq(last_lanes),
         ]
-        return last_chunk_index, last_block_start, first_word, resident
+        return last_chunk_index, last_block_start, first_word, resident, chunks
 
     def _issue(self, m: Module, act: ActBuffer, wmem: WeightMemory, shape: tuple, advance):
         """The issue stage: one chunk a cycle, block by block, while a token and the matrix are
         in and the pipeline advances. Returns ``(issue, first, last)``: a chunk is issued; it is
-        its block's first; it is its block's last."""
+        its block's first; it is its block's last. With zero skipping the chunks are the token's
+        kept ones (the activation buffer's addresses), and the last is the buffer's count."""
         config = self._config
-        last_chunk_index, last_block_start, first_word, resident = shape
+        last_chunk_index, last_block_start, first_word, resident, chunks = shape
         can_issue = Signal()
         issue = Signal()
         chunk = Signal(range(config.max_chunks))
         block_row = Signal(range(config.max_n + config.rows))  # first output row of the block
-        addr = Signal(range(config.bank_words))
         last_chunk = Signal()
         last_block = Signal()
         # chunk == 0 and block_row == 0, as a register: the weight loader's permission is on the
@@ -178,35 +180,60 @@ class BitLinear(wiring.Component):
         # between ``issue`` and the counters' and the activation buffer's enables); the shape
         # registers settle before any token can be issued.
         at_start = Signal(init=1)
-        m.d.sync += [last_chunk.eq(chunk == last_chunk_index),
+        if config.zero_skip:   # a token's kept chunks: known from the buffer, per token
+            token_last, at_last = act.rd_last, Mux(at_start, act.first_is_last, last_chunk)
+        else:
+            token_last, at_last = last_chunk_index, last_chunk
+        m.d.sync += [last_chunk.eq(chunk == token_last),
                      last_block.eq(block_row >= last_block_start)]
         m.d.comb += [
             can_issue.eq(act.available & (wmem.loaded | resident)),
             issue.eq(can_issue & advance),
             act.rd_addr.eq(chunk),
             act.rd_en.eq(advance),
-            wmem.rd_addr.eq(addr),
             wmem.rd_en.eq(advance),
-            wmem.rd_last.eq(last_chunk),
             wmem.allow.eq(Mux(resident, int(self._config.weight_store == "ebr"),
                               at_start & ~can_issue)),
         ]
-        with m.If(at_start & ~issue):   # between tokens: the next one reads the matrix at w_base
-            m.d.sync += addr.eq(first_word)
         with m.If(issue):
-            with m.If(~last_chunk):
-                m.d.sync += [chunk.eq(chunk + 1), addr.eq(addr + 1), at_start.eq(0),
-                             last_chunk.eq(chunk + 1 == last_chunk_index)]
+            with m.If(~at_last):
+                m.d.sync += [chunk.eq(chunk + 1), at_start.eq(0),
+                             last_chunk.eq(chunk + 1 == token_last)]
             with m.Elif(~last_block):
-                m.d.sync += [chunk.eq(0), addr.eq(addr + 1), block_row.eq(block_row + config.rows),
-                             at_start.eq(0), last_chunk.eq(last_chunk_index == 0),
+                m.d.sync += [chunk.eq(0), block_row.eq(block_row + config.rows),
+                             at_start.eq(0), last_chunk.eq(token_last == 0),
                              last_block.eq(block_row + config.rows >= last_block_start)]
             with m.Else():
-                m.d.sync += [chunk.eq(0), addr.eq(first_word), block_row.eq(0), at_start.eq(1),
+                m.d.sync += [chunk.eq(0), block_row.eq(0), at_start.eq(1),
                              last_chunk.eq(last_chunk_index == 0),
                              last_block.eq(last_block_start <= 0)]
                 m.d.comb += act.release.eq(1)
-        return issue, chunk == 0, last_chunk
+        self._weight_address(m, act, wmem, issue, at_start, at_last, last_block, first_word,
+                             chunks, advance)
+        return issue, chunk == 0, at_last
+
+    def _weight_address(self, m: Module, act: ActBuffer, wmem: WeightMemory, issue, at_start,
+                        at_last, last_block, first_word, chunks, advance) -> None:
+        """The weight word each issue reads: the next one (a block's chunks and blocks lie in
+        order from the matrix's first word), or, with zero skipping, the block's first word plus
+        the kept chunk's index, which arrives from the buffer a cycle later: the weights are read
+        then (``skip_latency``)."""
+        config = self._config
+        addr = Signal(range(config.bank_words))     # the next word / the block's first word
+        with m.If(at_start & ~issue):   # between tokens: the next one reads the matrix at w_base
+            m.d.sync += addr.eq(first_word)
+        if not config.zero_skip:
+            with m.If(issue):
+                m.d.sync += addr.eq(Mux(at_last & last_block, first_word, addr + 1))
+            m.d.comb += [wmem.rd_addr.eq(addr), wmem.rd_last.eq(at_last)]
+            return
+        with m.If(issue & at_last):
+            m.d.sync += addr.eq(Mux(last_block, first_word, addr + chunks))
+        block_first = Signal.like(addr)
+        read_last = Signal()
+        with m.If(advance):
+            m.d.sync += [block_first.eq(addr), read_last.eq(at_last)]
+        m.d.comb += [wmem.rd_addr.eq(block_first + act.rd_index), wmem.rd_last.eq(read_last)]
 
     def _accumulate(self, m: Module, rows: list, advance, issue, first, last) -> None:
         """Carry each issue's flags down the pipeline (stage 0 the issue, stage 1 the memory
@@ -214,7 +241,7 @@ class BitLinear(wiring.Component):
         accumulators are the output register: while a beat waits, ``advance`` is low and nothing
         accumulates; the cycle it is taken, the next block's first chunk may land."""
         config = self._config
-        stages = 1 + config.decode_latency + rows[0].latency
+        stages = 1 + config.act_read_delay + rows[0].latency
         valid = [Signal(name=f"valid_{s}") for s in range(stages + 1)]
         firsts = [Signal(name=f"first_{s}") for s in range(stages + 1)]
         lasts = [Signal(name=f"last_{s}") for s in range(stages + 1)]

@@ -88,8 +88,8 @@ __all__ = ["HOST_SYNC", "DEVICE_SYNC", "VERSION", "Command", "Status", "crc16",
 HOST_SYNC = 0xA5
 DEVICE_SYNC = 0x5A
 #: 1.0: sequence numbers, RESET; 2.0: loads are transactions (offsets, COMMIT); 3.0: resident
-#: matrices (SET_SHAPE's base, SELECT)
-VERSION = (3, 0)
+#: matrices (SET_SHAPE's base, SELECT); 3.1: IDENTIFY's flags byte (zero skipping)
+VERSION = (3, 1)
 #: The UART rate a board and a host use unless told otherwise (the iCEBreaker's FT2232H runs up
 #: to 3 Mbaud; 1 Mbaud divides the common 12 MHz board clocks exactly and is kind to long cables).
 DEFAULT_BAUD = 1_000_000
@@ -254,13 +254,19 @@ class Identity(NamedTuple):
     baud: int
 
 
+#: Bits of IDENTIFY's flags byte (after the tree cuts; since protocol 3.1, absent before).
+IDENTIFY_FLAGS = {"zero_skip": 1}
+
+
 def identify_payload(config, baud: int = 0) -> bytes:
-    """What IDENTIFY returns: magic, version, every ArrayConfig field, the baud (tree cuts last)."""
+    """What IDENTIFY returns: magic, version, every ArrayConfig field, the baud, the tree cuts,
+    then a byte of flags (``IDENTIFY_FLAGS``)."""
     head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], config.kind.wire_id,
                           config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
                           config.perf_bits, WEIGHT_PACKINGS[config.weight_packing],
                           WEIGHT_STORES[config.weight_store], baud, len(config.tree_cuts))
-    return head + bytes(config.tree_cuts)
+    flags = sum(bit for name, bit in IDENTIFY_FLAGS.items() if getattr(config, name))
+    return head + bytes(config.tree_cuts) + bytes([flags])
 
 
 def parse_identify(payload: bytes) -> Identity:
@@ -273,6 +279,8 @@ def parse_identify(payload: bytes) -> Identity:
     if magic != b"BNA1":
         raise ProtocolError(f"IDENTIFY magic {magic!r} is not b'BNA1'")
     cuts = tuple(payload[_IDENTIFY.size:_IDENTIFY.size + n_cuts])
+    rest = payload[_IDENTIFY.size + n_cuts:]
+    flags = rest[0] if rest else 0          # a 3.0 device sends none
     names = {}
     for field, value, table in (
             ("PE kind", kind, {k.wire_id: name for name, k in PE_KINDS.items()
@@ -287,7 +295,8 @@ def parse_identify(payload: bytes) -> Identity:
         config = ArrayConfig(pe_kind=names["PE kind"], lanes=lanes, rows=rows, act_bits=act_bits,
                              max_k=max_k, max_n=max_n, tree_cuts=cuts,
                              weight_packing=names["weight packing"], perf_bits=perf_bits,
-                             weight_store=names["weight store"])
+                             weight_store=names["weight store"],
+                             **{name: bool(flags & bit) for name, bit in IDENTIFY_FLAGS.items()})
     except ValueError as error:
         raise ProtocolError(f"IDENTIFY describes an invalid array: {error}") from None
     return Identity((major, minor), config, baud)
