@@ -109,10 +109,15 @@ def _run_yosys(out: Path, script: str, name: str):
 def breakdown(config: ArrayConfig, *, board: str = "icebreaker", out: str | Path | None = None,
               flat: bool = True) -> dict:
     """Per-instance resources of ``board``'s top around ``config``; also written to
-    ``<out>/resources.json`` (default ``build/resources/<board>_<pe_kind>_<lanes>x<rows>``)."""
+    ``<out>/resources.json`` (default ``build/resources/<board>_<pe_kind>_<lanes>x<rows>``, then
+    ``_a4``, ``_base3``, ``_spram`` where the config is not 8-bit, 2-bit, EBR)."""
     target = get_board(board)
+    variant = "".join(f"_{tag}" for tag, plain in ((f"a{config.act_bits}", "a8"),
+                                                   (config.weight_packing, "2bit"),
+                                                   (config.weight_store, "ebr"))
+                      if tag != plain)
     out = Path(out) if out else Path("build/resources") / \
-        f"{target.name}_{config.pe_kind}_{config.lanes}x{config.rows}"
+        f"{target.name}_{config.pe_kind}_{config.lanes}x{config.rows}{variant}"
     out.mkdir(parents=True, exist_ok=True)
     top = target.top(config, target_hz=target.default_target_hz, baud=target.default_baud)
     plan = target.platform().build(top, name="top", do_build=False)  # only top.il is used
