@@ -13,6 +13,11 @@ Sections (each prints progress, all land in ``<out>/summary.json`` and PNG plots
               (48 MHz on the iCEBreaker) with the full board top
   throughput  GEMV / small-batch GEMM cycles (Verilator, checked against golden/) vs the SPRAM weight
               bound and the compute bound: weights resident in SPRAM, and streamed per call
+  activations per board, the 8-bit default against the 4-bit (BitNet a4.8) preset and the same
+              with zero skipping, board top at the board's own clock: PEs, LC, Fmax, G-MAC/s
+  sparsity    zero skipping's cycles against the same array without it, at zero shares of 0-95 %
+              (zeros one by one, or whole chunks), on 16 and 4 lanes, and on the inputs the tiny
+              trained model's layers really get (Verilator, checked against golden/)
   simspeed    checked cycles per second of each simulator backend
   estimate    a per-module LC model fitted to the sweep, and its error against nextpnr
 
@@ -33,9 +38,9 @@ from datetime import date
 from hw.cli import CommandLine, output_dir, positive_int
 from hw.config import ArrayConfig
 
-from . import estimate, synth, throughput
+from . import estimate, sparsity, synth, throughput
 
-SECTIONS = ("sweep", "largest", "throughput", "simspeed", "estimate")
+SECTIONS = ("sweep", "largest", "throughput", "activations", "sparsity", "simspeed", "estimate")
 TERNARY_KINDS = ("xor", "mux")
 #: The iCEBreaker's goal clock (issue: 48 MHz); other boards are held to their default target.
 TARGET_MHZ = 48.0
@@ -203,6 +208,81 @@ def run_throughput(args) -> dict:
                               for r in resident if r["m"] == 1}}
 
 
+# ------------------------------------------------------------------------------------ activations
+#: (act_bits, lanes, rows, zero_skip) per board: the 8-bit default first, the ratios against it.
+ACTIVATION_CANDIDATES = {
+    "icebreaker": ((8, 16, 8, False), (4, 16, 12, False), (4, 16, 12, True)),
+}
+
+
+def run_activations(args, board: str) -> dict:
+    """What 4-bit activations buy on ``board``: each candidate with the board top at the board's
+    own clock (its presets' target), seeds ``args.seeds``; G-MAC/s = PEs x median Fmax."""
+    from boards import get_board
+
+    if board not in ACTIVATION_CANDIDATES:
+        return {"skipped": f"no 4-bit candidates for {board} yet"}
+    target = get_board(board).default_target_hz / 1e6
+    if args.quick:      # CI smoke: the arrays alone, 4 lanes, 8 and 4 bits
+        shapes, top = ((8, 4, 1, False), (4, 4, 1, False)), "bench"
+    else:
+        shapes, top = ACTIVATION_CANDIDATES[board], "board"
+    points = [synth.Point("xor", lanes, rows, top=top, board=board, act_bits=bits,
+                          zero_skip=skip) for bits, lanes, rows, skip in shapes]
+    log(f"[activations {board}] {len(points)} arrays with the {top} top, target {target:g} MHz")
+    results = synth.measure_points(points, seeds=args.seeds, target_mhz=target, jobs=args.jobs,
+                                   scheduler=args.scheduler, log=log)
+    rows = []
+    for result in results:
+        row = {key: result.get(key) for key in ("act_bits", "zero_skip", "lanes", "rows", "pes",
+                                                 "fits", "failure", "lc", "ebr", "fmax_mhz",
+                                                 "fmax_mhz_by_seed", "build_seconds")}
+        if result["fits"]:
+            row["g_mac_s"] = round(result["pes"] * result["fmax_mhz"] / 1e3, 2)
+        rows.append(row)
+    base = rows[0]
+    for row in rows[1:]:
+        if base["fits"] and row["fits"]:
+            row["pes_ratio"] = round(row["pes"] / base["pes"], 2)
+            row["g_mac_s_ratio"] = round(row["g_mac_s"] / base["g_mac_s"], 2)
+    skip = [r for r in rows if r["zero_skip"] and r["fits"]]
+    plain = {(r["act_bits"], r["lanes"], r["rows"]): r for r in rows if not r["zero_skip"] and r["fits"]}
+    for row in skip:
+        twin = plain.get((row["act_bits"], row["lanes"], row["rows"]))
+        if twin:
+            row["zero_skip_lc_cost"] = row["lc"] - twin["lc"]
+    return {"board": board, "target_mhz": target, "top": top, "arrays": rows}
+
+
+# ------------------------------------------------------------------------------------ sparsity
+def run_sparsity(args) -> dict:
+    """Zero skipping against the same array without it (``bench.sparsity``)."""
+    from lm.model import TernaryModel
+
+    quick = args.quick
+    shares = (0.0, 0.8, 0.95) if quick else sparsity.ZERO_SHARES
+    wide = ArrayConfig.icebreaker_a4(zero_skip=True)
+    narrow = wide.replace(lanes=4, tree_cuts=(1, 2))
+    out = {"zero_shares": list(shares), "configs": {}}
+    for name, config in (("16 lanes", wide),) + ((("4 lanes", narrow),) if not quick else ()):
+        log(f"[sparsity] {name}: {config.lanes} x {config.rows}, act_bits {config.act_bits}, "
+            f"K {config.max_k if not quick else 128}, N {config.max_n if not quick else 24}")
+        out["configs"][name] = {
+            "config": config.to_dict(),
+            "points": sparsity.sweep(config, m=2 if quick else 8, k=128 if quick else None,
+                                     n=24 if quick else None, zero_shares=shares, log=log)}
+    if quick:
+        return out
+    model_config = ArrayConfig.icebreaker(zero_skip=True)
+    log("[sparsity] the tiny trained model's layer inputs on the icebreaker preset, skipping")
+    layers = sparsity.layer_inputs(TernaryModel.load(), model_config, "the ", tokens=16)
+    for layer in layers:
+        log(f"[sparsity] {layer['layer']}: {layer['zero_codes']:.0%} zero codes, "
+            f"{layer['chunks_skipped']:.1%} of chunks skipped, {layer['speedup']:.2f}x")
+    out["model_layers"] = layers
+    return out
+
+
 # ------------------------------------------------------------------------------------ simspeed
 def run_simspeed(args) -> dict:
     import numpy as np
@@ -310,6 +390,14 @@ def main(argv=None) -> int:
         return 2
     if "throughput" in sections:
         summary["throughput"] = run_throughput(args)
+    if "activations" in sections:
+        try:
+            summary["activations"] = {board: run_activations(args, board) for board in args.board}
+        except RuntimeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    if "sparsity" in sections:
+        summary["sparsity"] = run_sparsity(args)
     if "simspeed" in sections:
         summary["simspeed"] = run_simspeed(args)
     if "estimate" in sections:
@@ -383,6 +471,15 @@ def headline(summary: dict) -> dict:
     if "throughput" in summary:
         out["gemv_efficiency"] = summary["throughput"]["gemv_efficiency"]
         out["gemv_streamed_efficiency"] = summary["throughput"].get("gemv_streamed_efficiency")
+    if "activations" in summary:
+        out["activation_widths"] = {board: [{k: r.get(k) for k in ("act_bits", "zero_skip", "pes",
+                                                              "fmax_mhz", "g_mac_s", "g_mac_s_ratio")}
+                                      for r in entry.get("arrays", [])]
+                              for board, entry in summary["activations"].items()}
+    if "sparsity" in summary:
+        out["zero_skip_speedup"] = {
+            name: {f"{p['pattern']} {p['zero_share']:.0%}": p["speedup"] for p in c["points"]}
+            for name, c in summary["sparsity"]["configs"].items()}
     if "estimate" in summary and "estimator_max_error" in summary["estimate"]:
         out["estimator_max_error"] = summary["estimate"]["estimator_max_error"]
     return out
@@ -391,7 +488,8 @@ def headline(summary: dict) -> dict:
 def format_headline(summary: dict) -> str:
     lines = ["make bench:"]
     for key in ("lc_ratio_mul_over_ternary", "perf_per_lc_ratio", "max_pes", "per_chip",
-                "gemv_efficiency", "gemv_streamed_efficiency", "estimator_max_error"):
+                "gemv_efficiency", "gemv_streamed_efficiency", "activation_widths", "zero_skip_speedup",
+                "estimator_max_error"):
         if key in summary:
             lines.append(f"  {key}: {summary[key]}")
     return "\n".join(lines)

@@ -58,9 +58,59 @@ def _throughput_table(tp) -> list[str]:
     return out
 
 
+def _activations_table(section) -> list[str]:
+    """Per board: the 8-bit default, the 4-bit preset, and with zero skipping."""
+    out = []
+    for board, entry in (section or {}).items():
+        if "arrays" not in entry:
+            continue
+        top = "board top" if entry.get("top") == "board" else "the array alone (bench top)"
+        out += [f"Activation width on the {board} ({top}, target {entry['target_mhz']:g} MHz):",
+                "", "| activations | lanes × rows = PEs | LC | EBR | Fmax (median; seeds) | "
+                "G-MAC/s | vs 8-bit: PEs, G-MAC/s |", "|---|---|---|---|---|---|---|"]
+        for r in entry["arrays"]:
+            name = f"{r['act_bits']}-bit" + (", zero skipping" if r["zero_skip"] else "")
+            shape = f"{r['lanes']} × {r['rows']} = {r['pes']}"
+            if not r["fits"]:
+                out.append(f"| {name} | {shape} | does not build: {r['failure']} | | | | |")
+                continue
+            seeds = ", ".join(f"{f:g}" for f in r["fmax_mhz_by_seed"])
+            ratios = (f"{r['pes_ratio']}×, {r['g_mac_s_ratio']}×" if "pes_ratio" in r else "–")
+            out.append(f"| {name} | {shape} | {r['lc']:,} | {r['ebr']} | {r['fmax_mhz']:g} MHz "
+                       f"({seeds}) | {r['g_mac_s']:g} | {ratios} |")
+        out.append("")
+    return out
+
+
+def _sparsity_table(section) -> list[str]:
+    """Zero skipping's speed-up by zero share, pattern and width; the model's layers."""
+    if not section:
+        return []
+    shares = section["zero_shares"]
+    out = ["Zero skipping, cycles without / with it (tokens on a resident matrix, Verilator, "
+           "every beat on the cycle model's cycle):", "",
+           "| array | zeros | " + " | ".join(f"{s:.0%}" for s in shares) + " |",
+           "|---|---|" + "---|" * len(shares)]
+    for name, entry in section["configs"].items():
+        for pattern in ("iid", "chunked"):
+            cells = [f"{p['speedup']:.2f}×" for p in entry["points"] if p["pattern"] == pattern]
+            out.append(f"| {name} | {'one by one' if pattern == 'iid' else 'whole chunks'} | "
+                       + " | ".join(cells) + " |")
+    out.append("")
+    layers = section.get("model_layers") or []
+    if layers:
+        out.append("The tiny trained model's layer inputs (icebreaker preset, 16 lanes): " + "; ".join(
+            f"{r['layer']} {r['zero_codes']:.0%} zero codes, {r['chunks_skipped']:.1%} of chunks "
+            f"all zero, {r['speedup']:.2f}×" for r in layers) + ".")
+        out.append("")
+    return out
+
+
 def figures_markdown(summary: dict, command: str) -> str:
     build_seconds = sum(p.get("build_seconds", 0) for section in ("sweep", "largest")
                         for p in _points(summary.get(section)))
+    build_seconds += sum(r.get("build_seconds", 0) for entry in (summary.get("activations") or {}).values()
+                         for r in entry.get("arrays", []))
     out = [f"Measured by `{command}` on {summary['date']} (placement seeds {summary['seeds']}; "
            f"{build_seconds / 60:.0f} min of yosys + nextpnr builds, cached in build/bench/synth/, "
            f"and {summary['wall_seconds'] / 60:.0f} min for this run on this 2-core machine).", ""]
@@ -115,6 +165,8 @@ def figures_markdown(summary: dict, command: str) -> str:
     if summary.get("per_chip"):
         out.append("")
     out += _throughput_table(summary.get("throughput"))
+    out += _activations_table(summary.get("activations"))
+    out += _sparsity_table(summary.get("sparsity"))
     speed = summary.get("simspeed")
     if speed:
         out.append("Simulation speed, icebreaker preset (checked cycles/s): " + ", ".join(

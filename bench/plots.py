@@ -90,4 +90,29 @@ def plot_all(summary: dict, out: Path) -> list[Path]:
         fig.savefig(path, dpi=120)
         plt.close(fig)
         written.append(path)
+    if summary.get("sparsity"):
+        written.append(_plot_sparsity(plt, summary["sparsity"], out))
     return written
+
+
+def _plot_sparsity(plt, sp: dict, out: Path) -> Path:
+    """Zero skipping's speed-up against the zero share, per width and pattern."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    styles = {"16 lanes": "tab:blue", "4 lanes": "tab:orange"}
+    for name, entry in sp["configs"].items():
+        for pattern, line in (("iid", "-"), ("chunked", "--")):
+            points = [p for p in entry["points"] if p["pattern"] == pattern]
+            ax.plot([100 * p["zero_share"] for p in points], [p["speedup"] for p in points],
+                    line, marker="o", color=styles.get(name, "black"),
+                    label=f"{name}, zeros {'one by one' if pattern == 'iid' else 'in whole chunks'}")
+    ax.axhline(2.0, color="grey", linestyle=":", linewidth=1, label="2x")
+    ax.set_xlabel("zero activations (%)")
+    ax.set_ylabel("cycles without / with zero skipping")
+    ax.set_title("zero skipping (chunks of all-zero codes)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = out / "zero_skipping.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

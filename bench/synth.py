@@ -35,10 +35,14 @@ class Point:
     rows: int
     top: str = "bench"           # "bench": the array alone; "board": PLL + UART host link + array
     board: str = "icebreaker"
+    act_bits: int = 8
+    zero_skip: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.top}_{self.kind}_l{self.lanes}_r{self.rows}"
+        variant = ("" if self.act_bits == 8 else f"_a{self.act_bits}") + \
+            ("_skip" if self.zero_skip else "")
+        return f"{self.top}_{self.kind}_l{self.lanes}_r{self.rows}{variant}"
 
     @property
     def path(self) -> Path:
@@ -61,7 +65,8 @@ def sweep_config(point: Point) -> ArrayConfig:
     if point.top == "bench":
         base = base.replace(max_k=SWEEP_MAX_K, max_n=SWEEP_MAX_N)
     return base.replace(pe_kind=point.kind, lanes=point.lanes, rows=point.rows,
-                        tree_cuts=tuple(range(1, ceil_log2(point.lanes) + 1)))
+                        tree_cuts=tuple(range(1, ceil_log2(point.lanes) + 1)),
+                        act_bits=point.act_bits, zero_skip=point.zero_skip)
 
 
 def source_digest() -> str:
@@ -200,7 +205,8 @@ def _summary(point: Point, config: ArrayConfig, runs: list[dict], failure, log) 
     if failure is None and runs:
         failure = _over_budget(runs[0])
     result = {"board": point.board, "kind": point.kind, "lanes": point.lanes, "rows": point.rows,
-              "pes": point.lanes * point.rows, "top": point.top, "config": config.to_dict(),
+              "pes": point.lanes * point.rows, "top": point.top, "act_bits": point.act_bits,
+              "zero_skip": point.zero_skip, "config": config.to_dict(),
               "fits": failure is None and bool(runs), "failure": failure}
     if runs and failure is None:
         fmax = [r["fmax_mhz"] for r in runs]

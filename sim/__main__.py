@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from golden.ints import ceil_div
 from hw.cli import CommandLine, output_dir
 from hw.config import ArrayConfig
 
@@ -56,11 +57,26 @@ def default_runs(quick: bool):
         ("verilator", "icebreaker/xor", presets["icebreaker"], (64 // scale, 512, 64), 0.0, 9),
         ("verilator", "spram_base3/xor+stalls", presets["icebreaker_spram_base3"],
          (64 // scale, 637, 40), 0.3, 10),
+        # 4-bit codes, half of each token's chunks zero (sparse_codes), skipped
+        ("verilator", "icebreaker_a4/xor+skip+stalls", presets["icebreaker_a4"].replace(zero_skip=True),
+         (400 // scale, 509, 64), 0.3, 11),
     ]
     if not quick:
         runs += [("verilator", f"lanes{lanes}x1/xor", config, (2000, 512, 2), 0.0, 5)
                  for lanes, config in speed.items()]
     return runs
+
+
+def sparse_codes(rng, config, m: int, k: int) -> np.ndarray:
+    """Random ``act_bits`` codes; for a zero-skipping array half of each token's chunks zero."""
+    half = 1 << (config.act_bits - 1)
+    x = rng.integers(-half, half, (m, k))
+    if config.zero_skip:
+        chunks = ceil_div(k, config.lanes)
+        for token in range(m):
+            for chunk in np.flatnonzero(rng.random(chunks) < 0.5):
+                x[token, chunk * config.lanes:(chunk + 1) * config.lanes] = 0
+    return x
 
 
 #: The gate-level runs: (family, the board whose preset it checks). One board a family.
@@ -108,8 +124,7 @@ def main(argv=None) -> int:
         runs = [run for run in runs if run[1] in args.only or f"{run[0]}:{run[1]}" in args.only]
     for number, (backend, label, config, (m, k, n), stall_prob, seed) in enumerate(runs, 1):
         rng = np.random.default_rng(seed)
-        half = 1 << (config.act_bits - 1)
-        x = rng.integers(-half, half, (m, k))
+        x = sparse_codes(rng, config, m, k)
         w = rng.integers(-1, 2, (n, k))
         print(f"[{number}/{len(runs)}] {backend}:{label}: M={m} K={k} N={n} stall={stall_prob} ...",
               end="", flush=True)

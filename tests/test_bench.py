@@ -209,3 +209,26 @@ def test_per_chip_sets_a_published_design_beside_the_measured_ones():
                              "per_chip": per_chip(summary)}, "python -m bench")
     assert "Outside reference on the same chip: MARLANN, 16 int8 MAC/cycle" in text
     assert "SymbioticEDA/MARLANN" in text
+
+
+def test_activations_section_compares_4_bit_arrays_with_the_8_bit_default(tmp_path, monkeypatch):
+    """The 8-bit default first, then the 4-bit preset and its zero-skipping twin: PEs, G-MAC/s
+    and their ratios, and what skipping costs in LC (builds faked: the arithmetic is checked)."""
+    import hw.build
+
+    def build(board, config, *, seed, out, target_mhz, top, log):
+        lc = 30 * config.pes // (2 if config.act_bits == 4 else 1) + 90 * config.zero_skip
+        return {"config": config.to_dict(), "lc_used": lc, "ebr_used": 20, "dsp_used": 0,
+                "lc_total": 5280, "fmax_mhz": 40.0 if config.act_bits == 8 else 38.0,
+                "multipliers": {}, "seed": seed, "wall_seconds": 1.0, "target_mhz": target_mhz}
+
+    monkeypatch.setattr(hw.build, "build", build)
+    monkeypatch.chdir(tmp_path)          # the build cache (build/bench/synth) lands here
+    assert main(["--only", "activations", "--seeds", "1", "--out", str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    base, a4, skip = summary["activations"]["icebreaker"]["arrays"]
+    assert (base["pes"], a4["pes"], skip["pes"]) == (128, 192, 192)
+    assert base["g_mac_s"] == 5.12 and a4["g_mac_s"] == 7.3
+    assert a4["pes_ratio"] == 1.5 and a4["g_mac_s_ratio"] == round(7.296 / 5.12, 2)
+    assert skip["zero_skip_lc_cost"] == 90 and "zero_skip_lc_cost" not in a4
+    assert "| 4-bit, zero skipping | 16 × 12 = 192 |" in (tmp_path / "figures.md").read_text()

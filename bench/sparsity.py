@@ -1,0 +1,104 @@
+"""What zero skipping (``ArrayConfig.zero_skip``) saves, measured in Verilator against the cycle model.
+
+The array skips a *chunk* (``lanes`` activations) whose codes are all zero. How often a chunk is
+all zero depends on how the zeros fall:
+
+* ``iid``: each code is zero with probability ``s`` on its own (a GLU's squared ReLU, a top-K
+  mask): a chunk is all zero with probability ``s ** lanes``, so a wide array skips little;
+* ``chunked``: whole chunks are zero with probability ``s`` (zeros that cluster: neurons that stay
+  silent for a token, ordered together; the high digit of small int8 codes on a 4-bit array).
+
+Each point runs the same tokens through the array with and without skipping (weights resident,
+tokens timed by the performance counters, every beat checked against golden/ and on the cycle
+the cycle model predicts) and reports the busy cycles, the whole run's cycles and their ratio.
+``layer_inputs`` measures the same on the inputs a trained model's layers really see.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from golden.cycle import kept_chunks, schedule
+from golden.ints import ceil_div
+from hw.config import ArrayConfig
+
+__all__ = ["PATTERNS", "ZERO_SHARES", "sparse_codes", "measure", "sweep", "layer_inputs"]
+
+PATTERNS = ("iid", "chunked")
+ZERO_SHARES = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95)
+
+
+def sparse_codes(rng, config: ArrayConfig, m: int, k: int, zero_share: float,
+                 pattern: str) -> np.ndarray:
+    """Random non-zero ``act_bits`` codes, with zeros placed as ``pattern`` says (module doc)."""
+    if pattern not in PATTERNS:
+        raise ValueError(f"pattern: expected one of {PATTERNS}, got {pattern!r}")
+    half = 1 << (config.act_bits - 1)
+    x = rng.integers(1, half, (m, k)) * rng.choice([-1, 1], (m, k))
+    if pattern == "iid":
+        x[rng.random((m, k)) < zero_share] = 0
+        return x
+    chunks = ceil_div(k, config.lanes)
+    silent = np.repeat(rng.random((m, chunks)) < zero_share, config.lanes, axis=1)[:, :k]
+    x[silent] = 0
+    return x
+
+
+def measure(config: ArrayConfig, x, w, *, seed: int = 0, backend: str = "verilator") -> dict:
+    """``x`` through a resident ``w`` on ``config`` with zero skipping and without: busy and
+    total cycles of both, the share of chunks skipped, the speed-up."""
+    from sim.harness import run_bitlinear
+
+    out = {}
+    for name, skip in (("dense", False), ("skipping", True)):
+        array = config.replace(zero_skip=skip)
+        ready = schedule(array, x, w).weights_ready_cycle
+        result = run_bitlinear(array, x, w, backend=backend, seed=seed, x_start=ready)
+        out[name] = {"busy": result.perf["busy"], "cycles": sum(result.perf.values())}
+    chunks = x.shape[0] * ceil_div(x.shape[1], config.lanes)
+    kept = int(kept_chunks(config.replace(zero_skip=True), x).sum())
+    return {"m": x.shape[0], "k": x.shape[1], "n": w.shape[0],
+            "zero_codes": round(float(np.mean(np.asarray(x) == 0)), 4),
+            "chunks_skipped": round(1 - kept / chunks, 4), **out,
+            "speedup": round(out["dense"]["cycles"] / out["skipping"]["cycles"], 3)}
+
+
+def sweep(config: ArrayConfig, *, m: int = 8, k: int | None = None, n: int | None = None,
+          zero_shares=ZERO_SHARES, seed: int = 0, log=None) -> list[dict]:
+    """``measure`` at every zero share and pattern, on a matrix as large as ``config`` holds."""
+    k, n = k or config.max_k, n or config.max_n
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-1, 2, (n, k))
+    points = []
+    for pattern in PATTERNS:
+        for share in zero_shares:
+            x = sparse_codes(rng, config, m, k, share, pattern)
+            point = {"pattern": pattern, "zero_share": share, **measure(config, x, w, seed=seed)}
+            points.append(point)
+            if log:
+                log(f"[sparsity {config.lanes} lanes] {pattern} {share:.0%} zeros: "
+                    f"{point['chunks_skipped']:.1%} of chunks skipped, "
+                    f"{point['skipping']['cycles']:,} cycles against {point['dense']['cycles']:,} "
+                    f"({point['speedup']:.2f}x)")
+    return points
+
+
+def layer_inputs(model, config: ArrayConfig, prompt: str, tokens: int = 16) -> list[dict]:
+    """The tiny trained MLP (``lm.model.TernaryModel``): the codes each BitLinear really gets
+    over ``tokens`` steps of generation, measured per layer as ``measure`` does (on ``config``
+    with max K/N raised to hold every layer: a simulation of the dataflow, not of a build)."""
+    from lm.engines import GoldenEngine
+
+    seen: dict[str, list] = {}
+    golden = GoldenEngine(model)
+
+    def recorder(layer, x_codes):
+        seen.setdefault(layer, []).append(np.asarray(x_codes))
+        return golden(layer, x_codes)
+
+    model.generate(recorder, prompt, tokens, seed=0, temperature=0.0)
+    shapes = [model.codes[layer].shape for layer in seen]
+    array = config.replace(max_k=max(config.max_k, *(k for _, k in shapes)),   # one simulator
+                           max_n=max(config.max_n, *(n for n, _ in shapes)))
+    return [{"layer": layer, **measure(array, np.concatenate(batches), model.codes[layer])}
+            for layer, batches in seen.items()]
