@@ -210,8 +210,11 @@ def run_throughput(args) -> dict:
 
 # ------------------------------------------------------------------------------------ activations
 #: (act_bits, lanes, rows, zero_skip) per board: the 8-bit default first, the ratios against it.
+#: Skipping codes keeps a bank per lane and a queue per lane: 8 x 16 fits the UP5K's 30 EBR
+#: (2 + 1 a lane), 16 lanes would need 32.
 ACTIVATION_CANDIDATES = {
-    "icebreaker": ((8, 16, 8, False), (4, 16, 12, False), (4, 16, 12, True)),
+    "icebreaker": ((8, 16, 8, "off"), (4, 16, 12, "off"), (4, 16, 12, "chunks"),
+                   (4, 8, 16, "off"), (4, 8, 16, "codes")),
 }
 
 
@@ -224,7 +227,7 @@ def run_activations(args, board: str) -> dict:
         return {"skipped": f"no 4-bit candidates for {board} yet"}
     target = get_board(board).default_target_hz / 1e6
     if args.quick:      # CI smoke: the arrays alone, 4 lanes, 8 and 4 bits
-        shapes, top = ((8, 4, 1, False), (4, 4, 1, False)), "bench"
+        shapes, top = ((8, 4, 1, "off"), (4, 4, 1, "off")), "bench"
     else:
         shapes, top = ACTIVATION_CANDIDATES[board], "board"
     points = [synth.Point("xor", lanes, rows, top=top, board=board, act_bits=bits,
@@ -245,8 +248,9 @@ def run_activations(args, board: str) -> dict:
         if base["fits"] and row["fits"]:
             row["pes_ratio"] = round(row["pes"] / base["pes"], 2)
             row["g_mac_s_ratio"] = round(row["g_mac_s"] / base["g_mac_s"], 2)
-    skip = [r for r in rows if r["zero_skip"] and r["fits"]]
-    plain = {(r["act_bits"], r["lanes"], r["rows"]): r for r in rows if not r["zero_skip"] and r["fits"]}
+    skip = [r for r in rows if r["zero_skip"] != "off" and r["fits"]]
+    plain = {(r["act_bits"], r["lanes"], r["rows"]): r for r in rows
+             if r["zero_skip"] == "off" and r["fits"]}
     for row in skip:
         twin = plain.get((row["act_bits"], row["lanes"], row["rows"]))
         if twin:
@@ -255,16 +259,25 @@ def run_activations(args, board: str) -> dict:
 
 
 # ------------------------------------------------------------------------------------ sparsity
+#: The zero-skipping arrays the sparsity section compares (simulated: the dataflow, not a build).
+SPARSITY_ARRAYS = {
+    "16 lanes, chunks": ArrayConfig.icebreaker_a4(zero_skip="chunks"),
+    "4 lanes, chunks": ArrayConfig.icebreaker_a4(zero_skip="chunks", lanes=4, tree_cuts=(1, 2)),
+    "8 lanes, codes": ArrayConfig.icebreaker_a4(zero_skip="codes", lanes=8, rows=16,
+                                                tree_cuts=(1, 2, 3)),
+}
+
+
 def run_sparsity(args) -> dict:
     """Zero skipping against the same array without it (``bench.sparsity``)."""
     from lm.model import TernaryModel
 
     quick = args.quick
     shares = (0.0, 0.8, 0.95) if quick else sparsity.ZERO_SHARES
-    wide = ArrayConfig.icebreaker_a4(zero_skip=True)
-    narrow = wide.replace(lanes=4, tree_cuts=(1, 2))
+    arrays = {name: SPARSITY_ARRAYS[name] for name in
+              (("16 lanes, chunks", "8 lanes, codes") if quick else SPARSITY_ARRAYS)}
     out = {"zero_shares": list(shares), "configs": {}}
-    for name, config in (("16 lanes", wide),) + ((("4 lanes", narrow),) if not quick else ()):
+    for name, config in arrays.items():
         log(f"[sparsity] {name}: {config.lanes} x {config.rows}, act_bits {config.act_bits}, "
             f"K {config.max_k if not quick else 128}, N {config.max_n if not quick else 24}")
         out["configs"][name] = {
@@ -273,13 +286,18 @@ def run_sparsity(args) -> dict:
                                      n=24 if quick else None, zero_shares=shares, log=log)}
     if quick:
         return out
-    model_config = ArrayConfig.icebreaker(zero_skip=True)
-    log("[sparsity] the tiny trained model's layer inputs on the icebreaker preset, skipping")
-    layers = sparsity.layer_inputs(TernaryModel.load(), model_config, "the ", tokens=16)
-    for layer in layers:
-        log(f"[sparsity] {layer['layer']}: {layer['zero_codes']:.0%} zero codes, "
-            f"{layer['chunks_skipped']:.1%} of chunks skipped, {layer['speedup']:.2f}x")
-    out["model_layers"] = layers
+    model = TernaryModel.load()
+    out["model_layers"] = {}
+    for mode, config in (("chunks", ArrayConfig.icebreaker(zero_skip="chunks")),
+                         ("codes", ArrayConfig.icebreaker(zero_skip="codes", lanes=8, rows=16,
+                                                          tree_cuts=(1, 2, 3)))):
+        log(f"[sparsity] the tiny trained model's layer inputs, {config.lanes} x {config.rows} "
+            f"skipping {mode}")
+        layers = sparsity.layer_inputs(model, config, "the ", tokens=16)
+        for layer in layers:
+            log(f"[sparsity] {layer['layer']}: {layer['zero_codes']:.0%} zero codes, "
+                f"{layer['issues_skipped']:.1%} of issues skipped, {layer['speedup']:.2f}x")
+        out["model_layers"][mode] = layers
     return out
 
 

@@ -69,7 +69,8 @@ def _activations_table(section) -> list[str]:
                 "", "| activations | lanes × rows = PEs | LC | EBR | Fmax (median; seeds) | "
                 "G-MAC/s | vs 8-bit: PEs, G-MAC/s |", "|---|---|---|---|---|---|---|"]
         for r in entry["arrays"]:
-            name = f"{r['act_bits']}-bit" + (", zero skipping" if r["zero_skip"] else "")
+            name = f"{r['act_bits']}-bit" + ("" if r["zero_skip"] == "off"
+                                              else f", skipping zero {r['zero_skip']}")
             shape = f"{r['lanes']} × {r['rows']} = {r['pes']}"
             if not r["fits"]:
                 out.append(f"| {name} | {shape} | does not build: {r['failure']} | | | | |")
@@ -97,11 +98,10 @@ def _sparsity_table(section) -> list[str]:
             out.append(f"| {name} | {'one by one' if pattern == 'iid' else 'whole chunks'} | "
                        + " | ".join(cells) + " |")
     out.append("")
-    layers = section.get("model_layers") or []
-    if layers:
-        out.append("The tiny trained model's layer inputs (icebreaker preset, 16 lanes): " + "; ".join(
-            f"{r['layer']} {r['zero_codes']:.0%} zero codes, {r['chunks_skipped']:.1%} of chunks "
-            f"all zero, {r['speedup']:.2f}×" for r in layers) + ".")
+    for mode, layers in (section.get("model_layers") or {}).items():
+        out.append(f"The tiny trained model's layer inputs, skipping {mode}: " + "; ".join(
+            f"{r['layer']} {r['zero_codes']:.0%} zero codes, {r['issues_skipped']:.1%} of issues "
+            f"skipped, {r['speedup']:.2f}×" for r in layers) + ".")
         out.append("")
     return out
 

@@ -98,7 +98,8 @@ def plot_all(summary: dict, out: Path) -> list[Path]:
 def _plot_sparsity(plt, sp: dict, out: Path) -> Path:
     """Zero skipping's speed-up against the zero share, per width and pattern."""
     fig, ax = plt.subplots(figsize=(6, 4))
-    styles = {"16 lanes": "tab:blue", "4 lanes": "tab:orange"}
+    styles = {"16 lanes, chunks": "tab:blue", "4 lanes, chunks": "tab:orange",
+              "8 lanes, codes": "tab:green"}
     for name, entry in sp["configs"].items():
         for pattern, line in (("iid", "-"), ("chunked", "--")):
             points = [p for p in entry["points"] if p["pattern"] == pattern]
@@ -108,7 +109,7 @@ def _plot_sparsity(plt, sp: dict, out: Path) -> Path:
     ax.axhline(2.0, color="grey", linestyle=":", linewidth=1, label="2x")
     ax.set_xlabel("zero activations (%)")
     ax.set_ylabel("cycles without / with zero skipping")
-    ax.set_title("zero skipping (chunks of all-zero codes)")
+    ax.set_title("zero skipping: whole chunks, or each lane's codes")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()

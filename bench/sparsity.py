@@ -1,10 +1,12 @@
 """What zero skipping (``ArrayConfig.zero_skip``) saves, measured in Verilator against the cycle model.
 
-The array skips a *chunk* (``lanes`` activations) whose codes are all zero. How often a chunk is
-all zero depends on how the zeros fall:
+Skipping ``"chunks"``, the array skips a chunk (``lanes`` activations) whose codes are all zero;
+skipping ``"codes"``, each lane skips its own zeros and a block takes as many issues as the busiest
+lane has codes. How much either saves depends on how the zeros fall:
 
 * ``iid``: each code is zero with probability ``s`` on its own (a GLU's squared ReLU, a top-K
-  mask): a chunk is all zero with probability ``s ** lanes``, so a wide array skips little;
+  mask): a chunk is all zero with probability ``s ** lanes``, so a wide array skipping chunks
+  skips little, while skipping codes follows ``1 - s`` (up to the busiest lane's excess);
 * ``chunked``: whole chunks are zero with probability ``s`` (zeros that cluster: neurons that stay
   silent for a token, ordered together; the high digit of small int8 codes on a 4-bit array).
 
@@ -45,21 +47,21 @@ def sparse_codes(rng, config: ArrayConfig, m: int, k: int, zero_share: float,
 
 
 def measure(config: ArrayConfig, x, w, *, seed: int = 0, backend: str = "verilator") -> dict:
-    """``x`` through a resident ``w`` on ``config`` with zero skipping and without: busy and
-    total cycles of both, the share of chunks skipped, the speed-up."""
+    """``x`` through a resident ``w`` on ``config`` (a zero-skipping array) and on the same array
+    without skipping: busy and total cycles of both, the share of issues skipped, the speed-up."""
     from sim.harness import run_bitlinear
 
     out = {}
-    for name, skip in (("dense", False), ("skipping", True)):
-        array = config.replace(zero_skip=skip)
+    for name, mode in (("dense", "off"), ("skipping", config.zero_skip)):
+        array = config.replace(zero_skip=mode)
         ready = schedule(array, x, w).weights_ready_cycle
         result = run_bitlinear(array, x, w, backend=backend, seed=seed, x_start=ready)
         out[name] = {"busy": result.perf["busy"], "cycles": sum(result.perf.values())}
     chunks = x.shape[0] * ceil_div(x.shape[1], config.lanes)
-    kept = int(kept_chunks(config.replace(zero_skip=True), x).sum())
+    kept = int(kept_chunks(config, x).sum())
     return {"m": x.shape[0], "k": x.shape[1], "n": w.shape[0],
             "zero_codes": round(float(np.mean(np.asarray(x) == 0)), 4),
-            "chunks_skipped": round(1 - kept / chunks, 4), **out,
+            "issues_skipped": round(1 - kept / chunks, 4), **out,
             "speedup": round(out["dense"]["cycles"] / out["skipping"]["cycles"], 3)}
 
 
@@ -76,8 +78,8 @@ def sweep(config: ArrayConfig, *, m: int = 8, k: int | None = None, n: int | Non
             point = {"pattern": pattern, "zero_share": share, **measure(config, x, w, seed=seed)}
             points.append(point)
             if log:
-                log(f"[sparsity {config.lanes} lanes] {pattern} {share:.0%} zeros: "
-                    f"{point['chunks_skipped']:.1%} of chunks skipped, "
+                log(f"[sparsity {config.lanes} lanes, {config.zero_skip}] {pattern} {share:.0%} zeros: "
+                    f"{point['issues_skipped']:.1%} of issues skipped, "
                     f"{point['skipping']['cycles']:,} cycles against {point['dense']['cycles']:,} "
                     f"({point['speedup']:.2f}x)")
     return points

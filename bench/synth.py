@@ -36,12 +36,12 @@ class Point:
     top: str = "bench"           # "bench": the array alone; "board": PLL + UART host link + array
     board: str = "icebreaker"
     act_bits: int = 8
-    zero_skip: bool = False
+    zero_skip: str = "off"
 
     @property
     def label(self) -> str:
         variant = ("" if self.act_bits == 8 else f"_a{self.act_bits}") + \
-            ("_skip" if self.zero_skip else "")
+            ("" if self.zero_skip == "off" else f"_skip_{self.zero_skip}")
         return f"{self.top}_{self.kind}_l{self.lanes}_r{self.rows}{variant}"
 
     @property

@@ -1,7 +1,7 @@
 """Cycle model of the BitLinear array's schedule: which output beat appears on which cycle.
 
 It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows,
-output_latency, act_read_delay, zero_skip), and describes the schedule of
+output_latency, act_read_delay, act_write_delay, zero_skip), and describes the schedule of
 ``hw/datapath/bitlinear.py`` when no stream stalls:
 
 * cycle 0 is the first cycle on which ``w_in`` and ``x_in`` offer beats; each stream offers its
@@ -10,13 +10,14 @@ output_latency, act_read_delay, zero_skip), and describes the schedule of
   of the rows that pad the last block to ``rows``; the matrix is usable the cycle after (or at
   once, for a matrix already resident: ``resident=True``, no weight beats at all);
 * the activation buffer has two banks; a token of ``chunks = ceil(K/lanes)`` beats loads into a
-  free bank and can be read from the cycle after its last beat; a bank is free again the cycle
+  free bank and can be read from the cycle after its last beat (``act_write_delay`` cycles
+  later: skipping codes writes a cycle after taking); a bank is free again the cycle
   after the last read of its token (``1 + act_read_delay`` cycles after its last issue: base-3
-  arrays read the activations a cycle later, beside the weights' decode, and zero skipping a
+  arrays read the activations a cycle later, beside the weights' decode, and chunk skipping a
   cycle later again, after the chunk index that addresses the weights);
-* the array issues one chunk a cycle, block by block, token by token; with ``zero_skip`` only
-  the token's *kept* chunks (``kept_chunks``: those with a non-zero activation, and always the
-  last), so a token issues ``blocks * kept`` chunks;
+* the array issues one chunk a cycle, block by block, token by token; with zero skipping only
+  what the token keeps (``kept_chunks``: its chunks with a non-zero code and the last, or the
+  non-zero codes of its busiest lane), so a token issues ``blocks * kept`` times;
 * the beat of a block appears ``output_latency`` cycles after its last chunk is issued
   (one cycle of memory read, one of weight decode with base-3 packing, the row's registers: tree
   cuts and row sum, the accumulator).
@@ -78,19 +79,24 @@ def beat_values(config, x_codes, w_codes) -> list[tuple[int, int, np.ndarray]]:
 
 
 def kept_chunks(config, x_codes) -> np.ndarray:
-    """Chunks each token issues, per token (int): all ``ceil(K/lanes)``, or with ``zero_skip``
-    those holding a non-zero code, plus the last chunk whatever it holds (a block needs one issue
-    to produce its beat, and the last chunk carries the lanes past K)."""
+    """Issues each token takes a block, per token (int): all ``ceil(K/lanes)`` chunks; with
+    ``zero_skip="chunks"`` those holding a non-zero code, plus the last chunk whatever it holds
+    (a block needs one issue to produce its beat, and the last chunk carries the lanes past K);
+    with ``"codes"`` the non-zero codes of the busiest lane (lane ``l`` takes the codes at
+    ``k = l mod lanes``), at least one."""
     x = np.asarray(x_codes)
     m, k = x.shape
     chunks = ceil_div(k, config.lanes)
-    if not config.zero_skip:
+    if config.zero_skip == "off":
         return np.full(m, chunks, dtype=np.int64)
     padded = np.zeros((m, chunks * config.lanes), dtype=x.dtype)
     padded[:, :k] = x
-    nonzero = np.any(padded.reshape(m, chunks, config.lanes) != 0, axis=2)
-    nonzero[:, -1] = True
-    return nonzero.sum(axis=1)
+    nonzero = padded.reshape(m, chunks, config.lanes) != 0
+    if config.zero_skip == "codes":
+        return np.maximum(nonzero.sum(axis=1).max(axis=1), 1)
+    kept = np.any(nonzero, axis=2)
+    kept[:, -1] = True
+    return kept.sum(axis=1)
 
 
 def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False) -> Schedule:
@@ -114,7 +120,7 @@ def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False)
     for token in range(m):
         load_start = max(load_end + 1, bank_free[token % 2])
         load_end = load_start + chunks - 1
-        issue_start = max(load_end + 1, issue_end + 1, weights_ready)
+        issue_start = max(load_end + 1 + config.act_write_delay, issue_end + 1, weights_ready)
         issue_end = issue_start + blocks * kept[token] - 1
         bank_free[token % 2] = issue_end + 1 + config.act_read_delay
         issue_starts.append(issue_start)

@@ -13,7 +13,7 @@ from golden.packing import TRITS_PER_BYTE_BASE3
 
 from .memory.geometry import SPRAM_BITS, SPRAM_COUNT, SPRAM_WORDS
 
-__all__ = ["ArrayConfig", "PEKind", "PE_KINDS", "WEIGHT_PACKINGS", "WEIGHT_STORES"]
+__all__ = ["ArrayConfig", "PEKind", "PE_KINDS", "WEIGHT_PACKINGS", "WEIGHT_STORES", "ZERO_SKIPS"]
 
 
 def _power_of_two(value: int) -> bool:
@@ -63,6 +63,8 @@ PE_KINDS: dict[str, PEKind] = {kind.name: kind for kind in (
 WEIGHT_PACKINGS = {"2bit": 0, "base3": 1}
 #: Where the weight banks live, with their IDENTIFY ids: block RAM (EBR), or the UP5K's SPRAM.
 WEIGHT_STORES = {"ebr": 0, "spram": 1}
+#: ``ArrayConfig.zero_skip`` modes and their wire ids (IDENTIFY's flags).
+ZERO_SKIPS = {"off": 0, "chunks": 1, "codes": 2}
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,16 @@ class ArrayConfig:
         or 640 K in base 3 on the UP5K.
     perf_bits : int
         Width of each performance counter, 8..64.
-    zero_skip : bool
-        Skip the chunks of a token whose activations are all zero (BitNet a4.8's sparse
-        intermediate states): the activation buffer keeps only the other chunks (and always the
-        last), with their chunk index, and the controller issues those alone, addressing the
-        weights by the index (``skip_latency``: a cycle more in the pipeline).
+    zero_skip : str
+        Skip zero activations (BitNet a4.8's sparse intermediate states), a key of
+        ``ZERO_SKIPS``. ``"off"``. ``"chunks"``: the activation buffer keeps only the chunks of a
+        token that hold a non-zero code (and always the last), with their chunk index, and the
+        controller issues those alone, addressing the weights by the index. ``"codes"``: each
+        lane keeps its own non-zero codes with their chunk index, and a block takes as many
+        issues as the busiest lane has codes; the weights are then stored a bank per lane (a
+        word: the block's ``rows`` trits of one column), each read at its own lane's index
+        (2-bit weights in block RAM only). Either waits a cycle for the index
+        (``skip_latency``).
     """
 
     pe_kind: str = "xor"
@@ -116,7 +123,7 @@ class ArrayConfig:
     weight_packing: str = "2bit"
     perf_bits: int = 32
     weight_store: str = "ebr"
-    zero_skip: bool = False
+    zero_skip: str = "off"
 
     def __post_init__(self):
         def integer(name, low, high):
@@ -139,10 +146,15 @@ class ArrayConfig:
         if self.weight_packing not in WEIGHT_PACKINGS:
             raise ValueError(f"ArrayConfig.weight_packing: {self.weight_packing!r} is not one of "
                              f"{tuple(WEIGHT_PACKINGS)}")
-        if not isinstance(self.zero_skip, bool):
-            raise ValueError(f"ArrayConfig.zero_skip: expected True or False, got "
-                             f"{self.zero_skip!r}")
+        if self.zero_skip not in ZERO_SKIPS:
+            raise ValueError(f"ArrayConfig.zero_skip: {self.zero_skip!r} is not one of "
+                             f"{tuple(ZERO_SKIPS)}")
         self._check_lanes()
+        if self.zero_skip == "codes" and (not self.ternary or self.weight_packing != "2bit"
+                                          or self.weight_store != "ebr"):
+            raise ValueError(f"ArrayConfig.zero_skip: 'codes' keeps a bank per lane of 2-bit "
+                             f"trits in block RAM; got {self.pe_kind}, {self.weight_packing} "
+                             f"weights in {self.weight_store}")
         if self.weight_store not in WEIGHT_STORES:
             raise ValueError(f"ArrayConfig.weight_store: {self.weight_store!r} is not one of "
                              f"{tuple(WEIGHT_STORES)}")
@@ -236,21 +248,33 @@ class ArrayConfig:
 
     @property
     def skip_latency(self) -> int:
-        """Cycles the weight read waits with ``zero_skip``: one, for the kept chunk's index (read
-        from the activation buffer beside the chunk) that addresses it."""
-        return 1 if self.zero_skip else 0
+        """Cycles the weight read waits with zero skipping: one, for the index of the kept chunk
+        (or of each lane's code) that addresses it, read from the activation buffer."""
+        return 0 if self.zero_skip == "off" else 1
+
+    @property
+    def lane_banks(self) -> bool:
+        """The weights are a bank per lane (``zero_skip="codes"``), not a bank per row."""
+        return self.zero_skip == "codes"
 
     @property
     def act_read_delay(self) -> int:
-        """Cycles the activation read lags the issue, to meet the weights at the PEs."""
-        return self.skip_latency + self.decode_latency
+        """Cycles the activation buffer's read lags the issue, to meet the weights at the PEs
+        (with ``"codes"`` the code is read at once, beside its index, and registered)."""
+        return self.decode_latency + (self.skip_latency if self.zero_skip == "chunks" else 0)
+
+    @property
+    def act_write_delay(self) -> int:
+        """Cycles after a token's last beat is taken before it can issue, beyond the one of the
+        buffer's write: one with ``zero_skip="codes"`` (the lane queues' write stage)."""
+        return 1 if self.zero_skip == "codes" else 0
 
     @property
     def output_latency(self) -> int:
         """Cycles from issuing a block's last chunk to its ``acc_out`` beat: the index read with
         zero skipping, the memory read, the weight decode, the row's registers, the
         accumulator."""
-        return 2 + self.act_read_delay + self.row_latency
+        return 2 + self.skip_latency + self.decode_latency + self.row_latency
 
     @property
     def chunks_by_shifts(self) -> bool:

@@ -58,8 +58,11 @@ def default_runs(quick: bool):
         ("verilator", "spram_base3/xor+stalls", presets["icebreaker_spram_base3"],
          (64 // scale, 637, 40), 0.3, 10),
         # 4-bit codes, half of each token's chunks zero (sparse_codes), skipped
-        ("verilator", "icebreaker_a4/xor+skip+stalls", presets["icebreaker_a4"].replace(zero_skip=True),
+        ("verilator", "icebreaker_a4/xor+skip+stalls", presets["icebreaker_a4"].replace(zero_skip="chunks"),
          (400 // scale, 509, 64), 0.3, 11),
+        ("verilator", "sparse_a4/xor+codes+stalls",
+         presets["icebreaker_a4"].replace(lanes=8, rows=16, tree_cuts=(1, 2, 3), zero_skip="codes"),
+         (400 // scale, 509, 64), 0.3, 12),
     ]
     if not quick:
         runs += [("verilator", f"lanes{lanes}x1/xor", config, (2000, 512, 2), 0.0, 5)
@@ -68,14 +71,17 @@ def default_runs(quick: bool):
 
 
 def sparse_codes(rng, config, m: int, k: int) -> np.ndarray:
-    """Random ``act_bits`` codes; for a zero-skipping array half of each token's chunks zero."""
+    """Random ``act_bits`` codes; for a zero-skipping array half of each token's chunks zero
+    (and, skipping codes, a third of the others' codes)."""
     half = 1 << (config.act_bits - 1)
     x = rng.integers(-half, half, (m, k))
-    if config.zero_skip:
+    if config.zero_skip != "off":
         chunks = ceil_div(k, config.lanes)
         for token in range(m):
             for chunk in np.flatnonzero(rng.random(chunks) < 0.5):
                 x[token, chunk * config.lanes:(chunk + 1) * config.lanes] = 0
+        if config.zero_skip == "codes":
+            x[rng.random(x.shape) < 1 / 3] = 0
     return x
 
 

@@ -217,7 +217,7 @@ def test_activations_section_compares_4_bit_arrays_with_the_8_bit_default(tmp_pa
     import hw.build
 
     def build(board, config, *, seed, out, target_mhz, top, log):
-        lc = 30 * config.pes // (2 if config.act_bits == 4 else 1) + 90 * config.zero_skip
+        lc = 30 * config.pes // (2 if config.act_bits == 4 else 1) + 90 * (config.zero_skip != "off")
         return {"config": config.to_dict(), "lc_used": lc, "ebr_used": 20, "dsp_used": 0,
                 "lc_total": 5280, "fmax_mhz": 40.0 if config.act_bits == 8 else 38.0,
                 "multipliers": {}, "seed": seed, "wall_seconds": 1.0, "target_mhz": target_mhz}
@@ -226,9 +226,10 @@ def test_activations_section_compares_4_bit_arrays_with_the_8_bit_default(tmp_pa
     monkeypatch.chdir(tmp_path)          # the build cache (build/bench/synth) lands here
     assert main(["--only", "activations", "--seeds", "1", "--out", str(tmp_path)]) == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
-    base, a4, skip = summary["activations"]["icebreaker"]["arrays"]
-    assert (base["pes"], a4["pes"], skip["pes"]) == (128, 192, 192)
+    base, a4, skip, a4_narrow, codes = summary["activations"]["icebreaker"]["arrays"]
+    assert (base["pes"], a4["pes"], skip["pes"], codes["pes"]) == (128, 192, 192, 128)
     assert base["g_mac_s"] == 5.12 and a4["g_mac_s"] == 7.3
     assert a4["pes_ratio"] == 1.5 and a4["g_mac_s_ratio"] == round(7.296 / 5.12, 2)
-    assert skip["zero_skip_lc_cost"] == 90 and "zero_skip_lc_cost" not in a4
-    assert "| 4-bit, zero skipping | 16 × 12 = 192 |" in (tmp_path / "figures.md").read_text()
+    assert skip["zero_skip_lc_cost"] == codes["zero_skip_lc_cost"] == 90
+    assert "zero_skip_lc_cost" not in a4 and "zero_skip_lc_cost" not in a4_narrow
+    assert "| 4-bit, skipping zero chunks | 16 × 12 = 192 |" in (tmp_path / "figures.md").read_text()

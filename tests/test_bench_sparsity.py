@@ -6,7 +6,7 @@ import pytest
 from bench.sparsity import measure, sparse_codes
 from hw.config import ArrayConfig
 
-CONFIG = ArrayConfig.tiny(zero_skip=True)       # 4 lanes x 2 rows
+CONFIG = ArrayConfig.tiny(zero_skip="chunks")       # 4 lanes x 2 rows
 
 
 @pytest.mark.parametrize("pattern", ["iid", "chunked"])
@@ -32,9 +32,21 @@ def test_measure_counts_the_skipped_chunks_and_the_speedup():
     x[0, 1], x[0, 38] = 5, -7
     w = np.random.default_rng(1).integers(-1, 2, (4, 40))
     result = measure(CONFIG, x, w, backend="amaranth")
-    assert result["chunks_skipped"] == pytest.approx(1 - 3 / 20)
+    assert result["issues_skipped"] == pytest.approx(1 - 3 / 20)
     assert result["dense"]["busy"] == 2 * 2 * 10 and result["skipping"]["busy"] == 2 * 3
     assert result["speedup"] == pytest.approx(
         result["dense"]["cycles"] / result["skipping"]["cycles"], abs=1e-3)
     # the run is bounded by the tokens' 10 input beats each, not by the 3 issues a block
     assert 1.5 < result["speedup"] < result["dense"]["busy"] / result["skipping"]["busy"]
+
+
+def test_skipping_codes_follows_the_busiest_lane():
+    """Lane l takes the codes at k = l mod 4: lane 1 holds three non-zero codes, the others one or
+    none, so each of the 2 blocks takes 3 issues against 10 chunks."""
+    config = CONFIG.replace(zero_skip="codes")
+    x = np.zeros((1, 40), int)
+    x[0, [1, 5, 9, 2, 39]] = [3, -4, 5, 6, 7]
+    w = np.random.default_rng(2).integers(-1, 2, (4, 40))
+    result = measure(config, x, w, backend="amaranth")
+    assert result["skipping"]["busy"] == 2 * 3 and result["dense"]["busy"] == 2 * 10
+    assert result["issues_skipped"] == pytest.approx(1 - 3 / 10)

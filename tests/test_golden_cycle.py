@@ -59,13 +59,17 @@ def test_base3_weights_take_a_cycle_more_and_free_banks_a_cycle_later():
 
 def test_kept_chunks_hand_worked():
     # lanes 4, K = 10 -> chunks [0:4], [4:8], [8:10]
-    config = ArrayConfig(lanes=4, rows=2, max_k=16, max_n=4, zero_skip=True)
+    config = ArrayConfig(lanes=4, rows=2, max_k=16, max_n=4, zero_skip="chunks")
     x = np.array([[1, 0, 0, 0, 0, 0, 0, 0, 0, 0],      # chunk 0, and the last: 2
                   [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],      # nothing but the last: 1
                   [0, 0, 0, 0, 0, 0, 0, -3, 0, 5],     # chunks 1 and 2: 2
                   [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]])     # all three
     assert kept_chunks(config, x).tolist() == [2, 1, 2, 3]
-    assert kept_chunks(config.replace(zero_skip=False), x).tolist() == [3, 3, 3, 3]
+    assert kept_chunks(config.replace(zero_skip="off"), x).tolist() == [3, 3, 3, 3]
+    # skipping codes: lane l holds k = l, l+4, l+8; the busiest lane's non-zero codes (>= 1)
+    assert kept_chunks(config.replace(zero_skip="codes"), x).tolist() == [1, 1, 1, 3]
+    y = np.array([[0, 2, 0, 0, 0, 3, 0, 0, 0, 4]])   # lane 1: k = 1, 5, 9
+    assert kept_chunks(config.replace(zero_skip="codes"), y).tolist() == [3]
 
 
 def test_zero_skipping_schedule_hand_worked():
@@ -75,7 +79,7 @@ def test_zero_skipping_schedule_hand_worked():
     # Token 0 loads 0-2, issues 6-7; token 1 loads 3-5, issues 8; token 2 waits for bank 0,
     # free on 7 + 1 + 1 = 9 (one read delay): loads 9-11, issues 12-14. Beats 4 cycles after
     # each token's last issue: 11, 12, 18.
-    config = ArrayConfig(lanes=4, rows=2, max_k=12, max_n=2, tree_cuts=(), zero_skip=True)
+    config = ArrayConfig(lanes=4, rows=2, max_k=12, max_n=2, tree_cuts=(), zero_skip="chunks")
     x = np.zeros((3, 12), int)
     x[0, 5], x[0, 11] = 7, -1
     x[2] = 1
@@ -85,6 +89,24 @@ def test_zero_skipping_schedule_hand_worked():
     assert [b.cycle for b in s.beats] == [11, 12, 18]
     assert s.perf_busy == 2 + 1 + 3
     assert [b.acc.tolist() for b in s.beats] == [[6, 6], [0, 0], [12, 12]]
+
+
+def test_skipping_codes_schedule_hand_worked():
+    # lanes 4, rows 2, no tree cuts: output latency 2 + 1 (index read) + 1 = 4; a token can issue
+    # two cycles after its last beat (the lane queues' write stage). K = 8 (2 chunks), N = 2:
+    # weights ready on cycle 4. Token 0: lane 1 holds k = 1, 5, lane 0 k = 0: 2 issues, loads
+    # 0-1, issues 4-5, beat 9. Token 1, all zero: 1 issue, loads 2-3, issues 6, beat 10.
+    # Token 2 waits for bank 0 (free on 6, no read delay): loads 6-7, issues 9-10, beat 14.
+    config = ArrayConfig(lanes=4, rows=2, max_k=8, max_n=2, tree_cuts=(), zero_skip="codes")
+    x = np.zeros((3, 8), int)
+    x[0, [0, 1, 5]] = [2, 3, -4]
+    x[2] = 1
+    w = np.ones((2, 8), int)
+    s = schedule(config, x, w)
+    assert (config.output_latency, config.act_write_delay, s.weights_ready_cycle) == (4, 1, 4)
+    assert [b.cycle for b in s.beats] == [9, 10, 14]
+    assert s.perf_busy == 2 + 1 + 2
+    assert [b.acc.tolist() for b in s.beats] == [[1, 1], [0, 0], [8, 8]]
 
 
 def test_cycle_model_does_not_import_amaranth():

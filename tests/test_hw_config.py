@@ -78,7 +78,10 @@ def test_base3_sizes():
     ({"tree_cuts": [1]}, "ArrayConfig.tree_cuts: expected a tuple of levels, got list"),
     ({"lanes": 16, "tree_cuts": (5,)}, "ArrayConfig.tree_cuts: level 5 is outside the allowed range [0, 4]"),
     ({"tree_cuts": (2, 1)}, "ArrayConfig.tree_cuts: (2, 1) must be strictly increasing"),
-    ({"zero_skip": 1}, "ArrayConfig.zero_skip: expected True or False, got 1"),
+    ({"zero_skip": True}, "ArrayConfig.zero_skip: True is not one of ('off', 'chunks', 'codes')"),
+    ({"zero_skip": "codes", "weight_store": "spram"},
+     "ArrayConfig.zero_skip: 'codes' keeps a bank per lane of 2-bit trits in block RAM"),
+    ({"zero_skip": "codes", "pe_kind": "mul8"}, "'codes' keeps a bank per lane of 2-bit trits"),
 ])
 def test_invalid_values_name_field_and_range(changes, words):
     with pytest.raises(ValueError) as info:
@@ -88,17 +91,17 @@ def test_invalid_values_name_field_and_range(changes, words):
 
 def test_zero_skip_from_the_command_line_and_its_latency():
     config = ArrayConfig.tiny()
-    for text, value in (("1", True), ("true", True), ("no", False), ("0", False)):
-        assert config.with_overrides([f"zero_skip={text}"]).zero_skip is value
-    with pytest.raises(ValueError, match="zero_skip needs 1 or 0"):
+    assert config.with_overrides(["zero_skip=codes"]).zero_skip == "codes"
+    with pytest.raises(ValueError, match="'maybe' is not one of"):
         config.with_overrides(["zero_skip=maybe"])
-    skipping = config.replace(zero_skip=True)
-    assert (skipping.skip_latency, skipping.act_read_delay) == (1, 1)
-    assert skipping.output_latency == config.output_latency + 1
+    chunks, codes = config.replace(zero_skip="chunks"), config.replace(zero_skip="codes")
+    assert (chunks.skip_latency, chunks.act_read_delay) == (1, 1)
+    assert (codes.skip_latency, codes.act_read_delay, codes.lane_banks) == (1, 0, True)
+    assert chunks.output_latency == codes.output_latency == config.output_latency + 1
     base3 = ArrayConfig(lanes=10, max_k=40, tree_cuts=(1,), weight_packing="base3",
-                        zero_skip=True)
+                        zero_skip="chunks")
     assert base3.act_read_delay == 2
-    assert ArrayConfig.from_dict(skipping.to_dict()) == skipping
+    assert ArrayConfig.from_dict(codes.to_dict()) == codes
 
 
 def test_baseline_kinds_widen_weights_and_accumulators():

@@ -27,11 +27,15 @@ CONFIGS = {
     "base3_spram": ArrayConfig(lanes=20, rows=2, max_k=50, max_n=5, tree_cuts=(1, 3),
                                weight_packing="base3", weight_store="spram"),
     # zero skipping: chunks of zeros are not issued; the weights wait a cycle for their index
-    "skip": ArrayConfig.tiny(zero_skip=True),
+    "skip": ArrayConfig.tiny(zero_skip="chunks"),
     "skip_base3": ArrayConfig(lanes=10, rows=2, max_k=45, max_n=7, tree_cuts=(1,),
-                              weight_packing="base3", zero_skip=True),
+                              weight_packing="base3", zero_skip="chunks"),
     "skip_act4_spram": ArrayConfig(lanes=16, rows=2, act_bits=4, max_k=96, max_n=8,
-                                   tree_cuts=(2,), weight_store="spram", zero_skip=True),
+                                   tree_cuts=(2,), weight_store="spram", zero_skip="chunks"),
+    # each lane skips its own zeros: a bank of weights per lane, each read at its own address
+    "codes": ArrayConfig.tiny(zero_skip="codes"),
+    "codes_rows3_act4": ArrayConfig(lanes=8, rows=3, act_bits=4, max_k=64, max_n=10,
+                                    tree_cuts=(0, 3), zero_skip="codes"),
 }
 
 
@@ -96,12 +100,17 @@ def sparse_tokens(rng, config, m, k, zero_share):
 
 
 def issued_chunks(config, x):
-    """Chunks a token issues, counted here the long way: every one without zero skipping; with
-    it, those holding a non-zero code, and the last one always."""
+    """Issues a token takes a block, counted here the long way: every chunk without zero
+    skipping; skipping chunks, those holding a non-zero code and the last one always; skipping
+    codes, the most non-zero codes any one lane holds (lane l: columns l, l + lanes, ...), at
+    least one."""
     k = x.shape[1]
     chunks = ceil_div(k, config.lanes)
-    if not config.zero_skip:
+    if config.zero_skip == "off":
         return [chunks] * len(x)
+    if config.zero_skip == "codes":
+        return [max(1, max(sum(1 for j in range(lane, k, config.lanes) if x[t, j])
+                           for lane in range(config.lanes))) for t in range(len(x))]
     return [sum(1 for c in range(chunks)
                 if c == chunks - 1 or any(x[t, c * config.lanes:(c + 1) * config.lanes]))
             for t in range(len(x))]
@@ -109,7 +118,8 @@ def issued_chunks(config, x):
 
 @pytest.mark.parametrize("kind", TERNARY_KINDS)
 @pytest.mark.parametrize("config_name", ["tiny", "rows3", "base3", "base3_spram", "skip",
-                                         "skip_base3", "skip_act4_spram"])
+                                         "skip_base3", "skip_act4_spram", "codes",
+                                         "codes_rows3_act4"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_stalls_lose_nothing(kind, config_name, seed):
     config = CONFIGS[config_name].replace(pe_kind=kind)
@@ -126,12 +136,13 @@ def test_random_stalls_lose_nothing(kind, config_name, seed):
     assert result.cycles > result.schedule.cycles
 
 
-@pytest.mark.parametrize("config_name", ["skip", "skip_base3", "skip_act4_spram"])
+@pytest.mark.parametrize("config_name", ["skip", "skip_base3", "skip_act4_spram", "codes",
+                                         "codes_rows3_act4"])
 @pytest.mark.parametrize("zero_share", [0.0, 0.5, 0.9, 1.0])
-def test_zero_skipping_issues_only_chunks_with_codes(config_name, zero_share):
+def test_zero_skipping_issues_only_what_holds_codes(config_name, zero_share):
     """Every beat on the cycle the cycle model predicts (run_bitlinear checks it), the busy
-    counter equal to the chunks counted here, and the run shorter than without skipping by the
-    chunks skipped (the same tokens through the same array with ``zero_skip`` off)."""
+    counter equal to the issues counted here, and the run shorter than without skipping by the
+    issues skipped (the same tokens through the same array with ``zero_skip`` off)."""
     config = CONFIGS[config_name]
     rng = np.random.default_rng(int(zero_share * 10) + len(config_name))
     k, n = config.max_k - 3, config.max_n - 1
@@ -139,7 +150,7 @@ def test_zero_skipping_issues_only_chunks_with_codes(config_name, zero_share):
     x[0] = 0                                    # a token of zeros: its last chunk still issues
     w = rng.integers(-1, 2, (n, k))
     skipping = run_bitlinear(config, x, w)
-    plain = run_bitlinear(config.replace(zero_skip=False), x, w)
+    plain = run_bitlinear(config.replace(zero_skip="off"), x, w)
     np.testing.assert_array_equal(skipping.acc, int_matmul(x, w))
     blocks = ceil_div(n, config.rows)
     assert skipping.perf["busy"] == blocks * sum(issued_chunks(config, x))
@@ -147,7 +158,7 @@ def test_zero_skipping_issues_only_chunks_with_codes(config_name, zero_share):
     assert saved == blocks * sum(ceil_div(k, config.lanes) - c for c in issued_chunks(config, x))
     if zero_share == 1.0:
         assert skipping.perf["busy"] == blocks * len(x)
-    if saved > len(x) * config.act_read_delay:   # a cycle of latency a token, at most
+    if saved > len(x) * config.skip_latency:   # a cycle of latency a token, at most
         assert skipping.cycles < plain.cycles
 
 

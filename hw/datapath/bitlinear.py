@@ -159,6 +159,8 @@ class BitLinear(wiring.Component):
             wmem.last_lanes.eq(count.last_lanes),
             wmem.read_lanes.eq(last_lanes),
         ]
+        if config.zero_skip == "codes":     # lanes past K never join a queue
+            m.d.comb += act.last_lanes.eq(last_lanes)
         return last_chunk_index, last_block_start, first_word, resident, chunks
 
     def _issue(self, m: Module, act: ActBuffer, wmem: WeightMemory, shape: tuple, advance):
@@ -180,7 +182,7 @@ class BitLinear(wiring.Component):
         # between ``issue`` and the counters' and the activation buffer's enables); the shape
         # registers settle before any token can be issued.
         at_start = Signal(init=1)
-        if config.zero_skip:   # a token's kept chunks: known from the buffer, per token
+        if config.zero_skip != "off":   # a token's issues a block: known from the buffer
             token_last, at_last = act.rd_last, Mux(at_start, act.first_is_last, last_chunk)
         else:
             token_last, at_last = last_chunk_index, last_chunk
@@ -222,7 +224,7 @@ class BitLinear(wiring.Component):
         addr = Signal(range(config.bank_words))     # the next word / the block's first word
         with m.If(at_start & ~issue):   # between tokens: the next one reads the matrix at w_base
             m.d.sync += addr.eq(first_word)
-        if not config.zero_skip:
+        if config.zero_skip == "off":
             with m.If(issue):
                 m.d.sync += addr.eq(Mux(at_last & last_block, first_word, addr + 1))
             m.d.comb += [wmem.rd_addr.eq(addr), wmem.rd_last.eq(at_last)]
@@ -233,7 +235,12 @@ class BitLinear(wiring.Component):
         read_last = Signal()
         with m.If(advance):
             m.d.sync += [block_first.eq(addr), read_last.eq(at_last)]
-        m.d.comb += [wmem.rd_addr.eq(block_first + act.rd_index), wmem.rd_last.eq(read_last)]
+        m.d.comb += wmem.rd_last.eq(read_last)
+        if config.zero_skip == "chunks":
+            m.d.comb += wmem.rd_addr.eq(block_first + act.rd_index)
+            return
+        for lane in range(config.lanes):     # "codes": each lane's bank at its code's column
+            m.d.comb += wmem.rd_lane_addrs[lane].eq(block_first + act.rd_indices[lane])
 
     def _accumulate(self, m: Module, rows: list, advance, issue, first, last) -> None:
         """Carry each issue's flags down the pipeline (stage 0 the issue, stage 1 the memory
@@ -241,7 +248,7 @@ class BitLinear(wiring.Component):
         accumulators are the output register: while a beat waits, ``advance`` is low and nothing
         accumulates; the cycle it is taken, the next block's first chunk may land."""
         config = self._config
-        stages = 1 + config.act_read_delay + rows[0].latency
+        stages = 1 + config.skip_latency + config.decode_latency + rows[0].latency
         valid = [Signal(name=f"valid_{s}") for s in range(stages + 1)]
         firsts = [Signal(name=f"first_{s}") for s in range(stages + 1)]
         lasts = [Signal(name=f"last_{s}") for s in range(stages + 1)]

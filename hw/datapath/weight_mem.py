@@ -4,8 +4,8 @@ are 2 bits a trit, or five trits a byte with ``weight_packing="base3"``, decoded
 
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Mux, Signal, Value
-from amaranth.lib import stream, wiring
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
@@ -64,6 +64,11 @@ class WeightMemory(wiring.Component):
         The codes of the word at ``rd_addr``: a read pipeline of ``1 + config.decode_latency``
         registers, each loading when ``rd_en`` (the bank's read; with base-3 packing then the
         decode ROMs'), so it moves with the array's clock enable.
+    rd_lane_addrs : In(ArrayLayout(range(bank_words), lanes))
+        With ``config.lane_banks`` (``zero_skip="codes"``) the banks are one per lane, not one
+        per row: a word is the ``rows`` trits of one column of a block, at the same word
+        addresses, written a row slot at a time (the block RAM's bit mask), and each lane's bank
+        is read at its own address, from here; ``rd_addr`` is then unused.
     """
 
     def __init__(self, config: ArrayConfig, *, spram_primitive: bool | None = None):
@@ -83,6 +88,8 @@ class WeightMemory(wiring.Component):
             "rd_last": In(1),
             "read_lanes": In(config.lanes),
             "rd_data": Out(weight_word_layout(config)),
+            **({"rd_lane_addrs": In(data.ArrayLayout(range(config.bank_words), config.lanes))}
+               if config.lane_banks else {}),
         })
 
     def elaborate(self, platform) -> Module:
@@ -166,6 +173,9 @@ class WeightMemory(wiring.Component):
         at ``rd_addr``, and the words read turned into codes."""
         config = self._config
         depth = config.bank_words
+        if config.lane_banks:
+            self._lane_banks(m, word, write, bank, addr)
+            return
         if config.weight_packing == "base3":    # a row's last chunk, beside its bytes and codes
             last = [Signal(name=f"rd_last_{stage}") for stage in range(2)]
             with m.If(self.rd_en):
@@ -194,6 +204,25 @@ class WeightMemory(wiring.Component):
                 self._decode(m, row, stored, last[1])
             else:
                 m.d.comb += self.rd_data[row].eq(stored)
+
+    def _lane_banks(self, m: Module, word, write, bank, addr) -> None:
+        """A bank per lane: a word holds the block's ``rows`` codes of one column; a beat of row
+        slot ``bank`` writes its lane's code into that slot of every lane's word (write enable
+        per 2-bit slot), and each lane's bank is read at its own ``rd_lane_addrs``."""
+        config = self._config
+        slot_bits = config.weight_bits
+        for lane in range(config.lanes):
+            mem = Memory(shape=config.rows * slot_bits, depth=config.bank_words, init=[],
+                         attrs=NO_RW_CHECK)
+            m.submodules[f"lane_bank_{lane}"] = mem
+            wr = mem.write_port(granularity=slot_bits)
+            m.d.comb += [wr.addr.eq(addr), wr.data.eq(Cat([word[lane]] * config.rows))]
+            for row in range(config.rows):
+                m.d.comb += wr.en[row].eq(write & (bank == row))
+            stored = ebr_read_port(m, mem, addr=self.rd_lane_addrs[lane], en=self.rd_en,
+                                   name=f"lane_data_{lane}")
+            for row in range(config.rows):
+                m.d.comb += self.rd_data[row][lane].eq(stored[row * slot_bits:(row + 1) * slot_bits])
 
     def _decode(self, m: Module, row: int, stored, last) -> None:
         """Base-3 bytes to codes: each byte the bank read addresses a 256-word ROM of its five

@@ -75,7 +75,7 @@ from typing import NamedTuple
 
 from golden.ints import ceil_div
 
-from ..config import PE_KINDS, WEIGHT_PACKINGS, WEIGHT_STORES, ArrayConfig
+from ..config import PE_KINDS, WEIGHT_PACKINGS, WEIGHT_STORES, ZERO_SKIPS, ArrayConfig
 from ..formats import beat_bytes
 
 __all__ = ["HOST_SYNC", "DEVICE_SYNC", "VERSION", "Command", "Status", "crc16",
@@ -254,18 +254,16 @@ class Identity(NamedTuple):
     baud: int
 
 
-#: Bits of IDENTIFY's flags byte (after the tree cuts; since protocol 3.1, absent before).
-IDENTIFY_FLAGS = {"zero_skip": 1}
 
 
 def identify_payload(config, baud: int = 0) -> bytes:
     """What IDENTIFY returns: magic, version, every ArrayConfig field, the baud, the tree cuts,
-    then a byte of flags (``IDENTIFY_FLAGS``)."""
+    then a byte of flags (bits 0-1: the zero-skip mode's id in ``ZERO_SKIPS``)."""
     head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], config.kind.wire_id,
                           config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
                           config.perf_bits, WEIGHT_PACKINGS[config.weight_packing],
                           WEIGHT_STORES[config.weight_store], baud, len(config.tree_cuts))
-    flags = sum(bit for name, bit in IDENTIFY_FLAGS.items() if getattr(config, name))
+    flags = ZERO_SKIPS[config.zero_skip]
     return head + bytes(config.tree_cuts) + bytes([flags])
 
 
@@ -280,13 +278,14 @@ def parse_identify(payload: bytes) -> Identity:
         raise ProtocolError(f"IDENTIFY magic {magic!r} is not b'BNA1'")
     cuts = tuple(payload[_IDENTIFY.size:_IDENTIFY.size + n_cuts])
     rest = payload[_IDENTIFY.size + n_cuts:]
-    flags = rest[0] if rest else 0          # a 3.0 device sends none
+    flags = rest[0] if rest else 0          # a 3.0 device sends none: it does not skip
     names = {}
     for field, value, table in (
             ("PE kind", kind, {k.wire_id: name for name, k in PE_KINDS.items()
                                if k.wire_id is not None}),
             ("weight packing", packing, {v: k for k, v in WEIGHT_PACKINGS.items()}),
-            ("weight store", store, {v: k for k, v in WEIGHT_STORES.items()})):
+            ("weight store", store, {v: k for k, v in WEIGHT_STORES.items()}),
+            ("zero-skip mode", flags & 3, {v: k for k, v in ZERO_SKIPS.items()})):
         if value not in table:
             raise ProtocolError(f"IDENTIFY names {field} id {value}, which this host does not "
                                 f"know (known: {table}); update the host software")
@@ -296,7 +295,7 @@ def parse_identify(payload: bytes) -> Identity:
                              max_k=max_k, max_n=max_n, tree_cuts=cuts,
                              weight_packing=names["weight packing"], perf_bits=perf_bits,
                              weight_store=names["weight store"],
-                             **{name: bool(flags & bit) for name, bit in IDENTIFY_FLAGS.items()})
+                             zero_skip=names["zero-skip mode"])
     except ValueError as error:
         raise ProtocolError(f"IDENTIFY describes an invalid array: {error}") from None
     return Identity((major, minor), config, baud)
