@@ -263,8 +263,7 @@ def run_activations(args, board: str) -> dict:
 SPARSITY_ARRAYS = {
     "16 lanes, chunks": ArrayConfig.icebreaker_a4(zero_skip="chunks"),
     "4 lanes, chunks": ArrayConfig.icebreaker_a4(zero_skip="chunks", lanes=4, tree_cuts=(1, 2)),
-    "8 lanes, codes": ArrayConfig.icebreaker_a4(zero_skip="codes", lanes=8, rows=16,
-                                                tree_cuts=(1, 2, 3)),
+    "8 lanes, codes": ArrayConfig.icebreaker_a4_codes(),
 }
 
 
@@ -289,8 +288,7 @@ def run_sparsity(args) -> dict:
     model = TernaryModel.load()
     out["model_layers"] = {}
     for mode, config in (("chunks", ArrayConfig.icebreaker(zero_skip="chunks")),
-                         ("codes", ArrayConfig.icebreaker(zero_skip="codes", lanes=8, rows=16,
-                                                          tree_cuts=(1, 2, 3)))):
+                         ("codes", ArrayConfig.icebreaker_a4_codes(act_bits=8))):
         log(f"[sparsity] the tiny trained model's layer inputs, {config.lanes} x {config.rows} "
             f"skipping {mode}")
         layers = sparsity.layer_inputs(model, config, "the ", tokens=16)

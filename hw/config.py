@@ -339,12 +339,6 @@ class ArrayConfig:
                                  f"{', '.join(names)}")
             if name == "tree_cuts":
                 changes[name] = tuple(int(v) for v in text.split(",") if v.strip())
-            elif isinstance(getattr(self, name), bool):
-                flags = {"1": True, "true": True, "yes": True, "0": False, "false": False,
-                         "no": False}
-                if text.lower() not in flags:
-                    raise ValueError(f"--set {item!r}: {name} needs 1 or 0 (true or false)")
-                changes[name] = flags[text.lower()]
             elif isinstance(getattr(self, name), int):
                 try:
                     changes[name] = int(text)
@@ -395,6 +389,14 @@ class ArrayConfig:
         return cls.icebreaker(**{"act_bits": 4, "rows": 12, **changes})
 
     @classmethod
+    def icebreaker_a4_codes(cls, **changes) -> "ArrayConfig":
+        """4-bit activations skipping zero codes lane by lane (``zero_skip="codes"``) on the
+        UP5K: 8 × 16 = 128 PEs, as wide as the 30 EBRs allow (a queue and two lane banks a lane;
+        figures in the README)."""
+        return cls.icebreaker_a4(**{"lanes": 8, "rows": 16, "tree_cuts": (1, 2, 3),
+                                    "zero_skip": "codes", **changes})
+
+    @classmethod
     def icebreaker_spram(cls, **changes) -> "ArrayConfig":
         """Large layers on the UP5K: weights in the four SPRAMs (1024 × 512 trits at 2 bits each),
         16 lanes × 2 rows (one 64-bit SPRAM word a cycle: 32 trits, the SPRAM bandwidth)."""
@@ -426,6 +428,7 @@ class ArrayConfig:
     def presets(cls) -> dict[str, "ArrayConfig"]:
         return {"tiny": cls.tiny(), "icebreaker": cls.icebreaker(),
                 "icebreaker_a4": cls.icebreaker_a4(),
+                "icebreaker_a4_codes": cls.icebreaker_a4_codes(),
                 "icebreaker_spram": cls.icebreaker_spram(),
                 "icebreaker_spram_base3": cls.icebreaker_spram_base3(), "ulx3s": cls.ulx3s(),
                 "tang_nano_9k": cls.tang_nano_9k()}

@@ -61,7 +61,7 @@ def default_runs(quick: bool):
         ("verilator", "icebreaker_a4/xor+skip+stalls", presets["icebreaker_a4"].replace(zero_skip="chunks"),
          (400 // scale, 509, 64), 0.3, 11),
         ("verilator", "sparse_a4/xor+codes+stalls",
-         presets["icebreaker_a4"].replace(lanes=8, rows=16, tree_cuts=(1, 2, 3), zero_skip="codes"),
+         presets["icebreaker_a4_codes"],
          (400 // scale, 509, 64), 0.3, 12),
     ]
     if not quick:
