@@ -1,7 +1,7 @@
 """Cycle model of the BitLinear array's schedule: which output beat appears on which cycle.
 
 It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows,
-output_latency, act_read_delay, act_write_delay, zero_skip), and describes the schedule of
+output_latency, act_read_delay, act_write_delay, zero_skip, cycles_per_chunk), and describes the schedule of
 ``hw/datapath/bitlinear.py`` when no stream stalls:
 
 * cycle 0 is the first cycle on which ``w_in`` and ``x_in`` offer beats; each stream offers its
@@ -15,9 +15,10 @@ output_latency, act_read_delay, act_write_delay, zero_skip), and describes the s
   after the last read of its token (``1 + act_read_delay`` cycles after its last issue: base-3
   arrays read the activations a cycle later, beside the weights' decode, and chunk skipping a
   cycle later again, after the chunk index that addresses the weights);
-* the array issues one chunk a cycle, block by block, token by token; with zero skipping only
-  what the token keeps (``kept_chunks``: its chunks with a non-zero code and the last, or the
-  non-zero codes of its busiest lane), so a token issues ``blocks * kept`` times;
+* the array issues one chunk a cycle (``cycles_per_chunk`` cycles for a bit-serial kind, one
+  bit-plane each; the chunk is issued on its last), block by block, token by token; with zero
+  skipping only what the token keeps (``kept_chunks``: its chunks with a non-zero code and the
+  last, or the non-zero codes of its busiest lane), so a token issues ``blocks * kept`` times;
 * the beat of a block appears ``output_latency`` cycles after its last chunk is issued
   (one cycle of memory read, one of weight decode with base-3 packing, the row's registers: tree
   cuts and row sum, the accumulator).
@@ -111,7 +112,8 @@ def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False)
     chunks = ceil_div(k, config.lanes)
     blocks = ceil_div(n, config.rows)
     weights_ready = 0 if resident else blocks * config.rows * chunks
-    kept = [int(c) for c in kept_chunks(config, x_codes)]
+    per_chunk = getattr(config, "cycles_per_chunk", 1)
+    block_cycles = [int(c) * per_chunk for c in kept_chunks(config, x_codes)]
 
     bank_free = [0, 0]
     load_end = x_start - 1
@@ -121,16 +123,16 @@ def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False)
         load_start = max(load_end + 1, bank_free[token % 2])
         load_end = load_start + chunks - 1
         issue_start = max(load_end + 1 + config.act_write_delay, issue_end + 1, weights_ready)
-        issue_end = issue_start + blocks * kept[token] - 1
+        issue_end = issue_start + blocks * block_cycles[token] - 1
         bank_free[token % 2] = issue_end + 1 + config.act_read_delay
         issue_starts.append(issue_start)
 
     delay = config.output_latency
     beats = []
     for index, (token, block, acc) in enumerate(values):
-        cycle = issue_starts[token] + (block + 1) * kept[token] - 1 + delay
+        cycle = issue_starts[token] + (block + 1) * block_cycles[token] - 1 + delay
         beats.append(Beat(index=index, token=token, block=block, cycle=cycle, acc=acc))
-    busy = blocks * sum(kept)
+    busy = blocks * sum(block_cycles)
     total = beats[-1].cycle + 1 - x_start  # the first x_in beat is taken on cycle x_start
     return Schedule(beats=beats, chunks=chunks, blocks=blocks, weights_ready_cycle=weights_ready,
                     perf_busy=busy, perf_in_stall=total - busy, perf_out_stall=0)

@@ -38,6 +38,14 @@ class PEKind:
         Its id in the host link's IDENTIFY reply; None if the link does not carry it.
     dsp : bool
         Synthesis maps its multipliers onto DSP blocks.
+    array : str
+        ``"module:Class"`` of the rows' component (a ``hw.datapath.row.RowArray`` subclass): the
+        default builds a ``TernaryRow`` of ``element`` PEs per row; a kind that shares work
+        between the rows (a table of partial sums, a bit-plane selector) brings its own.
+    bit_serial : bool
+        Takes an activation one bit-plane a cycle: a chunk occupies the array ``act_bits``
+        cycles (``ArrayConfig.cycles_per_chunk``), which the controller and the cycle model
+        follow.
     """
 
     name: str
@@ -45,16 +53,29 @@ class PEKind:
     ternary: bool
     wire_id: int | None
     dsp: bool = False
+    array: str = "hw.datapath.row:RowArray"
+    bit_serial: bool = False
 
     def element_class(self):
-        module, _, cls = self.element.partition(":")
-        return getattr(importlib.import_module(module), cls)
+        return _import(self.element)
+
+    def array_class(self):
+        return _import(self.array)
+
+
+def _import(path: str):
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 #: The one table of PE kinds: adding a kind is its class plus one line here.
 PE_KINDS: dict[str, PEKind] = {kind.name: kind for kind in (
     PEKind("mux", "hw.datapath.pe:MuxPE", ternary=True, wire_id=0),
     PEKind("xor", "hw.datapath.pe:XorPE", ternary=True, wire_id=1),
+    PEKind("table2", "hw.datapath.table:TableGroup", ternary=True, wire_id=2,
+           array="hw.datapath.table:TableArray"),
+    PEKind("serial", "hw.datapath.serial:SerialLane", ternary=True, wire_id=3,
+           array="hw.datapath.serial:SerialArray", bit_serial=True),
     PEKind("mul8", "hw.datapath.pe:Int8MulPE", ternary=False, wire_id=None),
     PEKind("mul8_dsp", "hw.datapath.pe:Int8MulPE", ternary=False, wire_id=None, dsp=True),
 )}
@@ -75,8 +96,12 @@ class ArrayConfig:
     ----------
     pe_kind : str
         Key of ``PE_KINDS``: ``"mux"`` (select then add) or ``"xor"`` (conditional inversion,
-        +1 corrections as one popcount per row); the int8-multiplier baseline ``"mul8"`` (soft
-        multipliers) or ``"mul8_dsp"`` (the same, mapped onto DSP blocks by the build).
+        +1 corrections as one popcount per row); ``"table2"`` (each pair of activations' sums
+        a + b and a - b formed once for all rows, each row's pair of trits selecting one);
+        ``"serial"`` (bit-serial: one bit-plane of the activations a cycle into a popcount per
+        row, shifted and accumulated; ``act_bits`` cycles a chunk); the int8-multiplier
+        baseline ``"mul8"`` (soft multipliers) or ``"mul8_dsp"`` (the same, mapped onto DSP
+        blocks by the build).
     lanes : int
         Dot-product width per cycle (activations read per cycle), 1..1024: a power of two, or,
         with base-3 weights, five times one (a word of whole bytes; K is then cut into chunks by
@@ -288,6 +313,12 @@ class ArrayConfig:
         derived from them; counting the chunks of K (lanes not a power of two) takes up to
         ``max_chunks`` more."""
         return 3 + (0 if self.chunks_by_shifts else self.max_chunks)
+
+    @property
+    def cycles_per_chunk(self) -> int:
+        """Cycles a chunk occupies the array: ``act_bits`` for a bit-serial kind (one bit-plane
+        a cycle), else one."""
+        return self.act_bits if self.kind.bit_serial else 1
 
     @property
     def acc_bits(self) -> int:

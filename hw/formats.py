@@ -31,7 +31,7 @@ from golden.packing import TRITS_PER_BYTE_BASE3, pack_base3, unpack_base3
 
 from .config import ArrayConfig
 
-__all__ = ["TRIT_CODE", "base3_decode_table", "act_word_layout", "trit_word_layout", "stored_word_layout",
+__all__ = ["TRIT_CODE", "zero_weight_code", "base3_decode_table", "act_word_layout", "trit_word_layout", "stored_word_layout",
            "weight_word_layout",
            "acc_word_layout", "beat_bytes", "pack_fields", "unpack_fields", "chunked",
            "weight_codes", "weight_beats", "act_beats", "as_ints", "decode_acc_word"]
@@ -48,6 +48,11 @@ def base3_decode_table() -> list[int]:
     trits[:243] = unpack_base3(np.arange(243, dtype=np.uint8)[:, None], TRITS_PER_BYTE_BASE3)
     codes = trits + 1
     return [int(sum(int(c) << (2 * i) for i, c in enumerate(row))) for row in codes]
+
+
+def zero_weight_code(config: ArrayConfig) -> int:
+    """The code of a zero weight (what padding lanes and rows store): trit 0, or int8 0."""
+    return TRIT_CODE[0] if config.ternary else 0
 
 
 # ---------------------------------------------------------------------------- Amaranth layouts

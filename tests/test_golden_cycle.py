@@ -44,6 +44,21 @@ def test_one_chunk_one_block_streams_a_token_a_cycle():
     assert [b.cycle for b in s.beats] == [5, 6, 7, 8, 9]
 
 
+def test_bit_serial_chunks_take_a_cycle_a_plane():
+    # The hand-worked schedule above on the bit-serial kind at 4 bits: each chunk takes 4 cycles,
+    # so a block 12 and a token 24. Weights ready on 12 as before; token 0 issues 12-35 (its
+    # blocks' last planes on 23 and 35), token 1 (loaded 3-5) 36-59, token 2 waits for bank 0,
+    # free on 36, loads 36-38 and issues 60-83; beats 4 cycles after a block's last plane.
+    config = ArrayConfig(pe_kind="serial", lanes=4, rows=2, act_bits=4, max_k=16, max_n=4,
+                         tree_cuts=(1,))
+    rng = np.random.default_rng(0)
+    x, w = rng.integers(-8, 8, (3, 10)), rng.integers(-1, 2, (3, 10))
+    s = schedule(config, x, w)
+    assert (s.chunks, s.blocks, s.weights_ready_cycle) == (3, 2, 12)
+    assert [b.cycle for b in s.beats] == [c + 4 for c in (23, 35, 47, 59, 71, 83)]
+    assert (s.perf_busy, s.cycles) == (72, 88)
+
+
 def test_base3_weights_take_a_cycle_more_and_free_banks_a_cycle_later():
     # As above with base-3 weights (lanes 5): the decode ROMs add a cycle to every beat (4
     # instead of 3), and the activations, read a cycle later, free their bank a cycle later:

@@ -5,17 +5,26 @@ import pytest
 from golden.bitlinear import acc_bits
 from hw.config import PE_KINDS, ArrayConfig
 from hw.datapath.pe import TernaryPE
+from hw.datapath.row import RowArray
 
 
 def test_pe_kind_table_is_consistent():
-    """Names are keys, classes resolve to PEs, wire ids are unique and only ternary kinds have one."""
+    """Names are keys, classes resolve (to PEs, for the kinds built from the default rows), wire
+    ids are unique and only ternary kinds have one, and only bit-serial kinds take more than a
+    cycle a chunk."""
     ids = [kind.wire_id for kind in PE_KINDS.values() if kind.wire_id is not None]
     assert len(ids) == len(set(ids))
     for name, kind in PE_KINDS.items():
         assert kind.name == name
-        assert issubclass(kind.element_class(), TernaryPE)
+        assert issubclass(kind.array_class(), RowArray)
+        if kind.array_class() is RowArray:
+            assert issubclass(kind.element_class(), TernaryPE)
+        else:
+            assert isinstance(kind.element_class(), type)
         assert (kind.wire_id is not None) == kind.ternary
         assert ArrayConfig(pe_kind=name).ternary == kind.ternary
+        config = ArrayConfig(pe_kind=name, act_bits=4)
+        assert config.cycles_per_chunk == (4 if kind.bit_serial else 1)
 
 
 @pytest.mark.parametrize("preset", ["tiny", "icebreaker"])
@@ -58,7 +67,8 @@ def test_base3_sizes():
 
 
 @pytest.mark.parametrize("changes, words", [
-    ({"pe_kind": "lut"}, "ArrayConfig.pe_kind: 'lut' is not one of ('mux', 'xor', 'mul8', 'mul8_dsp')"),
+    ({"pe_kind": "lut"}, "ArrayConfig.pe_kind: 'lut' is not one of ('mux', 'xor', 'table2', 'serial', 'mul8', "
+                       "'mul8_dsp')"),
     ({"lanes": 0}, "ArrayConfig.lanes: 0 is outside the allowed range [1, 1024]"),
     ({"lanes": 12}, "ArrayConfig.lanes: 12 is not a power of two"),
     ({"lanes": 16.0}, "ArrayConfig.lanes: expected an integer in [1, 1024]"),

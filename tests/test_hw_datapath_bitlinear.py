@@ -132,7 +132,8 @@ def test_random_stalls_lose_nothing(kind, config_name, seed):
     # The harness already checked busy + in_stall + out_stall == cycles from the first x_in beat
     # to the last acc_out beat, and out_stall == the cycles it held acc_out; here: busy is exactly
     # the issued work and the stalls really slowed the run down.
-    assert result.perf["busy"] == ceil_div(n, config.rows) * sum(issued_chunks(config, x))
+    assert result.perf["busy"] == (ceil_div(n, config.rows) * sum(issued_chunks(config, x))
+                                   * config.cycles_per_chunk)
     assert result.cycles > result.schedule.cycles
 
 

@@ -1,14 +1,21 @@
 # amaranth: UnusedElaboratable=no
-"""Every ternary PE kind, exhaustively: all activation codes × all three trits, out + correction
-= a·t; the int8 baseline PE over all weights; and no multiplier in any ternary kind."""
+"""Every bit-parallel PE kind, exhaustively: all activation codes × all three trits, out +
+correction = a·t (the table and bit-serial kinds' elements: test_hw_datapath_table.py and
+_serial.py); the int8 baseline PE over all weights; and no multiplier in any ternary kind's rows."""
 
 import pytest
 from amaranth.sim import Simulator
 
-from hw.config import PE_KINDS
+from hw.config import PE_KINDS, ArrayConfig
+from hw.datapath.pe import TernaryPE
+from hw.datapath.serial import SerialLane
+from hw.datapath.table import TableGroup
 from hw.formats import TRIT_CODE
 
 TERNARY_KINDS = sorted(name for name, kind in PE_KINDS.items() if kind.ternary)
+LANE_KINDS = sorted(name for name in TERNARY_KINDS
+                    if issubclass(PE_KINDS[name].element_class(), TernaryPE))
+ACT_BITS_KINDS = sorted(name for name in PE_KINDS if PE_KINDS[name].element_class() is not SerialLane)
 
 
 def run_comb(dut, check):
@@ -21,7 +28,12 @@ def run_comb(dut, check):
     sim.run()
 
 
-@pytest.mark.parametrize("kind", TERNARY_KINDS)
+def test_every_ternary_kind_is_tested_exhaustively():
+    tested = {PE_KINDS[k].element_class() for k in LANE_KINDS} | {TableGroup, SerialLane}
+    assert {PE_KINDS[k].element_class() for k in TERNARY_KINDS} <= tested
+
+
+@pytest.mark.parametrize("kind", LANE_KINDS)
 @pytest.mark.parametrize("act_bits", [8, 4])
 def test_pe_exhaustive(kind, act_bits):
     pe = PE_KINDS[kind].element_class()(act_bits=act_bits)
@@ -43,7 +55,7 @@ def test_pe_exhaustive(kind, act_bits):
     assert len(seen) == 3 * (1 << act_bits)
 
 
-@pytest.mark.parametrize("kind", sorted(PE_KINDS))
+@pytest.mark.parametrize("kind", ACT_BITS_KINDS)
 def test_pe_rejects_bad_width(kind):
     with pytest.raises(ValueError, match="act_bits must be an integer in"):
         PE_KINDS[kind].element_class()(act_bits=1)
@@ -67,5 +79,6 @@ def test_int8_baseline_pe_multiplies_every_weight():
 def test_only_the_baseline_has_a_multiplier():
     from amaranth.back import rtlil
     for name, kind in PE_KINDS.items():
-        text = rtlil.convert(kind.element_class()(act_bits=8))
+        config = ArrayConfig(pe_kind=name, lanes=4, rows=2, tree_cuts=(1,))
+        text = rtlil.convert(kind.array_class()(config))
         assert ("$mul" in text) == (not kind.ternary), name

@@ -28,7 +28,7 @@ def test_backends_agree_bit_and_cycle(stall_prob, seed):
     assert verilator.perf == amaranth.perf
 
 
-@pytest.mark.parametrize("kind", ["mux", "xor", "mul8"])
+@pytest.mark.parametrize("kind", ["mux", "xor", "table2", "serial", "mul8"])
 def test_verilator_edge_shapes(kind):
     config = ArrayConfig(pe_kind=kind, lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3))
     rng = np.random.default_rng(3)

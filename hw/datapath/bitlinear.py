@@ -20,7 +20,6 @@ from ..formats import acc_word_layout, act_word_layout, stored_word_layout
 from .act_buffer import ActBuffer
 from .chunks import ChunkCount
 from .perf import PerfCounters, PerfSignature
-from .row import TernaryRow
 from .weight_mem import WeightMemory
 
 __all__ = ["BitLinear"]
@@ -105,23 +104,22 @@ class BitLinear(wiring.Component):
 
         advance = Signal()
         m.d.comb += advance.eq(~self.acc_out.valid | self.acc_out.ready)
-        issue, first, last = self._issue(m, act, wmem, shape, advance)
-        rows = []
-        for row in range(config.rows):
-            m.submodules[f"row_{row}"] = ternary_row = TernaryRow(config)
-            m.d.comb += [
-                ternary_row.acts.eq(act.rd_data),
-                ternary_row.codes.eq(wmem.rd_data[row]),
-                ternary_row.en.eq(advance),
-            ]
-            rows.append(ternary_row)
-        self._accumulate(m, rows, advance, issue, first, last)
+        step, issue, plane, first, last = self._issue(m, act, wmem, shape, advance)
+        m.submodules.rows = rows = config.kind.array_class()(config)
+        pipeline = self._pipeline(m, rows, advance, issue, plane, first, last)
+        m.d.comb += [
+            rows.acts.eq(act.rd_data),
+            rows.codes.eq(wmem.rd_data),
+            rows.plane.eq(pipeline["plane"][1 + config.skip_latency + config.decode_latency]),
+            rows.en.eq(advance),
+        ]
+        self._accumulate(m, rows, advance, pipeline)
 
         m.submodules.perf = counters = PerfCounters(config.perf_bits)
         wiring.connect(m, counters.perf, wiring.flipped(self.perf))
         m.d.comb += [
             counters.token_beat.eq(self.x_in.valid & self.x_in.ready),
-            counters.issue.eq(issue),
+            counters.issue.eq(step),
             counters.advance.eq(advance),
             counters.out_beat.eq(self.acc_out.valid & self.acc_out.ready),
         ]
@@ -164,14 +162,24 @@ class BitLinear(wiring.Component):
         return last_chunk_index, last_block_start, first_word, resident, chunks
 
     def _issue(self, m: Module, act: ActBuffer, wmem: WeightMemory, shape: tuple, advance):
-        """The issue stage: one chunk a cycle, block by block, while a token and the matrix are
-        in and the pipeline advances. Returns ``(issue, first, last)``: a chunk is issued; it is
-        its block's first; it is its block's last. With zero skipping the chunks are the token's
-        kept ones (the activation buffer's addresses), and the last is the buffer's count."""
+        """The issue stage: one chunk a cycle (``cycles_per_chunk`` for a bit-serial kind, which
+        reads the same words each cycle), block by block, while a token and the matrix are in
+        and the pipeline advances. Returns ``(step, issue, plane, first, last)``: the array
+        works this cycle; on the chunk's last cycle (the chunk is issued); which cycle of the
+        chunk; it is its block's first; it is its block's last. With zero skipping the chunks
+        are the token's kept ones (the activation buffer's addresses), and the last is the
+        buffer's count."""
         config = self._config
         last_chunk_index, last_block_start, first_word, resident, chunks = shape
         can_issue = Signal()
+        step = Signal()
         issue = Signal()
+        plane = Signal(range(config.cycles_per_chunk))
+        plane_last = Signal(init=config.cycles_per_chunk == 1)   # a register: plane == last
+        if config.cycles_per_chunk > 1:
+            with m.If(step):
+                m.d.sync += [plane.eq(Mux(plane_last, 0, plane + 1)),
+                             plane_last.eq(plane == config.cycles_per_chunk - 2)]
         chunk = Signal(range(config.max_chunks))
         block_row = Signal(range(config.max_n + config.rows))  # first output row of the block
         last_chunk = Signal()
@@ -190,7 +198,8 @@ class BitLinear(wiring.Component):
                      last_block.eq(block_row >= last_block_start)]
         m.d.comb += [
             can_issue.eq(act.available & (wmem.loaded | resident)),
-            issue.eq(can_issue & advance),
+            step.eq(can_issue & advance),
+            issue.eq(step & plane_last),
             act.rd_addr.eq(chunk),
             act.rd_en.eq(advance),
             wmem.rd_en.eq(advance),
@@ -212,7 +221,7 @@ class BitLinear(wiring.Component):
                 m.d.comb += act.release.eq(1)
         self._weight_address(m, act, wmem, issue, at_start, at_last, last_block, first_word,
                              chunks, advance)
-        return issue, chunk == 0, at_last
+        return step, issue, plane, chunk == 0, at_last
 
     def _weight_address(self, m: Module, act: ActBuffer, wmem: WeightMemory, issue, at_start,
                         at_last, last_block, first_word, chunks, advance) -> None:
@@ -242,30 +251,38 @@ class BitLinear(wiring.Component):
         for lane in range(config.lanes):     # "codes": each lane's bank at its code's column
             m.d.comb += wmem.rd_lane_addrs[lane].eq(block_first + act.rd_indices[lane])
 
-    def _accumulate(self, m: Module, rows: list, advance, issue, first, last) -> None:
-        """Carry each issue's flags down the pipeline (stage 0 the issue, stage 1 the memory
-        data, then the decoded codes if base-3, then the row's registers) and accumulate. The
-        accumulators are the output register: while a beat waits, ``advance`` is low and nothing
+    def _pipeline(self, m: Module, rows, advance, issue, plane, first, last) -> dict:
+        """Each issue's flags carried down the pipeline, one register a stage while it advances
+        (stage 0 the issue, stage 1 the memory data, then the weights' index wait and decode if
+        any, then the rows' registers): ``valid``, ``first``, ``last`` and the chunk's
+        ``plane``, each a list by stage."""
+        config = self._config
+        stages = 1 + config.skip_latency + config.decode_latency + rows.latency
+        pipeline = {}
+        for name, source in (("valid", issue), ("first", first), ("last", last), ("plane", plane)):
+            shape = plane.shape() if name == "plane" else 1
+            chain = [Signal(shape, name=f"{name}_{s}") for s in range(stages + 1)]
+            m.d.comb += chain[0].eq(source)
+            with m.If(advance):
+                m.d.sync += [chain[s + 1].eq(chain[s]) for s in range(stages)]
+            pipeline[name] = chain
+        return pipeline
+
+    def _accumulate(self, m: Module, rows, advance, pipeline: dict) -> None:
+        """Accumulate each row's chunk sums when the last stage holds an issue. The accumulators
+        are the output register: while a beat waits, ``advance`` is low and nothing
         accumulates; the cycle it is taken, the next block's first chunk may land."""
         config = self._config
-        stages = 1 + config.skip_latency + config.decode_latency + rows[0].latency
-        valid = [Signal(name=f"valid_{s}") for s in range(stages + 1)]
-        firsts = [Signal(name=f"first_{s}") for s in range(stages + 1)]
-        lasts = [Signal(name=f"last_{s}") for s in range(stages + 1)]
-        m.d.comb += [valid[0].eq(issue), firsts[0].eq(first), lasts[0].eq(last)]
-        with m.If(advance):
-            for s in range(stages):
-                m.d.sync += [valid[s + 1].eq(valid[s]), firsts[s + 1].eq(firsts[s]),
-                             lasts[s + 1].eq(lasts[s])]
+        valid, firsts, lasts = pipeline["valid"][-1], pipeline["first"][-1], pipeline["last"][-1]
         done = Signal()
-        m.d.comb += done.eq(advance & valid[stages] & lasts[stages])
-        for row, ternary_row in enumerate(rows):
+        m.d.comb += done.eq(advance & valid & lasts)
+        for row in range(config.rows):
             acc = self.acc_out.payload[row]
             total = Signal(signed(config.acc_bits), name=f"total_{row}")
             # the mux after the adder, not on its input: each bit is then one LUT4 of (first,
             # acc, row_sum, carry) beside its SB_CARRY, where masking acc took a LUT of its own
-            m.d.comb += total.eq(Mux(firsts[stages], ternary_row.sum, acc + ternary_row.sum))
-            with m.If(advance & valid[stages]):
+            m.d.comb += total.eq(Mux(firsts, rows.sums[row], acc + rows.sums[row]))
+            with m.If(advance & valid):
                 m.d.sync += acc.eq(total)
         with m.If(done):
             m.d.sync += self.acc_out.valid.eq(1)

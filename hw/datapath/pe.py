@@ -18,9 +18,13 @@ from amaranth.hdl import Module, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..formats import TRIT_CODE
 
-__all__ = ["TernaryPE", "MuxPE", "XorPE", "Int8MulPE", "decode_trit"]
+__all__ = ["TernaryPE", "MuxPE", "XorPE", "Int8MulPE", "check_act_bits", "decode_trit"]
+
+
+def check_act_bits(act_bits) -> None:
+    if isinstance(act_bits, bool) or not isinstance(act_bits, int) or not 2 <= act_bits <= 16:
+        raise ValueError(f"act_bits must be an integer in [2, 16], got {act_bits!r}")
 
 
 def decode_trit(code):
@@ -47,16 +51,14 @@ class TernaryPE(wiring.Component):
 
     #: Set by subclasses: does ``correction`` ever carry a 1? A row skips the popcount if not.
     has_correction = False
-    #: Width of the weight code, and the code of a zero weight (what padding lanes store).
+    #: Width of the weight code.
     code_bits = 2
-    zero_code = TRIT_CODE[0]
     #: Set by subclasses whose ``correction`` is exactly ``decode_trit(code)``'s ``negative``
     #: whatever the activation: a row may then count it from the codes (see ``TernaryRow``).
     correction_is_negative = False
 
     def __init__(self, *, act_bits: int = 8):
-        if not isinstance(act_bits, int) or not 2 <= act_bits <= 16:
-            raise ValueError(f"act_bits must be an integer in [2, 16], got {act_bits!r}")
+        check_act_bits(act_bits)
         self._act_bits = act_bits
         super().__init__({
             "act": In(signed(act_bits)),
@@ -126,7 +128,6 @@ class Int8MulPE(TernaryPE):
     complement code). Synthesis maps the ``*`` to LUTs, or to SB_MAC16 DSPs for "mul8_dsp"."""
 
     code_bits = 8
-    zero_code = 0
 
     @staticmethod
     def out_bits(act_bits: int) -> int:

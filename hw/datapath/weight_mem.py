@@ -12,7 +12,7 @@ from amaranth.lib.wiring import In, Out
 from golden.packing import TRITS_PER_BYTE_BASE3, pack_base3
 
 from ..config import ArrayConfig
-from ..formats import TRIT_CODE, base3_decode_table, stored_word_layout, weight_word_layout
+from ..formats import TRIT_CODE, base3_decode_table, stored_word_layout, weight_word_layout, zero_weight_code
 from ..memory.bram import NO_RW_CHECK, ebr_memory, ebr_read_port
 from ..memory.spram import SPRAMBank
 
@@ -163,7 +163,7 @@ class WeightMemory(wiring.Component):
                          config.weight_word_bits)
             m.d.comb += word.eq(Mux(padding, zero, payload.as_value()))
             return
-        zero = config.kind.element_class().zero_code
+        zero = zero_weight_code(config)
         for lane in range(config.lanes):
             keep = ~padding & (~last_chunk | last_lanes[lane])
             m.d.comb += word[lane].eq(Mux(keep, payload[lane], zero))
