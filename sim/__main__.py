@@ -27,8 +27,9 @@ from .harness import ScoreboardError, run_bitlinear
 def default_runs(quick: bool):
     """(backend, label, config, (M, K, N), stall_prob, seed).
 
-    Amaranth: both PE kinds on both presets, plus single-row arrays of 16 and 64 lanes for the
-    speed figures. Verilator: over 10**5 output beats on three configs (the icebreaker preset
+    Amaranth: the mux and xor kinds on both presets, the table and bit-serial kinds on the tiny
+    one (and on the icebreaker preset under Verilator), plus single-row arrays of 16 and 64 lanes
+    for the speed figures. Verilator: over 10**5 output beats on three configs (the icebreaker preset
     among them) with random stalls, and the base-3 SPRAM preset; ``quick`` keeps a few thousand
     for CI.
     """
@@ -64,6 +65,13 @@ def default_runs(quick: bool):
          presets["icebreaker_a4_codes"],
          (400 // scale, 509, 64), 0.3, 12),
     ]
+    for number, kind in enumerate(("table2", "serial")):     # the kinds that share work by row
+        runs += [
+            ("amaranth", f"tiny/{kind}+stalls", presets["tiny"].replace(pe_kind=kind),
+             (8, 40, 12), 0.3, 13 + number),
+            ("verilator", f"icebreaker/{kind}+stalls", presets["icebreaker"].replace(pe_kind=kind),
+             (400 // scale, 509, 64), 0.3, 15 + number),
+        ]
     if not quick:
         runs += [("verilator", f"lanes{lanes}x1/xor", config, (2000, 512, 2), 0.0, 5)
                  for lanes, config in speed.items()]
