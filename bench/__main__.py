@@ -11,6 +11,9 @@ Sections (each prints progress, all land in ``<out>/summary.json`` and PNG plots
               ratio per matching size; one table and plot per board
   largest     per board, the largest array per ternary PE kind that meets the board's target clock
               (48 MHz on the iCEBreaker) with the full board top
+  kinds       every ternary PE kind (xor, mux, the table kind, the bit-serial kind) at a series of
+              shapes, the array alone: LC, marginal LC per PE, Fmax, G-MAC/s (a bit-serial chunk
+              takes act_bits cycles), G-MAC/s per kLC against xor, and the largest that fits
   throughput  GEMV / small-batch GEMM cycles (Verilator, checked against golden/) vs the SPRAM weight
               bound and the compute bound: weights resident in SPRAM, and streamed per call
   activations per board, the 8-bit default against the 4-bit (BitNet a4.8) preset and the same
@@ -38,9 +41,10 @@ from datetime import date
 from hw.cli import CommandLine, output_dir, positive_int
 from hw.config import ArrayConfig
 
-from . import estimate, sparsity, synth, throughput
+from . import estimate, kinds, sparsity, synth, throughput
 
-SECTIONS = ("sweep", "largest", "throughput", "activations", "sparsity", "simspeed", "estimate")
+SECTIONS = ("sweep", "largest", "kinds", "throughput", "activations", "sparsity", "simspeed",
+            "estimate")
 TERNARY_KINDS = ("xor", "mux")
 #: The iCEBreaker's goal clock (issue: 48 MHz); other boards are held to their default target.
 TARGET_MHZ = 48.0
@@ -147,6 +151,37 @@ def run_largest(args, board: str) -> dict:
                                             f"PEs at {found['fmax_mhz']} MHz, {found['lc']} LC"
                                             if found else "no candidate met the target"))
     return out
+
+
+# ------------------------------------------------------------------------------------ kinds
+def run_kinds(args, board: str) -> dict:
+    """Every ternary kind at ``kinds.KIND_SHAPES`` with the first seed; the largest point per
+    kind and width that fits again with every seed (its Fmax is the median)."""
+    points = kinds.kind_points(board, args.quick)
+    if not points:
+        return {"skipped": f"no kind shapes for {board} yet"}
+    target = target_mhz(board)
+    options = dict(target_mhz=target, jobs=args.jobs, scheduler=args.scheduler, log=log)
+    log(f"[kinds {board}] {len(points)} arrays (bench top), target {target:g} MHz")
+    results = synth.measure_points(points, seeds=args.seeds[:1], **options)
+    largest = {}
+    for point, result in zip(points, results):
+        key = (point.kind, point.act_bits)
+        if result["fits"] and result["pes"] >= largest.get(key, (None, -1))[1]:
+            largest[key] = (point, result["pes"])
+    if len(args.seeds) > 1:
+        again = [point for point, _ in largest.values()]
+        log(f"[kinds {board}] the largest of each kind with seeds {list(args.seeds)}")
+        for point, result in zip(again, synth.measure_points(again, seeds=args.seeds, **options)):
+            results[points.index(point)] = result
+    summary = kinds.summarize(results) | {"board": board, "target_mhz": target}
+    for name, entry in summary["kinds"].items():
+        top = entry["largest"]
+        log(f"[kinds {board}] {name}: " + (f"largest {top['lanes']} x {top['rows']} = {top['pes']} "
+                                           f"PEs, {top['lc']} LC, {top['fmax_mhz']} MHz, "
+                                           f"{top['g_mac_s']} G-MAC/s" if top else "nothing fits")
+            + (f"; {entry['lc_per_pe']} LC per PE" if "lc_per_pe" in entry else ""))
+    return summary
 
 
 # ------------------------------------------------------------------------------------ throughput
@@ -401,6 +436,8 @@ def main(argv=None) -> int:
             summary["sweep"] = {board: run_sweep(args, board) for board in args.board}
         if "largest" in sections:
             summary["largest"] = {board: run_largest(args, board) for board in args.board}
+        if "kinds" in sections:
+            summary["kinds"] = {board: run_kinds(args, board) for board in args.board}
     except RuntimeError as error:           # no Dask, or a scheduler that cannot be reached
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -484,6 +521,13 @@ def headline(summary: dict) -> dict:
         out["max_pes"] = {board: {k: v["pes"] for k, v in kinds.items()}
                           for board, kinds in summary["largest"].items()}
         out["per_chip"] = per_chip(summary)
+    if "kinds" in summary:
+        out["kind_g_mac_s_per_klc_vs_xor"] = {
+            board: {f"{p['kind']} {p['lanes']}x{p['rows']}" + ("" if p["act_bits"] == 8 else
+                                                               f" {p['act_bits']}-bit"):
+                    p.get("per_lc_vs_xor") for p in entry.get("points", [])
+                    if p["fits"] and p["kind"] != "xor"}
+            for board, entry in summary["kinds"].items()}
     if "throughput" in summary:
         out["gemv_efficiency"] = summary["throughput"]["gemv_efficiency"]
         out["gemv_streamed_efficiency"] = summary["throughput"].get("gemv_streamed_efficiency")
@@ -504,6 +548,7 @@ def headline(summary: dict) -> dict:
 def format_headline(summary: dict) -> str:
     lines = ["make bench:"]
     for key in ("lc_ratio_mul_over_ternary", "perf_per_lc_ratio", "max_pes", "per_chip",
+                "kind_g_mac_s_per_klc_vs_xor",
                 "gemv_efficiency", "gemv_streamed_efficiency", "activation_widths", "zero_skip_speedup",
                 "estimator_max_error"):
         if key in summary:

@@ -83,6 +83,39 @@ def _activations_table(section) -> list[str]:
     return out
 
 
+def _kinds_table(section) -> list[str]:
+    """Per board: every ternary kind at each shape, and per kind its LC per PE and largest."""
+    out = []
+    for board, entry in (section or {}).items():
+        if "points" not in entry:
+            continue
+        out += [f"PE kinds on the {board} (the array alone, bench top, max K 256 × max N 32, every "
+                f"tree level registered; Fmax: seed 1, the median of every seed for each kind's "
+                f"largest):", "",
+                "| kind | activations | lanes × rows = PEs | cycles a chunk | LC | EBR | Fmax | "
+                "G-MAC/s | G-MAC/s per kLC | vs xor |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in entry["points"]:
+            shape = f"{r['lanes']} × {r['rows']} = {r['pes']}"
+            head = f"| {r['kind']} | {r['act_bits']}-bit | {shape} |"
+            if not r["fits"]:
+                out.append(f"{head} | does not build: {r['failure']} | | | | | | |")
+                continue
+            seeds = ", ".join(f"{f:g}" for f in r["fmax_mhz_by_seed"])
+            fmax = f"{r['fmax_mhz']:g} MHz" + (f" ({seeds})" if len(r["fmax_mhz_by_seed"]) > 1 else "")
+            out.append(f"{head} {r['cycles_per_chunk']} | {r['lc']:,} | {r['ebr']} | {fmax} | "
+                       f"{r['g_mac_s']:g} | {r['g_mac_s_per_klc']:g} | "
+                       f"{r.get('per_lc_vs_xor', '–')}{'×' if 'per_lc_vs_xor' in r else ''} |")
+        out.append("")
+        for name, kind in entry["kinds"].items():
+            top = kind["largest"]
+            out.append(f"- {name}: " + (f"{kind['lc_per_pe']:g} LC a PE (+ {kind['lc_fixed']:,} "
+                                        f"fixed); " if "lc_per_pe" in kind else "")
+                       + (f"largest {top['lanes']} × {top['rows']} = {top['pes']} PEs, "
+                          f"{top['g_mac_s']:g} G-MAC/s" if top else "nothing fits"))
+        out.append("")
+    return out
+
+
 def _sparsity_table(section) -> list[str]:
     """Zero skipping's speed-up by zero share, pattern and width; the model's layers."""
     if not section:
@@ -111,6 +144,8 @@ def figures_markdown(summary: dict, command: str) -> str:
                         for p in _points(summary.get(section)))
     build_seconds += sum(r.get("build_seconds", 0) for entry in (summary.get("activations") or {}).values()
                          for r in entry.get("arrays", []))
+    build_seconds += sum(r.get("build_seconds") or 0 for entry in (summary.get("kinds") or {}).values()
+                         for r in entry.get("points", []))
     out = [f"Measured by `{command}` on {summary['date']} (placement seeds {summary['seeds']}; "
            f"{build_seconds / 60:.0f} min of yosys + nextpnr builds, cached in build/bench/synth/, "
            f"and {summary['wall_seconds'] / 60:.0f} min for this run on this 2-core machine).", ""]
@@ -165,6 +200,7 @@ def figures_markdown(summary: dict, command: str) -> str:
     if summary.get("per_chip"):
         out.append("")
     out += _throughput_table(summary.get("throughput"))
+    out += _kinds_table(summary.get("kinds"))
     out += _activations_table(summary.get("activations"))
     out += _sparsity_table(summary.get("sparsity"))
     speed = summary.get("simspeed")

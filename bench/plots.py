@@ -6,8 +6,8 @@ from pathlib import Path
 
 __all__ = ["plot_all"]
 
-KIND_STYLE = {"xor": ("tab:blue", "o"), "mux": ("tab:green", "s"), "mul8": ("tab:red", "^"),
-              "mul8_dsp": ("tab:purple", "D")}
+KIND_STYLE = {"xor": ("tab:blue", "o"), "mux": ("tab:green", "s"), "table2": ("tab:orange", "v"),
+              "serial": ("tab:brown", "P"), "mul8": ("tab:red", "^"), "mul8_dsp": ("tab:purple", "D")}
 
 
 def _by_kind(points: list[dict]) -> dict[str, list[dict]]:
@@ -92,7 +92,43 @@ def plot_all(summary: dict, out: Path) -> list[Path]:
         written.append(path)
     if summary.get("sparsity"):
         written.append(_plot_sparsity(plt, summary["sparsity"], out))
+    for board, entry in (summary.get("kinds") or {}).items():
+        if entry.get("points"):
+            written.append(_plot_kinds(plt, board, entry, out))
     return written
+
+
+def _plot_kinds(plt, board: str, entry: dict, out: Path) -> Path:
+    """G-MAC/s against LC, a line per kind and activation width: the frontier of each idea."""
+    from boards import get_board
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    series: dict[tuple, list[dict]] = {}
+    for p in entry["points"]:
+        if p["fits"]:
+            series.setdefault((p["kind"], p["act_bits"]), []).append(p)
+    for (kind, bits), points in series.items():
+        points.sort(key=lambda p: p["lc"])
+        color, marker = KIND_STYLE.get(kind, ("black", "x"))
+        ax.plot([p["lc"] for p in points], [p["g_mac_s"] for p in points], marker=marker,
+                color=color, linestyle="-" if bits == 8 else ":",
+                label=kind + ("" if bits == 8 else f", {bits}-bit"))
+        last = points[-1]
+        ax.annotate(f"{last['lanes']}×{last['rows']}", (last["lc"], last["g_mac_s"]), fontsize=7,
+                    textcoords="offset points", xytext=(4, 2))
+    ax.axvline(get_board(board).budget["lc"], color="grey", linestyle="--", linewidth=1,
+               label=f"{board} LC")
+    ax.set_xlabel("logic cells (the array alone, bench top)")
+    ax.set_ylabel("G trit-MAC/s (PEs x Fmax / cycles a chunk)")
+    ax.set_title(f"PE kinds on the {board}")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    suffix = "" if board == "icebreaker" else f"_{board}"
+    path = out / f"kinds_frontier{suffix}.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def _plot_sparsity(plt, sp: dict, out: Path) -> Path:

@@ -28,6 +28,30 @@ def test_compare_divides_the_right_way():
     assert by_kind["mux"]["lc_ratio_mul_over_ternary"] == 5.0
 
 
+def test_kinds_summary_counts_a_bit_serial_chunk_act_bits_cycles():
+    """G-MAC/s divides by the cycles a chunk takes, per kLC compares with xor at the same shape
+    and width, the LC per PE is the slope (not total / PEs), the largest is the most PEs."""
+    from bench import kinds
+
+    def point(kind, lanes, rows, lc, fmax, act_bits=8):
+        config = synth.sweep_config(synth.Point(kind, lanes, rows, act_bits=act_bits))
+        return {"kind": kind, "lanes": lanes, "rows": rows, "pes": lanes * rows, "fits": True,
+                "act_bits": act_bits, "lc": lc, "ebr": 6, "fmax_mhz": fmax,
+                "fmax_mhz_by_seed": [fmax], "config": config.to_dict()}
+
+    summary = kinds.summarize([point("xor", 16, 1, 1000, 50.0), point("xor", 16, 4, 2000, 40.0),
+                               point("serial", 16, 4, 1200, 60.0),
+                               point("serial", 16, 4, 1100, 60.0, act_bits=4)])
+    by = {(p["kind"], p["rows"], p["act_bits"]): p for p in summary["points"]}
+    assert by["serial", 4, 8]["g_mac_s"] == round(64 * 60.0 / 8 / 1e3, 3)
+    assert by["serial", 4, 4]["g_mac_s"] == round(64 * 60.0 / 4 / 1e3, 3)
+    assert by["serial", 4, 8]["per_lc_vs_xor"] == round((0.48 / 1.2) / (2.56 / 2.0), 2)
+    assert "per_lc_vs_xor" not in by["serial", 4, 4]          # no 4-bit xor twin
+    assert summary["kinds"]["xor"]["lc_per_pe"] == pytest.approx(1000 / 48, abs=0.01)
+    assert summary["kinds"]["xor"]["largest"]["pes"] == 64
+    assert "lc_per_pe" not in summary["kinds"]["serial"]       # one shape: no slope
+
+
 def test_estimator_recovers_costs_and_refuses_unmeasured_kinds():
     truth = {"fixed": 300.0, "lanes_xor": 3.0, "lanes_mux": 4.0, "lanes_mul8": 25.0,
              "lanes_mul8_dsp": None, "accumulators": 2.0}
