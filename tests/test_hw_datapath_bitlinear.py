@@ -116,11 +116,16 @@ def issued_chunks(config, x):
             for t in range(len(x))]
 
 
-@pytest.mark.parametrize("kind", TERNARY_KINDS)
+#: (kind, stall seed): three seeds for the bit-parallel kinds the presets use, one for the
+#: others (their rows share the controller, which the three seeds already shake).
+STALL_RUNS = [(kind, seed) for kind in TERNARY_KINDS
+              for seed in ((1, 2, 3) if kind in ("mux", "xor") else (1,))]
+
+
+@pytest.mark.parametrize("kind, seed", STALL_RUNS)
 @pytest.mark.parametrize("config_name", ["tiny", "rows3", "base3", "base3_spram", "skip",
                                          "skip_base3", "skip_act4_spram", "codes",
                                          "codes_rows3_act4"])
-@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_stalls_lose_nothing(kind, config_name, seed):
     config = CONFIGS[config_name].replace(pe_kind=kind)
     rng = np.random.default_rng(100 + seed)
