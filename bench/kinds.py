@@ -37,10 +37,11 @@ def kind_points(board: str, quick: bool) -> list[synth.Point]:
     return points
 
 
-def _g_mac_s(result: dict) -> float:
-    config = ArrayConfig(**{k: tuple(v) if k == "tree_cuts" else v
-                            for k, v in result["config"].items() if k != "acc_bits"})
-    return result["pes"] * result["fmax_mhz"] / config.cycles_per_chunk / 1e3
+def _cycles_per_chunk(result: dict) -> int:
+    """From the config the point was built with (``ArrayConfig.cycles_per_chunk``)."""
+    fields = {k: tuple(v) if k == "tree_cuts" else v
+              for k, v in result["config"].items() if k != "acc_bits"}
+    return ArrayConfig(**fields).cycles_per_chunk
 
 
 def summarize(results: list[dict]) -> dict:
@@ -51,8 +52,8 @@ def summarize(results: list[dict]) -> dict:
         row = {k: r.get(k) for k in ("kind", "lanes", "rows", "pes", "act_bits", "fits", "failure",
                                      "lc", "ebr", "fmax_mhz", "fmax_mhz_by_seed", "build_seconds")}
         if r["fits"]:
-            row["cycles_per_chunk"] = r["act_bits"] if PE_KINDS[r["kind"]].bit_serial else 1
-            row["g_mac_s"] = round(_g_mac_s(r), 3)
+            row["cycles_per_chunk"] = _cycles_per_chunk(r)
+            row["g_mac_s"] = round(r["pes"] * r["fmax_mhz"] / row["cycles_per_chunk"] / 1e3, 3)
             row["g_mac_s_per_klc"] = round(1e3 * row["g_mac_s"] / r["lc"], 3)
         rows.append(row)
     xor = {(r["lanes"], r["rows"], r["act_bits"]): r for r in rows if r["kind"] == "xor" and r["fits"]}

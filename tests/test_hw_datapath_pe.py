@@ -4,7 +4,6 @@ correction = a·t (the table and bit-serial kinds' elements: test_hw_datapath_ta
 _serial.py); the int8 baseline PE over all weights; and no multiplier in any ternary kind's rows."""
 
 import pytest
-from amaranth.sim import Simulator
 
 from hw.config import PE_KINDS, ArrayConfig
 from hw.datapath.pe import TernaryPE
@@ -18,16 +17,6 @@ LANE_KINDS = sorted(name for name in TERNARY_KINDS
 ACT_BITS_KINDS = sorted(name for name in PE_KINDS if PE_KINDS[name].element_class() is not SerialLane)
 
 
-def run_comb(dut, check):
-    sim = Simulator(dut)
-
-    async def testbench(ctx):
-        check(ctx)
-
-    sim.add_testbench(testbench)
-    sim.run()
-
-
 def test_every_ternary_kind_is_tested_exhaustively():
     tested = {PE_KINDS[k].element_class() for k in LANE_KINDS} | {TableGroup, SerialLane}
     assert {PE_KINDS[k].element_class() for k in TERNARY_KINDS} <= tested
@@ -35,12 +24,12 @@ def test_every_ternary_kind_is_tested_exhaustively():
 
 @pytest.mark.parametrize("kind", LANE_KINDS)
 @pytest.mark.parametrize("act_bits", [8, 4])
-def test_pe_exhaustive(kind, act_bits):
+def test_pe_exhaustive(run_sim, kind, act_bits):
     pe = PE_KINDS[kind].element_class()(act_bits=act_bits)
     half = 1 << (act_bits - 1)
     seen = []
 
-    def check(ctx):
+    async def check(ctx):
         for trit, code in TRIT_CODE.items():
             for act in range(-half, half):
                 ctx.set(pe.act, act)
@@ -51,7 +40,7 @@ def test_pe_exhaustive(kind, act_bits):
                     assert ctx.get(pe.correction) == 0
                 seen.append((act, trit))
 
-    run_comb(pe, check)
+    run_sim(pe, check)
     assert len(seen) == 3 * (1 << act_bits)
 
 
@@ -61,11 +50,11 @@ def test_pe_rejects_bad_width(kind):
         PE_KINDS[kind].element_class()(act_bits=1)
 
 
-def test_int8_baseline_pe_multiplies_every_weight():
+def test_int8_baseline_pe_multiplies_every_weight(run_sim):
     pe = PE_KINDS["mul8"].element_class()(act_bits=8)
     acts = [-128, -127, -64, -3, -1, 0, 1, 2, 63, 126, 127]
 
-    def check(ctx):
+    async def check(ctx):
         for weight in range(-128, 128):
             for act in acts:
                 ctx.set(pe.act, act)
@@ -73,7 +62,7 @@ def test_int8_baseline_pe_multiplies_every_weight():
                 assert ctx.get(pe.out) == act * weight, f"act {act} weight {weight}"
                 assert ctx.get(pe.correction) == 0
 
-    run_comb(pe, check)
+    run_sim(pe, check)
 
 
 def test_only_the_baseline_has_a_multiplier():

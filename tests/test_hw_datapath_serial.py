@@ -4,7 +4,6 @@ through the host link, where a token takes act_bits cycles a chunk. (Rows: the r
 BitLinear against golden, cycle by cycle: test_hw_datapath_bitlinear.py, like every kind.)"""
 
 import numpy as np
-from amaranth.sim import Simulator
 
 from golden.bitlinear import int_matmul
 from hw.config import ArrayConfig
@@ -12,28 +11,18 @@ from hw.datapath.serial import SerialArray, SerialLane
 from hw.formats import TRIT_CODE
 
 
-def run_comb(dut, check):
-    sim = Simulator(dut)
-
-    async def testbench(ctx):
-        check(ctx)
-
-    sim.add_testbench(testbench)
-    sim.run()
-
-
-def test_serial_lane_counts_a_bit_for_its_trit():
+def test_serial_lane_counts_a_bit_for_its_trit(run_sim):
     """out = bit·t, plus one for t = -1 (the row adds the -1 count back once a chunk)."""
     lane = SerialLane()
 
-    def check(ctx):
+    async def check(ctx):
         for bit in (0, 1):
             for trit, code in TRIT_CODE.items():
                 ctx.set(lane.bit, bit)
                 ctx.set(lane.code, code)
                 assert ctx.get(lane.out) == bit * trit + (trit == -1), (bit, trit)
 
-    run_comb(lane, check)
+    run_sim(lane, check)
 
 
 def test_planes_come_sign_first(run_sim):

@@ -7,7 +7,6 @@ import itertools
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 
 from golden.bitlinear import int_matmul
 from hw.config import ArrayConfig
@@ -15,18 +14,8 @@ from hw.datapath.table import PairTable, TableGroup
 from hw.formats import TRIT_CODE
 
 
-def run_comb(dut, check):
-    sim = Simulator(dut)
-
-    async def testbench(ctx):
-        check(ctx)
-
-    sim.add_testbench(testbench)
-    sim.run()
-
-
 @pytest.mark.parametrize("act_bits", [4, 8])
-def test_table_group_selects_every_pair_exactly(act_bits):
+def test_table_group_selects_every_pair_exactly(run_sim, act_bits):
     """All nine trit pairs against every pair of activations at 4 bits; at 8 bits, every
     activation against the extremes and a few others (the selection is bitwise, so these
     exercise each entry's every bit at both signs)."""
@@ -40,7 +29,7 @@ def test_table_group_selects_every_pair_exactly(act_bits):
         pairs += [(b, a) for a, b in pairs]
     checked = []
 
-    def check(ctx):
+    async def check(ctx):
         for a, b in pairs:
             ctx.set(group.entries, [a, b, a + b, a - b])
             for (s, cs), (t, ct) in itertools.product(TRIT_CODE.items(), repeat=2):
@@ -49,7 +38,7 @@ def test_table_group_selects_every_pair_exactly(act_bits):
                 assert total == s * a + t * b, f"a {a} b {b} trits {s} {t} gave {total}"
                 checked.append(1)
 
-    run_comb(group, check)
+    run_sim(group, check)
     assert len(checked) == 9 * len(pairs)
 
 
