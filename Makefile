@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# One worker per core, a test file per worker (module fixtures build once); `pytest FILE` alone runs serially.
 # pytest exits 5 when it collects nothing: that is a broken suite, not a pass.
 test: $(STAMP)
-	@PYTHONWARNINGS=error $(PY) -m pytest -q; status=$$?; \
+	@PYTHONWARNINGS=error $(PY) -m pytest -q -n auto --dist loadfile; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 # Cycle-by-cycle verification of the default configs against golden/ (exits 1 on a mismatch).

@@ -8,6 +8,7 @@ shared stimulus (beats and stall pattern) and writes a trace that the scoreboard
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import inspect
 import os
@@ -76,6 +77,18 @@ def compile_model(key: str, *, top: str, driver: Path, write_verilog, fingerprin
     headers = sorted(driver.parent.glob("*.h"))      # what the driver includes beside it
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources + headers)
                             + driver.read_bytes() + fingerprint + " ".join(flags).encode()).hexdigest()
+    out.mkdir(parents=True, exist_ok=True)
+    # Two processes (parallel test workers, two sims at once) may want the same model: one compiles
+    # while the other waits on the lock, then finds the stamp and reuses the binary.
+    with open(out / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _compile_locked(out, script, env, flags, digest, top=top, driver=driver,
+                               write_verilog=write_verilog, models=models, verbose=verbose, key=key)
+
+
+def _compile_locked(out: Path, script: Path, env: dict, flags: list, digest: str, *, top: str,
+                    driver: Path, write_verilog, models, verbose: bool, key: str) -> Path:
+    """The body of ``compile_model`` once it holds the model directory's lock."""
     binary = out / "obj" / f"V{top}"
     stamp = out / "obj" / "stamp"
     if binary.exists() and stamp.exists() and stamp.read_text() == digest:
