@@ -1,14 +1,16 @@
 """Cycle model of the BitLinear array's schedule: which output beat appears on which cycle.
 
 It reads nothing from the gateware but the ``ArrayConfig`` (duck-typed: lanes, rows,
-output_latency, act_read_delay, act_write_delay, zero_skip, cycles_per_chunk), and describes the schedule of
+output_latency, act_read_delay, act_write_delay, weight_write_delay, zero_skip,
+cycles_per_chunk), and describes the schedule of
 ``hw/datapath/bitlinear.py`` when no stream stalls:
 
 * cycle 0 is the first cycle on which ``w_in`` and ``x_in`` offer beats; each stream offers its
   next beat on the cycle after the previous one was taken, and ``acc_out`` is always ready;
-* the weight memory takes one row chunk a cycle, then writes one zero word a cycle for every chunk
-  of the rows that pad the last block to ``rows``; the matrix is usable the cycle after (or at
-  once, for a matrix already resident: ``resident=True``, no weight beats at all);
+* the weight memory takes one row chunk a cycle and writes it ``weight_write_delay`` cycles
+  later, then writes one zero word a cycle for every chunk of the rows that pad the last block
+  to ``rows``; the matrix is usable the cycle after its last write (or at once, for a matrix
+  already resident: ``resident=True``, no weight beats at all);
 * the activation buffer has two banks; a token of ``chunks = ceil(K/lanes)`` beats loads into a
   free bank and can be read from the cycle after its last beat (``act_write_delay`` cycles
   later: skipping codes writes a cycle after taking); a bank is free again the cycle
@@ -34,7 +36,7 @@ from .baseline import int8_matmul
 from .bitlinear import int_matmul
 from .ints import ceil_div
 
-__all__ = ["Beat", "Schedule", "schedule", "beat_values", "kept_chunks"]
+__all__ = ["Beat", "Schedule", "schedule", "beat_values", "kept_chunks", "load_cycles"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,12 @@ def kept_chunks(config, x_codes) -> np.ndarray:
     return kept.sum(axis=1)
 
 
+def load_cycles(config, n: int, k: int) -> int:
+    """Cycles from an N×K matrix's first weight beat (taken a beat a cycle) to the first cycle
+    it is usable: every row of its blocks, padding included, chunk by chunk, then the write delay."""
+    return ceil_div(n, config.rows) * config.rows * ceil_div(k, config.lanes) + config.weight_write_delay
+
+
 def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False) -> Schedule:
     """Cycle and value of every output beat with no stalls (see the module doc). ``x_start``
     holds ``x_in`` back until that cycle (e.g. until the weights are in); the performance
@@ -111,7 +119,7 @@ def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False)
     n, k = np.shape(w_codes)
     chunks = ceil_div(k, config.lanes)
     blocks = ceil_div(n, config.rows)
-    weights_ready = 0 if resident else blocks * config.rows * chunks
+    weights_ready = 0 if resident else load_cycles(config, n, k)
     per_chunk = getattr(config, "cycles_per_chunk", 1)
     block_cycles = [int(c) * per_chunk for c in kept_chunks(config, x_codes)]
 

@@ -295,6 +295,12 @@ class ArrayConfig:
         return 1 if self.zero_skip == "codes" else 0
 
     @property
+    def weight_write_delay(self) -> int:
+        """Cycles from taking a weight beat to writing it: one, the register that keeps the
+        load handshake off the loader's counters (so a matrix is usable a cycle later)."""
+        return 1
+
+    @property
     def output_latency(self) -> int:
         """Cycles from issuing a block's last chunk to its ``acc_out`` beat: the index read with
         zero skipping, the memory read, the weight decode, the row's registers, the

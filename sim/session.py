@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from golden.cycle import load_cycles
 from golden.ints import ceil_div
 from golden.slots import Slot, SlotTable
 from hw.config import ArrayConfig
@@ -163,7 +164,7 @@ class ArraySession:
     def _loaded(self, slot: Slot, w: np.ndarray, beats: int, line: list[str]) -> LoadRun:
         config = self.config
         _, loaded_at, taken = line
-        expected = ceil_div(slot.n, config.rows) * config.rows * ceil_div(slot.k, config.lanes)
+        expected = load_cycles(config, slot.n, slot.k)
         if int(taken) != beats or int(loaded_at) != expected:
             raise ScoreboardError(f"loading slot {slot.name!r}: {taken} of {beats} beats taken, "
                                   f"matrix usable on cycle {loaded_at}; the cycle model says "

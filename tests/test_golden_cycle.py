@@ -14,18 +14,19 @@ from hw.config import ArrayConfig
 def test_hand_worked_schedule():
     # lanes 4, rows 2, one tree register and the row-sum register: delay 2 + 2 = 4.
     # K = 10 -> 3 chunks; N = 3 -> 2 blocks,
-    # weights (4 rows incl. one of padding) x 3 chunks are ready on cycle 12.
-    # Token 0 loads on cycles 0-2 but issues 12-17; token 1 loads 3-5, issues 18-23; token 2 waits
-    # for bank 0 (free on 18), loads 18-20 and issues 24-29. A block's beat comes 4 cycles after its
-    # last chunk: 14+4, 17+4, 20+4, 23+4, 26+4, 29+4.
+    # the 9 weight beats are taken on cycles 0-8 and written a cycle later (1-9), the padding
+    # row's 3 chunks on 10-12: the matrix is usable on cycle 13.
+    # Token 0 loads on cycles 0-2 but issues 13-18; token 1 loads 3-5, issues 19-24; token 2 waits
+    # for bank 0 (free on 19), loads 19-21 and issues 25-30. A block's beat comes 4 cycles after its
+    # last chunk: 15+4, 18+4, 21+4, 24+4, 27+4, 30+4.
     config = ArrayConfig(lanes=4, rows=2, max_k=16, max_n=4, tree_cuts=(1,))
     rng = np.random.default_rng(0)
     x, w = rng.integers(-128, 128, (3, 10)), rng.integers(-1, 2, (3, 10))
     s = schedule(config, x, w)
-    assert (s.chunks, s.blocks, s.weights_ready_cycle) == (3, 2, 12)
-    assert [b.cycle for b in s.beats] == [18, 21, 24, 27, 30, 33]
+    assert (s.chunks, s.blocks, s.weights_ready_cycle) == (3, 2, 13)
+    assert [b.cycle for b in s.beats] == [19, 22, 25, 28, 31, 34]
     assert [(b.token, b.block) for b in s.beats] == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1)]
-    assert (s.perf_busy, s.perf_in_stall, s.perf_out_stall, s.cycles) == (18, 16, 0, 34)
+    assert (s.perf_busy, s.perf_in_stall, s.perf_out_stall, s.cycles) == (18, 17, 0, 35)
     acc = int_matmul(x, w)
     for b in s.beats:
         want = np.zeros(2, np.int64)
@@ -35,28 +36,28 @@ def test_hand_worked_schedule():
 
 
 def test_one_chunk_one_block_streams_a_token_a_cycle():
-    # K = 4 = lanes, N = 1: weights ready on cycle 2 (a row and a padding row). Token t issues on
-    # cycle 2 + t once the pipeline is full; with no tree cuts its beat comes 3 cycles later
+    # K = 4 = lanes, N = 1: weights ready on cycle 3 (the row taken on 0, written on 1, a padding
+    # row on 2). Token t issues on cycle 3 + t once the pipeline is full; with no tree cuts its beat comes 3 cycles later
     # (memory read, row sum, accumulator).
     config = ArrayConfig(lanes=4, rows=2, max_k=4, max_n=2, tree_cuts=())
     x, w = np.ones((5, 4), int), np.ones((1, 4), int)
     s = schedule(config, x, w)
-    assert [b.cycle for b in s.beats] == [5, 6, 7, 8, 9]
+    assert [b.cycle for b in s.beats] == [6, 7, 8, 9, 10]
 
 
 def test_bit_serial_chunks_take_a_cycle_a_plane():
     # The hand-worked schedule above on the bit-serial kind at 4 bits: each chunk takes 4 cycles,
-    # so a block 12 and a token 24. Weights ready on 12 as before; token 0 issues 12-35 (its
-    # blocks' last planes on 23 and 35), token 1 (loaded 3-5) 36-59, token 2 waits for bank 0,
-    # free on 36, loads 36-38 and issues 60-83; beats 4 cycles after a block's last plane.
+    # so a block 12 and a token 24. Weights ready on 13 as before; token 0 issues 13-36 (its
+    # blocks' last planes on 24 and 36), token 1 (loaded 3-5) 37-60, token 2 waits for bank 0,
+    # free on 37, loads 37-39 and issues 61-84; beats 4 cycles after a block's last plane.
     config = ArrayConfig(pe_kind="serial", lanes=4, rows=2, act_bits=4, max_k=16, max_n=4,
                          tree_cuts=(1,))
     rng = np.random.default_rng(0)
     x, w = rng.integers(-8, 8, (3, 10)), rng.integers(-1, 2, (3, 10))
     s = schedule(config, x, w)
-    assert (s.chunks, s.blocks, s.weights_ready_cycle) == (3, 2, 12)
-    assert [b.cycle for b in s.beats] == [c + 4 for c in (23, 35, 47, 59, 71, 83)]
-    assert (s.perf_busy, s.cycles) == (72, 88)
+    assert (s.chunks, s.blocks, s.weights_ready_cycle) == (3, 2, 13)
+    assert [b.cycle for b in s.beats] == [c + 4 for c in (24, 36, 48, 60, 72, 84)]
+    assert (s.perf_busy, s.cycles) == (72, 89)
 
 
 def test_base3_weights_take_a_cycle_more_and_free_banks_a_cycle_later():
@@ -66,10 +67,10 @@ def test_base3_weights_take_a_cycle_more_and_free_banks_a_cycle_later():
     config = ArrayConfig(lanes=5, rows=2, max_k=5, max_n=2, tree_cuts=(), weight_packing="base3")
     x, w = np.ones((5, 5), int), np.ones((1, 5), int)
     s = schedule(config, x, w)
-    assert s.weights_ready_cycle == 2
-    # issues: tokens 0, 1 on cycles 2, 3; token 2 loads once bank 0 is free (cycle 4), issues 5;
-    # token 3 loads on bank 1 free at 5, issues 6; token 4 on bank 0 free at 7, loads 7, issues 8
-    assert [b.cycle for b in s.beats] == [c + 4 for c in (2, 3, 5, 6, 8)]
+    assert s.weights_ready_cycle == 3
+    # issues: tokens 0, 1 on cycles 3, 4; token 2 loads once bank 0 is free (cycle 5), issues 6;
+    # token 3 loads on bank 1 free at 6, issues 7; token 4 on bank 0 free at 8, loads 8, issues 9
+    assert [b.cycle for b in s.beats] == [c + 4 for c in (3, 4, 6, 7, 9)]
 
 
 def test_kept_chunks_hand_worked():
@@ -89,19 +90,19 @@ def test_kept_chunks_hand_worked():
 
 def test_zero_skipping_schedule_hand_worked():
     # lanes 4, rows 2, no tree cuts: output latency 2 + 1 (index read) + 1 (row sum) = 4.
-    # K = 12 (3 chunks), N = 2 (1 block): weights ready on cycle 6 (2 rows x 3 chunks).
-    # Token 0 keeps chunks 1, 2 (2 issues), token 1 only its last (1), token 2 all three.
-    # Token 0 loads 0-2, issues 6-7; token 1 loads 3-5, issues 8; token 2 waits for bank 0,
-    # free on 7 + 1 + 1 = 9 (one read delay): loads 9-11, issues 12-14. Beats 4 cycles after
-    # each token's last issue: 11, 12, 18.
+    # K = 12 (3 chunks), N = 2 (1 block): weights ready on cycle 7 (2 rows x 3 chunks taken on
+    # 0-5, written on 1-6). Token 0 keeps chunks 1, 2 (2 issues), token 1 only its last (1),
+    # token 2 all three. Token 0 loads 0-2, issues 7-8; token 1 loads 3-5, issues 9; token 2
+    # waits for bank 0, free on 8 + 1 + 1 = 10 (one read delay): loads 10-12, issues 13-15.
+    # Beats 4 cycles after each token's last issue: 12, 13, 19.
     config = ArrayConfig(lanes=4, rows=2, max_k=12, max_n=2, tree_cuts=(), zero_skip="chunks")
     x = np.zeros((3, 12), int)
     x[0, 5], x[0, 11] = 7, -1
     x[2] = 1
     w = np.ones((2, 12), int)
     s = schedule(config, x, w)
-    assert config.output_latency == 4 and s.weights_ready_cycle == 6
-    assert [b.cycle for b in s.beats] == [11, 12, 18]
+    assert config.output_latency == 4 and s.weights_ready_cycle == 7
+    assert [b.cycle for b in s.beats] == [12, 13, 19]
     assert s.perf_busy == 2 + 1 + 3
     assert [b.acc.tolist() for b in s.beats] == [[6, 6], [0, 0], [12, 12]]
 
@@ -109,17 +110,18 @@ def test_zero_skipping_schedule_hand_worked():
 def test_skipping_codes_schedule_hand_worked():
     # lanes 4, rows 2, no tree cuts: output latency 2 + 1 (index read) + 1 = 4; a token can issue
     # two cycles after its last beat (the lane queues' write stage). K = 8 (2 chunks), N = 2:
-    # weights ready on cycle 4. Token 0: lane 1 holds k = 1, 5, lane 0 k = 0: 2 issues, loads
-    # 0-1, issues 4-5, beat 9. Token 1, all zero: 1 issue, loads 2-3, issues 6, beat 10.
-    # Token 2 waits for bank 0 (free on 6, no read delay): loads 6-7, issues 9-10, beat 14.
+    # weights ready on cycle 5 (4 beats taken on 0-3, written on 1-4). Token 0: lane 1 holds
+    # k = 1, 5, lane 0 k = 0: 2 issues, loads 0-1, issues 5-6, beat 10. Token 1, all zero:
+    # 1 issue, loads 2-3, issues 7, beat 11. Token 2 waits for bank 0 (free on 7, no read
+    # delay): loads 7-8, issues 10-11, beat 15.
     config = ArrayConfig(lanes=4, rows=2, max_k=8, max_n=2, tree_cuts=(), zero_skip="codes")
     x = np.zeros((3, 8), int)
     x[0, [0, 1, 5]] = [2, 3, -4]
     x[2] = 1
     w = np.ones((2, 8), int)
     s = schedule(config, x, w)
-    assert (config.output_latency, config.act_write_delay, s.weights_ready_cycle) == (4, 1, 4)
-    assert [b.cycle for b in s.beats] == [9, 10, 14]
+    assert (config.output_latency, config.act_write_delay, s.weights_ready_cycle) == (4, 1, 5)
+    assert [b.cycle for b in s.beats] == [10, 11, 15]
     assert s.perf_busy == 2 + 1 + 2
     assert [b.acc.tolist() for b in s.beats] == [[1, 1], [0, 0], [8, 8]]
 

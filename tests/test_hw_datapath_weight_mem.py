@@ -84,13 +84,16 @@ def test_loaded_flag_and_padding_cycles(run_sim):
         await ctx.tick().repeat(2)   # the shape must be stable two cycles before the first beat
         ctx.set(mem.load.valid, 1)
         trace = []
-        for _ in range(14):
+        for _ in range(16):
             _, _, ready, loaded = await ctx.tick().sample(mem.load.ready, mem.loaded)
             trace.append((ready, loaded))
-        # 8 beats, 4 cycles of padding (ready low), then loaded; the 9th cycle's beat restarts.
-        assert [r for r, _ in trace[:12]] == [1] * 8 + [0] * 4
-        assert [l for _, l in trace[:13]] == [0] * 12 + [1]
-        assert trace[13] == (1, 0)  # the beat on cycle 12 began a new matrix and cleared loaded
+        # 8 beats; ready low while the last is written (the write delay) and for 4 cycles of
+        # padding, then loaded; the beat on the cycle loaded rises begins the next matrix.
+        delay = config.weight_write_delay
+        done = 8 + delay + 4
+        assert [r for r, _ in trace[:done]] == [1] * 8 + [0] * (delay + 4)
+        assert [l for _, l in trace[:done + 1]] == [0] * done + [1]
+        assert trace[done + 1] == (1, 0)  # that beat cleared loaded
 
     run_sim(mem, testbench)
 

@@ -64,7 +64,8 @@ def test_every_layer_resident_runs_near_the_weight_store_bound():
     assert_same_generation(model.generate(hardware, "the ", 4, seed=2), reference)
     assert all(run.weight_cycles == 0 for run in hardware.runs)
     assert hardware.placement_cycles == sum(
-        config.matrix_words(*w.shape) * config.rows for w in model.codes.values())
+        config.matrix_words(*w.shape) * config.rows + config.weight_write_delay
+        for w in model.codes.values())
     bound = model.shape.ternary_weights / (config.rows * config.lanes)
     assert hardware.cycles / 4 <= 1.15 * bound
     hardware.close()

@@ -37,7 +37,8 @@ def test_resident_matrices_serve_tokens_in_any_order(session):
     for name, w in weights.items():
         load = session.load(name, w)
         n, k = w.shape
-        assert load.cycles == -(-n // CONFIG.rows) * CONFIG.rows * -(-k // CONFIG.lanes)
+        assert load.cycles == (-(-n // CONFIG.rows) * CONFIG.rows * -(-k // CONFIG.lanes)
+                               + CONFIG.weight_write_delay)
     assert session.slots.used == sum(CONFIG.matrix_words(*s) for s in shapes.values())
     for name in rng.permutation(list(shapes) * 3):       # each used three times, shuffled
         w = weights[name]
@@ -113,7 +114,8 @@ def test_a_load_overlaps_compute_on_another_slot(session):
         slot, previous = ("odd", "even") if i % 2 else ("even", "odd")
         load, run = session.overlap(slot, w, previous, x)
         np.testing.assert_array_equal(run.acc, int_matmul(x, tiles[i - 1]))
-        assert load.cycles == 3 * CONFIG.rows * 5               # 3 blocks x 2 rows x 5 chunks
+        # 3 blocks x 2 rows x 5 chunks, then the last word's write
+        assert load.cycles == 3 * CONFIG.rows * 5 + CONFIG.weight_write_delay
     assert session.slots["even"].base == 0 and session.slots["odd"].base == 15   # in place
     np.testing.assert_array_equal(session.run("even", x).acc, int_matmul(x, tiles[4]))
 

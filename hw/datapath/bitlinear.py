@@ -196,8 +196,11 @@ class BitLinear(wiring.Component):
             token_last, at_last = last_chunk_index, last_chunk
         m.d.sync += [last_chunk.eq(chunk == token_last),
                      last_block.eq(block_row >= last_block_start)]
+        usable = wmem.loaded | resident
+        if config.weight_store == "spram":  # one port: no read while a word is written
+            usable = usable & ~wmem.writing
         m.d.comb += [
-            can_issue.eq(act.available & (wmem.loaded | resident)),
+            can_issue.eq(act.available & usable),
             step.eq(can_issue & advance),
             issue.eq(step & plane_last),
             act.rd_addr.eq(chunk),

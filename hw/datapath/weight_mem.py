@@ -29,7 +29,8 @@ class WeightMemory(wiring.Component):
     not ready). Lanes past K in a row's last beat read as zero whatever the beat held: 2-bit codes
     are stored as zero, base-3 ones (five lanes share a byte) are masked as they are read. So
     partial blocks and chunks add zero.
-    ``loaded`` rises after the last write and falls with the first beat of the next matrix.
+    A beat is written ``config.weight_write_delay`` cycles after it is taken. ``loaded`` rises
+    after the last write and falls the cycle after the next matrix's first beat is taken.
     Several matrices may be resident side by side: each load starts at ``first_word``, and a
     matrix takes ``config.matrix_words(n, k)`` words of every bank.
 
@@ -54,6 +55,8 @@ class WeightMemory(wiring.Component):
     before the first beat, and may then change: a load into one slot continues while the shape
     inputs (and the reads) serve another.
     loaded : Out(1)
+    writing : Out(1)
+        A word is written this cycle (a beat or padding): the single-port SPRAM cannot be read.
     rd_en : In(1)
     rd_addr : In(range(bank_words))
     rd_last : In(1)
@@ -83,6 +86,7 @@ class WeightMemory(wiring.Component):
             "last_row": In(range(config.max_n)),
             "first_word": In(range(config.bank_words)),
             "loaded": Out(1),
+            "writing": Out(1),
             "rd_en": In(1),
             "rd_addr": In(range(config.bank_words)),
             "rd_last": In(1),
@@ -113,27 +117,41 @@ class WeightMemory(wiring.Component):
             m.d.sync += [chunks.eq(self.chunks), last_chunk_index.eq(self.last_chunk),
                          last_lanes.eq(self.last_lanes), last_row_index.eq(self.last_row)]
 
+        # A beat taken is written a cycle later (``config.weight_write_delay``), from a register:
+        # the handshake (``allow`` from the controller, ``valid`` from the link) then ends at that
+        # register's enable, and the counters and bank enables start from flops. It was the
+        # critical path of the 16 x 8 default and of the 4-bit 16 x 12 array.
+        taken = Signal()
+        beat = Signal(stored_word_layout(config))
+        beat_valid = Signal()
         write = Signal()
         word = Signal(stored_word_layout(config))
         # chunk == last_chunk and rows_written == last_row, as registers computed from the next
         # counts: the compares then sit in front of flops, not between ``write`` and the
-        # counters' enables (that was the critical path at 16 x 8). The held shape is a
-        # register, so the flags follow a shape change within ``config.shape_settle_cycles``.
+        # counters' enables. The held shape is a register, so the flags follow a shape change
+        # within ``config.shape_settle_cycles``.
         last_chunk = Signal()
         at_last_row = Signal()
         m.d.sync += [last_chunk.eq(chunk == last_chunk_index),
                      at_last_row.eq(rows_written == last_row_index)]
+        # The cycle after a matrix's last beat is taken, that beat is being written: the next
+        # matrix's first beat waits for the padding (or ``loaded``) it starts.
+        ending = beat_valid & last_chunk & at_last_row
         m.d.comb += [
-            self.load.ready.eq(self.allow & ~padding),
-            write.eq((self.load.valid & self.load.ready) | padding),
+            self.load.ready.eq(self.allow & ~padding & ~ending),
+            taken.eq(self.load.valid & self.load.ready),
+            write.eq(beat_valid | padding),
+            self.writing.eq(write),
         ]
-        self._store_word(m, word, padding, last_chunk, last_lanes)
-        self._banks(m, word, write, bank, base + chunk)
-
+        m.d.sync += [beat.eq(self.load.payload), beat_valid.eq(taken)]
         with m.If(~loading):   # between matrices: the next one starts at its slot
             m.d.sync += base.eq(self.first_word)
-        with m.If(write):
+        with m.If(taken):      # a matrix's first beat: the previous one is no longer usable
             m.d.sync += [self.loaded.eq(0), loading.eq(1)]
+        self._store_word(m, word, beat, padding, last_chunk, last_lanes)
+        self._banks(m, word, write, bank, base + chunk)
+
+        with m.If(write):
             with m.If(~last_chunk):
                 m.d.sync += [chunk.eq(chunk + 1), last_chunk.eq(chunk + 1 == last_chunk_index)]
             with m.Else():
@@ -153,11 +171,11 @@ class WeightMemory(wiring.Component):
                         m.d.sync += padding.eq(1)
         return m
 
-    def _store_word(self, m: Module, word, padding, last_chunk, last_lanes) -> None:
-        """What is written: the beat, with zero weights for the padding rows and, for 2-bit
-        codes, for the lanes outside K (base-3 lanes share bytes: they are masked on reading)."""
+    def _store_word(self, m: Module, word, payload, padding, last_chunk, last_lanes) -> None:
+        """What is written: the beat taken (``payload``), with zero weights for the padding rows
+        and, for 2-bit codes, for the lanes outside K (base-3 lanes share bytes: they are masked
+        on reading)."""
         config = self._config
-        payload = self.load.payload
         if config.weight_packing == "base3":
             zero = Const(int.from_bytes(pack_base3([[0] * config.lanes]).tobytes(), "little"),
                          config.weight_word_bits)
