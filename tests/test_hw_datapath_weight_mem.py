@@ -71,29 +71,35 @@ def test_load_then_read_back(run_sim, n, k, stall_prob, seed):
         assert got[key] == want[key].tolist(), f"bank {key[0]} word {key[1]}"
 
 
-def test_loaded_flag_and_padding_cycles(run_sim):
+@pytest.mark.parametrize("n, padding_words", [(4, 4), (6, 0)])
+def test_loaded_flag_and_padding_cycles(run_sim, n, padding_words):
+    # rows 3, 2 chunks a row: N = 4 pads rows 4 and 5 (2 chunks each); N = 6 fills both blocks.
     config = ArrayConfig.tiny(rows=3)
     mem = WeightMemory(config)
+    beats = 2 * n
 
     async def testbench(ctx):
         ctx.set(mem.chunks, 2)
         ctx.set(mem.last_chunk, 1)
-        ctx.set(mem.last_row, 3)    # N = 4, 2 blocks: rows 4 and 5 are padding, 2 chunks each
+        ctx.set(mem.last_row, n - 1)
         ctx.set(mem.last_lanes, 0b1111)
         ctx.set(mem.allow, 1)
         await ctx.tick().repeat(2)   # the shape must be stable two cycles before the first beat
         ctx.set(mem.load.valid, 1)
         trace = []
-        for _ in range(16):
-            _, _, ready, loaded = await ctx.tick().sample(mem.load.ready, mem.loaded)
-            trace.append((ready, loaded))
-        # 8 beats; ready low while the last is written (the write delay) and for 4 cycles of
-        # padding, then loaded; the beat on the cycle loaded rises begins the next matrix.
+        for _ in range(beats + padding_words + 4):
+            _, _, ready, loaded, writing = await ctx.tick().sample(mem.load.ready, mem.loaded,
+                                                                   mem.writing)
+            trace.append((ready, loaded, writing))
+        # the beats; ready low while the last is written (the write delay) and while padding,
+        # then loaded; the beat on the cycle loaded rises begins the next matrix. Every beat and
+        # padding word is written (``writing``) the write delay after the beats begin.
         delay = config.weight_write_delay
-        done = 8 + delay + 4
-        assert [r for r, _ in trace[:done]] == [1] * 8 + [0] * (delay + 4)
-        assert [l for _, l in trace[:done + 1]] == [0] * done + [1]
-        assert trace[done + 1] == (1, 0)  # that beat cleared loaded
+        done = beats + delay + padding_words
+        assert [r for r, _, _ in trace[:done]] == [1] * beats + [0] * (delay + padding_words)
+        assert [l for _, l, _ in trace[:done + 1]] == [0] * done + [1]
+        assert [w for _, _, w in trace[:done + 1]] == [0] * delay + [1] * (beats + padding_words) + [0]
+        assert trace[done + 1][:2] == (1, 0)  # that beat cleared loaded
 
     run_sim(mem, testbench)
 

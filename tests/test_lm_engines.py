@@ -4,6 +4,7 @@ protocol) produce golden's accumulators, tiling layers wider than max_n and long
 import numpy as np
 import pytest
 
+from golden.cycle import load_cycles
 from hw.config import ArrayConfig
 from host.driver import Accelerator
 from hw.system.accelerator import LinkedArray
@@ -64,8 +65,7 @@ def test_every_layer_resident_runs_near_the_weight_store_bound():
     assert_same_generation(model.generate(hardware, "the ", 4, seed=2), reference)
     assert all(run.weight_cycles == 0 for run in hardware.runs)
     assert hardware.placement_cycles == sum(
-        config.matrix_words(*w.shape) * config.rows + config.weight_write_delay
-        for w in model.codes.values())
+        load_cycles(config, *w.shape) for w in model.codes.values())
     bound = model.shape.ternary_weights / (config.rows * config.lanes)
     assert hardware.cycles / 4 <= 1.15 * bound
     hardware.close()
