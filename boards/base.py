@@ -37,6 +37,8 @@ class Board:
     name: str
     input_clock_hz: float
     default_target_hz: float
+    #: Presets (``ArrayConfig.presets()`` names) held to another clock than the default one.
+    preset_targets_hz: dict = {}
     default_baud: int = DEFAULT_BAUD
     family = None
     clock_reset = None     # the family's clock/reset class (its PLL, the reset hold)
@@ -67,6 +69,15 @@ class Board:
     @staticmethod
     def default_config() -> ArrayConfig:
         raise NotImplementedError
+
+    def target_hz(self, config: ArrayConfig) -> float:
+        """The clock a build of ``config`` is held to when none is given: its preset's, if it
+        is one of ``preset_targets_hz``, else the board's default."""
+        presets = ArrayConfig.presets()
+        for name, hz in self.preset_targets_hz.items():
+            if presets[name] == config:
+                return hz
+        return self.default_target_hz
 
     def array_clock_hz(self, target_hz: float) -> float:
         """What the family's PLL makes of ``target_hz`` from the board's input clock."""

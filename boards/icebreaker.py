@@ -17,9 +17,12 @@ __all__ = ["ICEBreaker"]
 class ICEBreaker(Board):
     name = "icebreaker"
     input_clock_hz = 12e6
-    # The array clock (the link runs on the 12 MHz input): the default array meets it on most
-    # seeds (README, "iCEBreaker builds": 2 of 3 with protocol 2.0).
-    default_target_hz = 40e6
+    # The array clock (the link runs on the 12 MHz input; the PLL makes 48.003 MHz): the default
+    # array meets it on seeds 1-3 (README, "iCEBreaker builds").
+    default_target_hz = 48e6
+    # the SPRAM, base-3 and 4-bit presets were designed and measured at 40 MHz (README)
+    preset_targets_hz = {name: 40e6 for name in ("icebreaker_spram", "icebreaker_spram_base3",
+                                                 "icebreaker_a4", "icebreaker_a4_codes")}
     clock_pin = "clk12"
     clock_reset = PLLClockReset
     family = ice40

@@ -137,7 +137,7 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
         raise ValueError(f"top: {top!r} is not one of {TOPS}")
     board = get_board(board_name)
     config = config or board.default_config()
-    target_hz = (target_mhz * 1e6) if target_mhz else board.default_target_hz
+    target_hz = (target_mhz * 1e6) if target_mhz else board.target_hz(config)
     baud = (baud or board.default_baud) if top == "board" else None
     out = Path(out) if out else Path("build") / board.name
     out.mkdir(parents=True, exist_ok=True)

@@ -119,7 +119,7 @@ def breakdown(config: ArrayConfig, *, board: str = "icebreaker", out: str | Path
     out = Path(out) if out else Path("build/resources") / \
         f"{target.name}_{config.pe_kind}_{config.lanes}x{config.rows}{variant}"
     out.mkdir(parents=True, exist_ok=True)
-    top = target.top(config, target_hz=target.default_target_hz, baud=target.default_baud)
+    top = target.top(config, target_hz=target.target_hz(config), baud=target.default_baud)
     plan = target.platform().build(top, name="top", do_build=False)  # only top.il is used
     (out / "top.il").write_text(plan.files["top.il"])
     with temporary_environ(yowasp_env()):

@@ -54,7 +54,7 @@ def clock_for_projection(config: ArrayConfig, fmax_mhz: float | None, report_pat
             return float(report["fmax_mhz"]), f"Fmax of {report_path} (seed {report.get('seed')})"
         log(f"note: {report_path} was built for another config; not using its Fmax")
     from boards import get_board
-    target = get_board("icebreaker").default_target_hz / 1e6
+    target = get_board("icebreaker").target_hz(config) / 1e6
     return target, ("the icebreaker target clock (no build report for this config: run "
                     "`python -m hw.build --board icebreaker` for a measured Fmax)")
 

@@ -90,6 +90,20 @@ def test_budget_and_clock_plan_come_from_the_platform_and_the_pll():
     assert board.array_clock_hz(40e6) == pll_params(12e6, 40e6).out_hz
 
 
+def test_a_preset_may_be_held_to_its_own_clock():
+    """The default array is built for the board's target; a preset listed in
+    ``preset_targets_hz`` for its own, and a preset changed by an override for the default."""
+    from hw.config import ArrayConfig
+    board = get_board("icebreaker")
+    presets = ArrayConfig.presets()
+    assert board.target_hz(board.default_config()) == board.default_target_hz
+    assert board.preset_targets_hz, "no preset with its own clock: this test checks nothing"
+    for name, hz in board.preset_targets_hz.items():
+        assert hz != board.default_target_hz
+        assert board.target_hz(presets[name]) == hz
+        assert board.target_hz(presets[name].replace(max_n=8)) == board.default_target_hz
+
+
 @pytest.mark.parametrize("out_mhz", [40, 50, 60, 75])
 def test_gowin_pll_is_as_close_as_gowin_pll(out_mhz, tmp_path):
     """The rPLL search against Apicula's gowin_pll for the Tang Nano 9K's 27 MHz input: an output

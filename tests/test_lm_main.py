@@ -69,6 +69,9 @@ def test_the_projection_uses_a_matching_build_report(tmp_path):
     mhz, source = demo.clock_for_projection(other, None, report)
     assert "target clock" in source
     assert mhz == get_board("icebreaker").default_target_hz / 1e6
+    spram = ArrayConfig.icebreaker_spram()      # a preset with a clock of its own
+    assert demo.clock_for_projection(spram, None, report)[0] == \
+        get_board("icebreaker").target_hz(spram) / 1e6
 
 
 def test_demo_on_a_board_through_the_serial_driver(tmp_path, capsys, monkeypatch):

@@ -182,6 +182,9 @@ class BitLinear(wiring.Component):
                              plane_last.eq(plane == config.cycles_per_chunk - 2)]
         chunk = Signal(range(config.max_chunks))
         block_row = Signal(range(config.max_n + config.rows))  # first output row of the block
+        # chunk + 1 and block_row + rows as registers: the flags' compares start from flops
+        chunk_next = Signal(range(config.max_chunks + 1), init=1)
+        block_next = Signal(range(config.max_n + 2 * config.rows), init=config.rows)
         last_chunk = Signal()
         last_block = Signal()
         # chunk == 0 and block_row == 0, as a register: the weight loader's permission is on the
@@ -211,14 +214,16 @@ class BitLinear(wiring.Component):
         ]
         with m.If(issue):
             with m.If(~at_last):
-                m.d.sync += [chunk.eq(chunk + 1), at_start.eq(0),
-                             last_chunk.eq(chunk + 1 == token_last)]
+                m.d.sync += [chunk.eq(chunk_next), chunk_next.eq(chunk_next + 1), at_start.eq(0),
+                             last_chunk.eq(chunk_next == token_last)]
             with m.Elif(~last_block):
-                m.d.sync += [chunk.eq(0), block_row.eq(block_row + config.rows),
+                m.d.sync += [chunk.eq(0), chunk_next.eq(1), block_row.eq(block_next),
+                             block_next.eq(block_next + config.rows),
                              at_start.eq(0), last_chunk.eq(token_last == 0),
-                             last_block.eq(block_row + config.rows >= last_block_start)]
+                             last_block.eq(block_next >= last_block_start)]
             with m.Else():
-                m.d.sync += [chunk.eq(0), block_row.eq(0), at_start.eq(1),
+                m.d.sync += [chunk.eq(0), chunk_next.eq(1), block_row.eq(0),
+                             block_next.eq(config.rows), at_start.eq(1),
                              last_chunk.eq(last_chunk_index == 0),
                              last_block.eq(last_block_start <= 0)]
                 m.d.comb += act.release.eq(1)
@@ -234,13 +239,17 @@ class BitLinear(wiring.Component):
         then (``skip_latency``)."""
         config = self._config
         addr = Signal(range(config.bank_words))     # the next word / the block's first word
+        if config.zero_skip == "off":
+            # a token's first issue reads the matrix at w_base, the others the word after the
+            # last: so the register loads only on ``issue`` (an enable without ``at_start``)
+            read = Signal.like(addr)
+            m.d.comb += read.eq(Mux(at_start, first_word, addr))
+            with m.If(issue):
+                m.d.sync += addr.eq(read + 1)
+            m.d.comb += [wmem.rd_addr.eq(read), wmem.rd_last.eq(at_last)]
+            return
         with m.If(at_start & ~issue):   # between tokens: the next one reads the matrix at w_base
             m.d.sync += addr.eq(first_word)
-        if config.zero_skip == "off":
-            with m.If(issue):
-                m.d.sync += addr.eq(Mux(at_last & last_block, first_word, addr + 1))
-            m.d.comb += [wmem.rd_addr.eq(addr), wmem.rd_last.eq(at_last)]
-            return
         with m.If(issue & at_last):
             m.d.sync += addr.eq(Mux(last_block, first_word, addr + chunks))
         block_first = Signal.like(addr)

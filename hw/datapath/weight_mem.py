@@ -106,16 +106,13 @@ class WeightMemory(wiring.Component):
         base = Signal(range(depth + 1))     # the current block's first word
         loading = Signal()                  # a matrix's first beat was written, its last not yet
         rows_written = Signal(range(config.max_n + 1))
+        # chunk + 1 and rows_written + 1 as registers: the flags below are then compares of flops,
+        # without an adder's carry chain in front (the 48 MHz build's critical path)
+        chunk_next = Signal(range(config.max_chunks + 1), init=1)
+        rows_next = Signal(range(config.max_n + 2), init=1)
         padding = Signal()
 
-        # the shape of the matrix being loaded: follows the inputs between loads, held during one
-        chunks = Signal.like(self.chunks)
-        last_chunk_index = Signal.like(self.last_chunk)
-        last_lanes = Signal.like(self.last_lanes)
-        last_row_index = Signal.like(self.last_row)
-        with m.If(~loading):
-            m.d.sync += [chunks.eq(self.chunks), last_chunk_index.eq(self.last_chunk),
-                         last_lanes.eq(self.last_lanes), last_row_index.eq(self.last_row)]
+        chunks, last_chunk_index, last_lanes, last_row_index = self._held_shape(m, loading)
 
         # A beat taken is written a cycle later (``config.weight_write_delay``), from a register:
         # the handshake (``allow`` from the controller, ``valid`` from the link) then ends at that
@@ -126,14 +123,17 @@ class WeightMemory(wiring.Component):
         beat_valid = Signal()
         write = Signal()
         word = Signal(stored_word_layout(config))
-        # chunk == last_chunk and rows_written == last_row, as registers computed from the next
-        # counts: the compares then sit in front of flops, not between ``write`` and the
-        # counters' enables. The held shape is a register, so the flags follow a shape change
-        # within ``config.shape_settle_cycles``.
+        # chunk == last_chunk, rows_written == last_row and bank == rows - 1, as registers
+        # computed from the next counts: the compares then sit in front of flops, not between
+        # ``write`` and the counters' enables. Between loads the first two follow the held shape
+        # (a register) within ``config.shape_settle_cycles``; during a load only the writes
+        # move the row flag (fewer cases in front of it: a critical path at 48 MHz).
         last_chunk = Signal()
         at_last_row = Signal()
-        m.d.sync += [last_chunk.eq(chunk == last_chunk_index),
-                     at_last_row.eq(rows_written == last_row_index)]
+        last_bank = Signal(init=config.rows == 1)
+        m.d.sync += last_chunk.eq(chunk == last_chunk_index)
+        with m.If(~loading):
+            m.d.sync += at_last_row.eq(rows_written == last_row_index)
         # The cycle after a matrix's last beat is taken, that beat is being written: the next
         # matrix's first beat waits for the padding (or ``loaded``) it starts.
         ending = beat_valid & last_chunk & at_last_row
@@ -153,23 +153,36 @@ class WeightMemory(wiring.Component):
 
         with m.If(write):
             with m.If(~last_chunk):
-                m.d.sync += [chunk.eq(chunk + 1), last_chunk.eq(chunk + 1 == last_chunk_index)]
+                m.d.sync += [chunk.eq(chunk_next), chunk_next.eq(chunk_next + 1),
+                             last_chunk.eq(chunk_next == last_chunk_index)]
             with m.Else():
-                m.d.sync += [chunk.eq(0), last_chunk.eq(last_chunk_index == 0)]
+                m.d.sync += [chunk.eq(0), chunk_next.eq(1), last_chunk.eq(last_chunk_index == 0)]
                 row_done = ~padding & at_last_row     # the matrix's last row
                 with m.If(~padding):
-                    m.d.sync += [rows_written.eq(rows_written + 1),
-                                 at_last_row.eq(rows_written + 1 == last_row_index)]
-                with m.If(bank == config.rows - 1):
-                    m.d.sync += [bank.eq(0), base.eq(base + chunks)]
+                    m.d.sync += [rows_written.eq(rows_next), rows_next.eq(rows_next + 1),
+                                 at_last_row.eq(rows_next == last_row_index)]
+                with m.If(last_bank):
+                    m.d.sync += [bank.eq(0), base.eq(base + chunks),
+                                 last_bank.eq(config.rows == 1)]
                     with m.If(row_done | padding):  # the matrix is complete
                         m.d.sync += [self.loaded.eq(1), loading.eq(0), rows_written.eq(0),
-                                     at_last_row.eq(last_row_index == 0), padding.eq(0)]
+                                     rows_next.eq(1), at_last_row.eq(last_row_index == 0),
+                                     padding.eq(0)]
                 with m.Else():
-                    m.d.sync += bank.eq(bank + 1)
+                    m.d.sync += [bank.eq(bank + 1), last_bank.eq(bank == config.rows - 2)]
                     with m.If(row_done):
                         m.d.sync += padding.eq(1)
         return m
+
+    def _held_shape(self, m: Module, loading) -> tuple:
+        """The shape of the matrix being loaded (chunks, last chunk, last lanes, last row):
+        follows the inputs between loads, held during one."""
+        held = (Signal.like(self.chunks), Signal.like(self.last_chunk),
+                Signal.like(self.last_lanes), Signal.like(self.last_row))
+        with m.If(~loading):
+            m.d.sync += [register.eq(value) for register, value in
+                         zip(held, (self.chunks, self.last_chunk, self.last_lanes, self.last_row))]
+        return held
 
     def _store_word(self, m: Module, word, payload, padding, last_chunk, last_lanes) -> None:
         """What is written: the beat taken (``payload``), with zero weights for the padding rows

@@ -17,7 +17,7 @@ class HandshakeCDC(wiring.Component):
     taken, so the sink may read it across the domains while ``o_valid`` is high (it was stable for
     at least one ``i_domain`` cycle and two ``o_domain`` cycles before). A beat is a toggle of
     ``req`` (source side) answered by a toggle of ``ack`` (sink side), each through a two-flop
-    synchronizer; ``i_ready`` and ``o_valid`` are decoded from flops only. One beat is in flight
+    synchronizer; ``i_ready`` and ``o_valid`` are flops. One beat is in flight
     at a time: about three cycles of each domain per beat. Works with ``i_domain == o_domain``.
 
     Members
@@ -51,7 +51,9 @@ class HandshakeCDC(wiring.Component):
         with m.If(busy & (ack_seen == req)):
             src += [busy.eq(0), self.i_ready.eq(1)]
 
-        m.d.comb += self.o_valid.eq(req_seen != ack)
-        with m.If(self.o_valid & self.o_ready):
-            dst += ack.eq(~ack)
+        # o_valid is a flop (a beat waits one more sink cycle): the sink's handshake logic then
+        # starts from a register, not from the synchronizer's XOR (a critical path on the UP5K)
+        ack_next = Signal()
+        m.d.comb += ack_next.eq(ack ^ (self.o_valid & self.o_ready))
+        dst += [ack.eq(ack_next), self.o_valid.eq(req_seen != ack_next)]
         return m
