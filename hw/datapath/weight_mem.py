@@ -177,8 +177,10 @@ class WeightMemory(wiring.Component):
     def _held_shape(self, m: Module, loading) -> tuple:
         """The shape of the matrix being loaded (chunks, last chunk, last lanes, last row):
         follows the inputs between loads, held during one."""
-        held = (Signal.like(self.chunks), Signal.like(self.last_chunk),
-                Signal.like(self.last_lanes), Signal.like(self.last_row))
+        held = (Signal.like(self.chunks, name="chunks"),
+                Signal.like(self.last_chunk, name="last_chunk_index"),
+                Signal.like(self.last_lanes, name="last_lanes"),
+                Signal.like(self.last_row, name="last_row_index"))
         with m.If(~loading):
             m.d.sync += [register.eq(value) for register, value in
                          zip(held, (self.chunks, self.last_chunk, self.last_lanes, self.last_row))]
