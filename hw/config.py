@@ -456,6 +456,13 @@ class ArrayConfig:
                       "tree_cuts": (1, 2, 3, 4, 5), **changes})
 
     @classmethod
+    def ulx3s_12f_a4(cls, **changes) -> "ArrayConfig":
+        """4-bit activations on the ULX3S-12F: 32 × 13 = 416 PEs, 1.3 × the 8-bit array's 320
+        on that part; a row's bank takes two of the 32 block RAMs, so 14 rows do not fit
+        (figures in the README)."""
+        return cls.ulx3s(**{"act_bits": 4, "rows": 13, "max_n": 64, **changes})
+
+    @classmethod
     def tang_nano_9k(cls, **changes) -> "ArrayConfig":
         """Board default for the Tang Nano 9K (GW1NR-9C): 16 × 8 = 128 PEs, as on the UP5K."""
         return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 8, "max_k": 512, "max_n": 64,
@@ -468,4 +475,4 @@ class ArrayConfig:
                 "icebreaker_a4_codes": cls.icebreaker_a4_codes(),
                 "icebreaker_spram": cls.icebreaker_spram(),
                 "icebreaker_spram_base3": cls.icebreaker_spram_base3(), "ulx3s": cls.ulx3s(),
-                "tang_nano_9k": cls.tang_nano_9k()}
+                "ulx3s_12f_a4": cls.ulx3s_12f_a4(), "tang_nano_9k": cls.tang_nano_9k()}

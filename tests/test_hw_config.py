@@ -27,7 +27,7 @@ def test_pe_kind_table_is_consistent():
         assert config.cycles_per_chunk == (4 if kind.bit_serial else 1)
 
 
-@pytest.mark.parametrize("preset", ["tiny", "icebreaker"])
+@pytest.mark.parametrize("preset", sorted(ArrayConfig.presets()))
 def test_presets_are_valid_and_frozen(preset):
     config = ArrayConfig.presets()[preset]
     assert config == getattr(ArrayConfig, preset)()
