@@ -109,8 +109,8 @@ def run_sweep(args, board: str) -> dict:
 
 
 # ------------------------------------------------------------------------------------ largest
-#: Board-top shapes to try, per board, largest first. The iCEBreaker's 16 x 8 (its preset) and up
-#: miss 48 MHz by 2-8 MHz on every seed measured (README), so its search starts below it.
+#: Board-top shapes to try, per board, largest first. The iCEBreaker's 16 x 8 (its preset) met
+#: 48 MHz on seeds 1-3 on 2026-12-04, by a thin margin (README); below it, what fits at 48 MHz.
 LARGEST_CANDIDATES = {
     "icebreaker": ((16, 8), (16, 6), (16, 4), (32, 2), (8, 4), (16, 2), (8, 2)),
     # 16 x 12 was left out: nextpnr-himbaechel's placer ran 15 min on it without an answer

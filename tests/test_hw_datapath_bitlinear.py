@@ -247,6 +247,35 @@ def test_scoreboard_catches_wrong_values_and_cycles(monkeypatch):
         run_bitlinear(config, x, w)
 
 
+async def offer_beats(ctx, dut, config, w_beats, x_beats, out_beats, *, x_waits_for_load=False,
+                      on_last_weight=None, max_cycles=2000):
+    """Offer ``w_in`` and ``x_in`` beats every cycle (the tokens only once the load began, with
+    ``x_waits_for_load``) until ``out_beats`` accumulator beats are out; ``on_last_weight(ctx)``
+    runs the cycle the last weight beat is taken. Returns the beats, decoded, one row each."""
+    w_next = x_next = 0
+    beats = []
+    for _ in range(max_cycles):
+        if len(beats) == out_beats:
+            return np.stack(beats)
+        w_valid = w_next < len(w_beats)
+        x_valid = x_next < len(x_beats) and (w_next > 0 or not w_beats or not x_waits_for_load)
+        ctx.set(dut.w_in.valid, w_valid)
+        ctx.set(dut.x_in.valid, x_valid)
+        if w_valid:
+            ctx.set(dut.w_in.payload.as_value(), w_beats[w_next])
+        if x_valid:
+            ctx.set(dut.x_in.payload.as_value(), x_beats[x_next])
+        _, _, w_ready, x_ready, o_valid, word = await ctx.tick().sample(
+            dut.w_in.ready, dut.x_in.ready, dut.acc_out.valid, dut.acc_out.payload.as_value())
+        w_next += w_valid and w_ready
+        x_next += x_valid and x_ready
+        if w_valid and w_ready and w_next == len(w_beats) and on_last_weight:
+            on_last_weight(ctx)
+        if o_valid:
+            beats.append(decode_acc_word(config, word))
+    raise AssertionError(f"{len(beats)} of {out_beats} output beats in {max_cycles} cycles")
+
+
 def test_second_matrix_replaces_the_first(run_sim):
     """Load W1, run tokens, then offer W2 and new tokens on the same cycle: the new tokens wait for
     the whole of W2 (the first W2 beat clears weights_loaded) and every result matches golden/."""
@@ -267,25 +296,8 @@ def test_second_matrix_replaces_the_first(run_sim):
             ctx.set(dut.n, w.shape[0])
             await ctx.tick().repeat(config.shape_settle_cycles)  # k and n are registered
             blocks = x.shape[0] * ceil_div(w.shape[0], config.rows)
-            w_next = x_next = 0
-            beats = []
-            for _ in range(2000):
-                w_valid, x_valid = w_next < len(w_beats), x_next < len(x_beats)
-                ctx.set(dut.w_in.valid, w_valid)
-                ctx.set(dut.x_in.valid, x_valid)
-                if w_valid:
-                    ctx.set(dut.w_in.payload.as_value(), w_beats[w_next])
-                if x_valid:
-                    ctx.set(dut.x_in.payload.as_value(), x_beats[x_next])
-                _, _, w_ready, x_ready, o_valid, word = await ctx.tick().sample(
-                    dut.w_in.ready, dut.x_in.ready, dut.acc_out.valid, dut.acc_out.payload.as_value())
-                w_next += w_valid and w_ready
-                x_next += x_valid and x_ready
-                if o_valid:
-                    beats.append(decode_acc_word(config, word))
-                if len(beats) == blocks:
-                    break
-            received.append(np.concatenate(beats).reshape(x.shape[0], -1)[:, :w.shape[0]])
+            beats = await offer_beats(ctx, dut, config, w_beats, x_beats, blocks)
+            received.append(beats.reshape(x.shape[0], -1)[:, :w.shape[0]])
 
     run_sim(dut, testbench)
     for (w, x, _, _), acc in zip(phases, received):
@@ -335,28 +347,9 @@ def test_spram_reads_wait_while_a_load_writes(run_sim):
     received = {}
 
     async def run(ctx, name, w_beats, x_beats, tokens, on_last_weight=None):
-        """Offer both streams each cycle (the tokens once the load began) until ``tokens``
-        tokens' results are out; ``on_last_weight`` runs the cycle the last weight is taken."""
-        w_next = x_next = 0
-        beats = []
-        while len(beats) < tokens * blocks:
-            w_valid = w_next < len(w_beats)
-            x_valid = x_next < len(x_beats) and (w_next > 0 or not w_beats)
-            ctx.set(dut.w_in.valid, w_valid)
-            ctx.set(dut.x_in.valid, x_valid)
-            if w_valid:
-                ctx.set(dut.w_in.payload.as_value(), w_beats[w_next])
-            if x_valid:
-                ctx.set(dut.x_in.payload.as_value(), x_beats[x_next])
-            _, _, w_ready, x_ready, o_valid, word = await ctx.tick().sample(
-                dut.w_in.ready, dut.x_in.ready, dut.acc_out.valid, dut.acc_out.payload.as_value())
-            w_next += w_valid and w_ready
-            x_next += x_valid and x_ready
-            if w_valid and w_ready and w_next == len(w_beats) and on_last_weight:
-                on_last_weight(ctx)
-            if o_valid:
-                beats.append(decode_acc_word(config, word))
-        received[name] = np.concatenate(beats).reshape(tokens, -1)[:, :n]
+        beats = await offer_beats(ctx, dut, config, w_beats, x_beats, tokens * blocks,
+                                  x_waits_for_load=True, on_last_weight=on_last_weight)
+        received[name] = beats.reshape(tokens, -1)[:, :n]
 
     def select_a(ctx):
         ctx.set(dut.w_base, 0)

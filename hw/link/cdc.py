@@ -18,7 +18,7 @@ class HandshakeCDC(wiring.Component):
     at least one ``i_domain`` cycle and two ``o_domain`` cycles before). A beat is a toggle of
     ``req`` (source side) answered by a toggle of ``ack`` (sink side), each through a two-flop
     synchronizer; ``i_ready`` and ``o_valid`` are flops. One beat is in flight
-    at a time: about three cycles of each domain per beat. Works with ``i_domain == o_domain``.
+    at a time: about three cycles of each domain per beat, one more of the sink's. Works with ``i_domain == o_domain``.
 
     Members
     -------
