@@ -113,8 +113,10 @@ def run_sweep(args, board: str) -> dict:
 #: 48 MHz on seeds 1-3 on 2026-12-04, by a thin margin (README); below it, what fits at 48 MHz.
 LARGEST_CANDIDATES = {
     "icebreaker": ((16, 8), (16, 6), (16, 4), (32, 2), (8, 4), (16, 2), (8, 2)),
-    # 16 x 12 was left out: nextpnr-himbaechel's placer ran 15 min on it without an answer
-    "tang-nano-9k": ((16, 16), (16, 8), (8, 8)),
+    # 16 x 12 (the preset since synthesis maps without wide LUTs) places in ~6 min; with wide
+    # LUTs the placer had run 15 min on it without an answer
+    "tang-nano-9k": ((16, 16), (16, 12), (16, 8), (8, 8)),
+    "tang-primer-20k": ((32, 16), (32, 12), (32, 8), (16, 8)),
     "ulx3s-12f": ((32, 12), (32, 10), (32, 8), (16, 8)),
     "ulx3s-25f": ((32, 24), (32, 20), (32, 16), (32, 12)),
     "ulx3s-45f": ((32, 48), (32, 40), (32, 32), (32, 24)),

@@ -20,8 +20,12 @@ __all__ = ["KIND_SHAPES", "NARROW_POINTS", "kind_points", "summarize"]
 
 TERNARY_KINDS = tuple(name for name, kind in PE_KINDS.items() if kind.ternary)
 #: Shapes per board, smallest first; 8 x 24 is the tallest the UP5K's 30 EBR feed (a bank of
-#: 16 bits a row plus the activation buffer's 4), 16 x 8 the board preset.
-KIND_SHAPES = {"icebreaker": ((16, 1), (16, 2), (16, 4), (16, 8), (8, 24))}
+#: 16 bits a row plus the activation buffer's 4), 16 x 8 the board preset. On the other chips the
+#: series ends near the largest xor array that met the board's clock with the board top (README).
+KIND_SHAPES = {"icebreaker": ((16, 1), (16, 2), (16, 4), (16, 8), (8, 24)),
+               "ulx3s-12f": ((16, 2), (16, 4), (16, 8), (32, 8)),
+               "tang-nano-9k": ((16, 2), (16, 4), (8, 8), (16, 8)),
+               "tang-primer-20k": ((16, 4), (16, 8), (32, 8), (32, 16))}
 #: (kind, lanes, rows) also built at 4-bit activations, where a bit-serial chunk takes 4 cycles.
 NARROW_POINTS = (("xor", 16, 8), ("serial", 16, 8))
 

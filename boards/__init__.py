@@ -12,6 +12,7 @@ __all__ = ["BOARDS", "FAMILIES", "Board", "get_board"]
 BOARDS = {
     "icebreaker": "boards.icebreaker:ICEBreaker",
     "tang-nano-9k": "boards.tang_nano_9k:TangNano9K",
+    "tang-primer-20k": "boards.tang_primer_20k:TangPrimer20K",
     "ulx3s-12f": "boards.ulx3s:ULX3S12F",
     "ulx3s-25f": "boards.ulx3s:ULX3S25F",
     "ulx3s-45f": "boards.ulx3s:ULX3S45F",

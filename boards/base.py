@@ -26,8 +26,8 @@ class Board:
     family, e.g. ``boards.ice40``: ``pll_params``, ``BUILD_STAGES`` (``[(stage, file that ends
     it), ...]``), ``BUILD_LOGS`` (tool -> log file), ``NETLIST``, ``BITSTREAM``, ``DSP_CELLS``
     (the netlist cells that multiply), ``UTILIZATION`` (report field -> nextpnr's names),
-    ``TOOL_ENV`` (the tools) and ``synth_opts(dsp)``) and ``clock_reset`` (the family's PLL and
-    reset hold), and implement ``platform()``, ``default_config()`` and ``budget`` (lc, ebr,
+    ``TOOL_ENV`` (the tools) and ``synth_opts(dsp)``) and ``clock_reset`` (the family's PLL, its
+    ``pll_params`` search, and the reset hold), and implement ``platform()``, ``default_config()`` and ``budget`` (lc, ebr,
     spram, dsp of the device). The rest is here: the clock plan (``array_clock_hz``), ``top``
     (the full board: clock, host link, array) and ``bench_top`` (clock and the bench harness: the
     array alone, for resource and Fmax sweeps). A new board of a known family is one module of a
@@ -80,8 +80,13 @@ class Board:
         return self.default_target_hz
 
     def array_clock_hz(self, target_hz: float) -> float:
-        """What the family's PLL makes of ``target_hz`` from the board's input clock."""
-        return self.family.pll_params(self.input_clock_hz, target_hz).out_hz
+        """What the board's PLL (its ``clock_reset``'s search) makes of ``target_hz`` from the
+        board's input clock."""
+        return self.clock_reset.pll_params(self.input_clock_hz, target_hz).out_hz
+
+    def synth_opts(self, dsp: bool) -> str:
+        """The synthesis options of the family (a board of another device of it may add some)."""
+        return self.family.synth_opts(dsp)
 
     def _clock(self, target_hz: float, **domains):
         return self.clock_reset(in_hz=self.input_clock_hz, out_hz=target_hz, pin=self.clock_pin,

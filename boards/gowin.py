@@ -12,11 +12,13 @@ from .reset import BufferedClockReset
 
 __all__ = ["RPLLParams", "pll_params", "GowinClockReset", "himbaechel", "DEVICE_BUDGETS",
            "BUILD_STAGES", "BUILD_LOGS", "BITSTREAM", "NETLIST", "DSP_CELLS", "UTILIZATION",
+           "RPLLLimits", "RPLL_LIMITS", "SYNTH_FAMILIES",
            "TOOL_ENV", "synth_opts", "SYNTH", "SIM_MODELS", "SIM_INCLUDES"]
 
-#: What each Gowin device offers (Gowin's GW1NR data sheet: LUT4s, 18 Kbit BSRAMs, 18×18
-#: multipliers), by the platform's ``family`` name.
-DEVICE_BUDGETS = {"GW1NR-9C": {"lc": 8640, "ebr": 26, "spram": 0, "dsp": 20}}
+#: What each Gowin device offers (Gowin's GW1NR and GW2A data sheets: LUT4s, 18 Kbit BSRAMs,
+#: 18×18 multipliers), by the platform's ``family`` name.
+DEVICE_BUDGETS = {"GW1NR-9C": {"lc": 8640, "ebr": 26, "spram": 0, "dsp": 20},
+                  "GW2A-18C": {"lc": 20736, "ebr": 46, "spram": 0, "dsp": 48}}
 
 #: The stages of the himbaechel flow, each with the file that ends it, and the logs it leaves.
 BUILD_STAGES = (("elaborate", "top.il"), ("synthesis (yosys)", "top.syn.json"),
@@ -52,9 +54,17 @@ SIM_MODELS = ("+/gowin/cells_sim.v", "models/gowin_bsram.v")
 SIM_INCLUDES = ()
 
 
-def synth_opts(dsp: bool) -> str:
-    """synth_gowin maps multipliers to DSP blocks unless told not to: only the DSP baseline may."""
-    return "" if dsp else "-nodsp"
+#: synth_gowin's ``-family`` by the platform's ``family`` name (its default is ``gw1n``).
+SYNTH_FAMILIES = {"GW1NR-9C": "gw1n", "GW2A-18C": "gw2a"}
+
+
+def synth_opts(dsp: bool, device: str = "GW1NR-9C") -> str:
+    """synth_gowin maps multipliers to DSP blocks unless told not to: only the DSP baseline may;
+    it needs the device's family (its cells and DSP blocks differ); and ``-nowidelut``: mapped to
+    wide LUTs (LUT4s into MUX2_LUT5..8), the functions of wide muxes leave constant cofactors, each a
+    LUT1 of its own, since those muxes take only LUT outputs (474 of them in the Tang Nano 9K's
+    default array, about 10 % of its LUT4s)."""
+    return f"-family {SYNTH_FAMILIES[device]} -nowidelut" + ("" if dsp else " -nodsp")
 
 
 def himbaechel(platform_class, *, chip_family: str):
@@ -103,10 +113,18 @@ def himbaechel(platform_class, *, chip_family: str):
     return Himbaechel
 
 
-#: rPLL limits (Gowin's GW1NR data sheet, as Apicula's gowin_pll checks them for the GW1NR-9).
-PFD_RANGE_HZ = (3e6, 400e6)
-VCO_RANGE_HZ = (400e6, 1200e6)
-OUT_RANGE_HZ = (3.125e6, 600e6)
+@dataclass(frozen=True)
+class RPLLLimits:
+    """An rPLL's phase-detector, VCO and output ranges (Hz)."""
+    pfd_hz: tuple
+    vco_hz: tuple
+    out_hz: tuple
+
+
+#: rPLL limits by the platform's ``family`` name (Gowin's GW1NR and GW2A data sheets, as Apicula's
+#: gowin_pll checks them for the GW1NR-9 C6/I5 and the GW2A-18 C8/I7).
+RPLL_LIMITS = {"GW1NR-9C": RPLLLimits((3e6, 400e6), (400e6, 1200e6), (3.125e6, 600e6)),
+               "GW2A-18C": RPLLLimits((3e6, 500e6), (500e6, 1250e6), (3.90625e6, 625e6))}
 ODIV_VALUES = (2, 4, 8, 16, 32, 48, 64, 80, 96, 112, 128)
 
 
@@ -119,21 +137,22 @@ class RPLLParams:
     vco_hz: float
 
 
-def pll_params(in_hz: float, out_hz: float) -> RPLLParams:
-    """The rPLL setting whose output (``in × (FBDIV_SEL+1) / (IDIV_SEL+1)``) is closest to
-    ``out_hz`` (ties: the lower VCO)."""
+def pll_params(in_hz: float, out_hz: float, device: str = "GW1NR-9C") -> RPLLParams:
+    """The rPLL setting of ``device`` whose output (``in × (FBDIV_SEL+1) / (IDIV_SEL+1)``) is
+    closest to ``out_hz`` (ties: the lower VCO)."""
+    limits = RPLL_LIMITS[device]
     best = None
     for idiv in range(64):
         pfd = in_hz / (idiv + 1)
-        if not PFD_RANGE_HZ[0] <= pfd <= PFD_RANGE_HZ[1]:
+        if not limits.pfd_hz[0] <= pfd <= limits.pfd_hz[1]:
             continue
         for fbdiv in range(64):
             out = pfd * (fbdiv + 1)
-            if not OUT_RANGE_HZ[0] <= out <= OUT_RANGE_HZ[1]:
+            if not limits.out_hz[0] <= out <= limits.out_hz[1]:
                 continue
             for odiv in ODIV_VALUES:
                 vco = out * odiv
-                if VCO_RANGE_HZ[0] <= vco <= VCO_RANGE_HZ[1]:
+                if limits.vco_hz[0] <= vco <= limits.vco_hz[1]:
                     key = (abs(out - out_hz), vco)
                     if best is None or key < best[0]:
                         best = (key, RPLLParams(idiv, fbdiv, odiv, out, vco))
@@ -144,9 +163,15 @@ def pll_params(in_hz: float, out_hz: float) -> RPLLParams:
 
 class GowinClockReset(BufferedClockReset):
     """The array's clock from an rPLL on the board's clock pin; both clocks get their period as
-    a constraint (nextpnr-himbaechel reads them from the SDC :func:`himbaechel` writes)."""
+    a constraint (nextpnr-himbaechel reads them from the SDC :func:`himbaechel` writes).
+    ``device`` (the platform's ``family``) sets the rPLL's ranges: a board of another Gowin device
+    subclasses it with its own."""
 
-    pll_params = staticmethod(pll_params)
+    device = "GW1NR-9C"
+
+    @classmethod
+    def pll_params(cls, in_hz: float, out_hz: float) -> RPLLParams:
+        return pll_params(in_hz, out_hz, cls.device)
 
     def _pll(self, m: Module, platform) -> None:
         p = self.params

@@ -96,9 +96,11 @@ class PLLClockReset(Elaboratable):
     on its own clock domain (amaranth issue #943).
     """
 
+    pll_params = staticmethod(pll_params)
+
     def __init__(self, *, in_hz: float, out_hz: float, hold_cycles: int = 1024,
                  domain: str = "sync", ref_domain: str | None = None, pin: str = "clk12"):
-        self.params = pll_params(in_hz, out_hz)
+        self.params = type(self).pll_params(in_hz, out_hz)
         self._pin = pin
         self._hold = hold_cycles
         self._domain = domain

@@ -92,7 +92,7 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log,
             tool_output_to(out / "toolchain.log"), watch_stages(out, board.build_stages, log):
         try:
             board.platform().build(
-                design, name="top", synth_opts=board.family.synth_opts(dsp),
+                design, name="top", synth_opts=board.synth_opts(dsp),
                 build_dir=str(out), do_program=False,
                 nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
                 script_after_read=after_read)

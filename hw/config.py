@@ -464,9 +464,23 @@ class ArrayConfig:
 
     @classmethod
     def tang_nano_9k(cls, **changes) -> "ArrayConfig":
-        """Board default for the Tang Nano 9K (GW1NR-9C): 16 × 8 = 128 PEs, as on the UP5K."""
-        return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 8, "max_k": 512, "max_n": 64,
+        """Board default for the Tang Nano 9K (GW1NR-9C): 16 × 12 = 192 PEs, the largest that met
+        100 MHz with the board top (figures in the README)."""
+        return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 12, "max_k": 512, "max_n": 64,
                       "tree_cuts": (1, 2, 3, 4), **changes})
+
+    @classmethod
+    def tang_nano_9k_a4(cls, **changes) -> "ArrayConfig":
+        """4-bit activations on the Tang Nano 9K: 16 × 16 = 256 PEs at the same 100 MHz
+        (figures in the README)."""
+        return cls.tang_nano_9k(**{"act_bits": 4, "rows": 16, **changes})
+
+    @classmethod
+    def tang_primer_20k(cls, **changes) -> "ArrayConfig":
+        """Board default for the Tang Primer 20K (GW2A-18C): 32 × 16 = 512 PEs, max K 1024, max N
+        128 (41 of the 46 BSRAMs; figures in the README)."""
+        return cls(**{"pe_kind": "xor", "lanes": 32, "rows": 16, "max_k": 1024, "max_n": 128,
+                      "tree_cuts": (1, 2, 3, 4, 5), **changes})
 
     @classmethod
     def presets(cls) -> dict[str, "ArrayConfig"]:
@@ -475,4 +489,6 @@ class ArrayConfig:
                 "icebreaker_a4_codes": cls.icebreaker_a4_codes(),
                 "icebreaker_spram": cls.icebreaker_spram(),
                 "icebreaker_spram_base3": cls.icebreaker_spram_base3(), "ulx3s": cls.ulx3s(),
-                "ulx3s_12f_a4": cls.ulx3s_12f_a4(), "tang_nano_9k": cls.tang_nano_9k()}
+                "ulx3s_12f_a4": cls.ulx3s_12f_a4(), "tang_nano_9k": cls.tang_nano_9k(),
+                "tang_nano_9k_a4": cls.tang_nano_9k_a4(),
+                "tang_primer_20k": cls.tang_primer_20k()}

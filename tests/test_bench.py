@@ -10,7 +10,8 @@ from bench.__main__ import compare, main, sweep_points
 from hw.config import ArrayConfig
 
 
-@pytest.mark.parametrize("board", ["icebreaker", "tang-nano-9k", "ulx3s-12f", "ulx3s-85f"])
+@pytest.mark.parametrize("board", ["icebreaker", "tang-nano-9k", "tang-primer-20k", "ulx3s-12f",
+                                   "ulx3s-85f"])
 def test_every_sweep_point_is_a_valid_config(board):
     for point in sweep_points(quick=False, board=board):
         config = synth.sweep_config(point)

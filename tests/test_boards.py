@@ -16,7 +16,7 @@ def test_registry_lists_known_boards_on_a_typo():
     assert "icebreaker" in BOARDS
     assert get_board("icebreaker").device == "iCE40UP5K-SG48"
     with pytest.raises(ValueError, match="unknown board 'icebraker'; known boards: icebreaker, "
-                                         "tang-nano-9k, ulx3s-12f"):
+                                         "tang-nano-9k, tang-primer-20k, ulx3s-12f"):
         get_board("icebraker")
 
 
@@ -104,19 +104,83 @@ def test_a_preset_may_be_held_to_its_own_clock():
         assert board.target_hz(presets[name].replace(max_n=8)) == board.default_target_hz
 
 
-@pytest.mark.parametrize("out_mhz", [40, 50, 60, 75])
-def test_gowin_pll_is_as_close_as_gowin_pll(out_mhz, tmp_path):
-    """The rPLL search against Apicula's gowin_pll for the Tang Nano 9K's 27 MHz input: an output
-    at least as close to the target, inside the same PFD / VCO ranges."""
+@pytest.mark.parametrize("device, theirs_name", [("GW1NR-9C", "GW1NR-9 C6/I5"),
+                                                 ("GW2A-18C", "GW2A-18 C8/I7")])
+@pytest.mark.parametrize("out_mhz", [40, 50, 60, 75, 100])
+def test_gowin_pll_is_as_close_as_gowin_pll(out_mhz, device, theirs_name, tmp_path):
+    """The rPLL search against Apicula's gowin_pll for the boards' 27 MHz input, per device (the
+    Tang Nano 9K's GW1NR-9, the Tang Primer 20K's GW2A-18): an output at least as close to the
+    target, inside that device's PFD / VCO ranges."""
+    from boards.gowin import RPLL_LIMITS
     from boards.gowin import pll_params as gowin_pll
     tool = shutil.which("gowin_pll", path=str(Path(sys.executable).parent))
     assert tool, "gowin_pll comes with apycula, a dependency"
-    text = subprocess.run([tool, "-i", "27", "-o", str(out_mhz), "-d", "GW1NR-9 C6/I5"],
+    text = subprocess.run([tool, "-i", "27", "-o", str(out_mhz), "-d", theirs_name],
                           capture_output=True, text=True, check=True, cwd=tmp_path).stdout
     theirs = float(re.search(r"Achieved output frequency:\s+([\d.]+) MHz", text).group(1)) * 1e6
-    p = gowin_pll(27e6, out_mhz * 1e6)
+    p = gowin_pll(27e6, out_mhz * 1e6, device)
+    limits = RPLL_LIMITS[device]
     assert abs(p.out_hz - out_mhz * 1e6) <= abs(theirs - out_mhz * 1e6) + 1e3
-    assert 3e6 <= 27e6 / (p.idiv_sel + 1) and 400e6 <= p.vco_hz <= 1200e6
+    assert limits.pfd_hz[0] <= 27e6 / (p.idiv_sel + 1) <= limits.pfd_hz[1]
+    assert limits.vco_hz[0] <= p.vco_hz <= limits.vco_hz[1]
+
+
+def test_gowin_devices_differ_in_their_pll_ranges():
+    """The GW2A's VCO starts at 500 MHz: a search with the GW1NR-9's ranges could pick a VCO the
+    GW2A cannot run (100 MHz, both boards' target: the GW1NR-9's best has a 400 MHz VCO)."""
+    from boards.gowin import pll_params as gowin_pll
+    assert gowin_pll(27e6, 100e6, "GW1NR-9C").vco_hz < 500e6
+    assert gowin_pll(27e6, 100e6, "GW2A-18C").vco_hz >= 500e6
+    assert get_board("tang-primer-20k").clock_reset.pll_params(27e6, 100e6) == \
+        gowin_pll(27e6, 100e6, "GW2A-18C")
+    assert get_board("tang-nano-9k").clock_reset.pll_params(27e6, 100e6) == \
+        gowin_pll(27e6, 100e6, "GW1NR-9C")
+
+
+def test_tang_primer_20k_is_a_gw2a_board_on_himbaechel():
+    """The second Gowin board: the same family module, its own device (budget, rPLL ranges and
+    synth_gowin's family)."""
+    board = get_board("tang-primer-20k")
+    assert board.device == "GW2A-LV18PG256C8/I7"
+    assert board.budget == {"lc": 20736, "ebr": 46, "spram": 0, "dsp": 48}
+    assert board.synth_opts(False) == "-family gw2a -nowidelut -nodsp"
+    assert board.synth_opts(True) == "-family gw2a -nowidelut"
+    assert get_board("tang-nano-9k").synth_opts(False) == "-family gw1n -nowidelut -nodsp"
+    assert board.family.__name__ == "boards.gowin"
+    assert "nextpnr-himbaechel-gowin" in board.platform().required_tools
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_gowin_synthesis_maps_a_wide_mux_to_plain_luts(wide, tmp_path):
+    """A 16-way byte mux through synth_gowin: with the family's options (``-nowidelut``) plain
+    LUTs, about one per input bit; with wide LUTs (MUX2_LUT5..8, synth_gowin's default) four
+    times as many, a LUT1 for every constant cofactor among them (what cost the Tang Nano 9K's
+    default ~10 % of its LUTs)."""
+    import json
+
+    from amaranth.back import rtlil
+    from amaranth.hdl import Array, Module, Signal
+
+    from boards.gowin import synth_opts
+    from hw.resources import _run_yosys
+    from hw.toolchain import temporary_environ, yowasp_env
+
+    items, index, out = [Signal(8, name=f"item{i}") for i in range(16)], Signal(4), Signal(8)
+    m = Module()
+    m.d.sync += out.eq(Array(items)[index])
+    (tmp_path / "top.il").write_text(rtlil.convert(m, ports=[*items, index, out], name="top"))
+    opts = synth_opts(False).replace(" -nowidelut", "") if wide else synth_opts(False)
+    with temporary_environ(yowasp_env()):
+        _run_yosys(tmp_path, f"read_rtlil top.il\nsynth_gowin -top top {opts}\nwrite_json n.json\n",
+                   "mux.ys")
+    cells = list(json.loads((tmp_path / "n.json").read_text())["modules"]["top"]["cells"].values())
+    luts = [c for c in cells if c["type"].startswith("LUT")]
+    constant = [c for c in luts if c["type"] == "LUT1" and c["parameters"]["INIT"] in ("00", "11")]
+    if wide:
+        assert len(luts) > 3 * 16 * 8 and constant
+    else:
+        assert len(luts) <= 16 * 8 and not constant
+        assert not [c for c in cells if c["type"].startswith("MUX2")]
 
 
 def test_tang_nano_9k_is_a_gowin_board_on_himbaechel():

@@ -54,7 +54,7 @@ def test_tiny_build_report(tiny_build, capsys):
 def test_unknown_board_and_config(capsys):
     with pytest.raises(SystemExit):
         main(["--board", "ulx3s"])
-    assert "unknown board 'ulx3s'; known boards: icebreaker, tang-nano-9k, ulx3s-12f" \
+    assert "unknown board 'ulx3s'; known boards: icebreaker, tang-nano-9k, tang-primer-20k, ulx3s-12f" \
         in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--board", "icebreaker", "--config", "huge"])
@@ -128,10 +128,12 @@ def test_tiny_build_on_an_ecp5_board(tmp_path, capsys):
     assert (tmp_path / "top.bit").stat().st_size > 100_000
 
 
-def test_tiny_build_on_a_gowin_board(tmp_path, capsys):
-    """And on a third family (Tang Nano 9K, GW1NR-9C, nextpnr-himbaechel): every clock carries its
-    own target (the PLL's output is not derived by nextpnr there), no multiplier, a bitstream."""
-    status = main(["--board", "tang-nano-9k", "--config", "tiny", "--target-mhz", "50",
+@pytest.mark.parametrize("board, luts", [("tang-nano-9k", 8640), ("tang-primer-20k", 20736)])
+def test_tiny_build_on_a_gowin_board(board, luts, tmp_path, capsys):
+    """And on a third family (Gowin, nextpnr-himbaechel), on both of its devices (GW1NR-9C and
+    GW2A-18C: their own rPLL ranges and synth_gowin family): every clock carries its own target
+    (the PLL's output is not derived by nextpnr there), no multiplier, a bitstream."""
+    status = main(["--board", board, "--config", "tiny", "--target-mhz", "50",
                    "--seed", "1", "--out", str(tmp_path)])
     printed = capsys.readouterr().out
     assert "  pack (gowin_pack): " in printed, printed
@@ -140,7 +142,7 @@ def test_tiny_build_on_a_gowin_board(tmp_path, capsys):
     assert status == 0 and report["timing_met"] and report["multipliers"] == 0
     targets = sorted(clock["target_mhz"] for clock in report["clocks"].values())
     assert targets == [27.0, 50.143]
-    assert report["lc_total"] == 8640 and 0 < report["lc_used"] < 8640
+    assert report["lc_total"] == luts and 0 < report["lc_used"] < luts
     assert (tmp_path / "top.fs").stat().st_size > 100_000
 
 
