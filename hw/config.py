@@ -465,15 +465,16 @@ class ArrayConfig:
     @classmethod
     def tang_nano_9k(cls, **changes) -> "ArrayConfig":
         """Board default for the Tang Nano 9K (GW1NR-9C): 16 × 12 = 192 PEs, the largest that met
-        100 MHz with the board top (figures in the README)."""
-        return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 12, "max_k": 512, "max_n": 64,
+        100 MHz with the board top (figures in the README); max N 72, six blocks of 12 rows (64
+        would leave 8 of a tile's 72 row slots idle, in the same block RAM)."""
+        return cls(**{"pe_kind": "xor", "lanes": 16, "rows": 12, "max_k": 512, "max_n": 72,
                       "tree_cuts": (1, 2, 3, 4), **changes})
 
     @classmethod
     def tang_nano_9k_a4(cls, **changes) -> "ArrayConfig":
         """4-bit activations on the Tang Nano 9K: 16 × 16 = 256 PEs at the same 100 MHz
         (figures in the README)."""
-        return cls.tang_nano_9k(**{"act_bits": 4, "rows": 16, **changes})
+        return cls.tang_nano_9k(**{"act_bits": 4, "rows": 16, "max_n": 64, **changes})
 
     @classmethod
     def tang_primer_20k(cls, **changes) -> "ArrayConfig":
