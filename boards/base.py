@@ -27,8 +27,8 @@ class Board:
     it), ...]``), ``BUILD_LOGS`` (tool -> log file), ``NETLIST``, ``BITSTREAM``, ``DSP_CELLS``
     (the netlist cells that multiply), ``UTILIZATION`` (report field -> nextpnr's names),
     ``TOOL_ENV`` (the tools) and ``synth_opts(dsp)``) and ``clock_reset`` (the family's PLL, its
-    ``pll_params`` search, and the reset hold), and implement ``platform()``, ``default_config()`` and ``budget`` (lc, ebr,
-    spram, dsp of the device). The rest is here: the clock plan (``array_clock_hz``), ``top``
+    ``pll_params`` search, and the reset hold), and implement ``platform()``, ``default_config()``
+    and ``budget`` (lc, ebr, spram, dsp of the device). The rest is here: the clock plan (``array_clock_hz``), ``top``
     (the full board: clock, host link, array) and ``bench_top`` (clock and the bench harness: the
     array alone, for resource and Fmax sweeps). A new board of a known family is one module of a
     dozen lines; a new family is one more module like ``boards/ecp5.py``.

@@ -183,6 +183,18 @@ def test_gowin_synthesis_maps_a_wide_mux_to_plain_luts(wide, tmp_path):
         assert not [c for c in cells if c["type"].startswith("MUX2")]
 
 
+@pytest.mark.parametrize("name", ["tang-nano-9k", "tang-primer-20k"])
+def test_each_gowin_board_uses_its_platforms_device_throughout(name):
+    """A Gowin board names its device in its clock (the rPLL's ranges), its budget and its
+    synthesis options: all three must be the platform's own ``family``."""
+    from boards.gowin import DEVICE_BUDGETS, RPLL_LIMITS, SYNTH_FAMILIES
+    board = get_board(name)
+    device = board.platform().family
+    assert board.clock_reset.device == device and device in RPLL_LIMITS
+    assert board.budget == DEVICE_BUDGETS[device]
+    assert f"-family {SYNTH_FAMILIES[device]} " in board.synth_opts(False)
+
+
 def test_tang_nano_9k_is_a_gowin_board_on_himbaechel():
     board = get_board("tang-nano-9k")
     assert board.device == "GW1NR-LV9QN88PC6/I5" and board.budget["lc"] == 8640
