@@ -61,9 +61,9 @@ SYNTH_FAMILIES = {"GW1NR-9C": "gw1n", "GW2A-18C": "gw2a"}
 def synth_opts(dsp: bool, device: str = "GW1NR-9C") -> str:
     """synth_gowin maps multipliers to DSP blocks unless told not to: only the DSP baseline may;
     it needs the device's family (its cells and DSP blocks differ); and ``-nowidelut``: mapped to
-    wide LUTs (LUT4s into MUX2_LUT5..8), the functions of wide muxes leave constant cofactors, each a
-    LUT1 of its own, since those muxes take only LUT outputs (474 of them in the Tang Nano 9K's
-    default array, about 10 % of its LUT4s)."""
+    wide LUTs (LUT4s into MUX2_LUT5..8), the functions of wide muxes leave constant cofactors,
+    each a LUT1 of its own, since those muxes take only LUT outputs (412 of them in the Tang Nano
+    9K's 16 x 8, 13 % of its 3,245 LUTs)."""
     return f"-family {SYNTH_FAMILIES[device]} -nowidelut" + ("" if dsp else " -nodsp")
 
 
