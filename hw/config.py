@@ -149,6 +149,7 @@ class ArrayConfig:
     perf_bits: int = 32
     weight_store: str = "ebr"
     zero_skip: str = "off"
+    read_cuts: int = 0
 
     def __post_init__(self):
         def integer(name, low, high):
@@ -168,6 +169,7 @@ class ArrayConfig:
         integer("max_k", 1, 1 << 20)
         integer("max_n", 1, 1 << 16)
         integer("perf_bits", 8, 64)
+        integer("read_cuts", 0, 2)
         if self.weight_packing not in WEIGHT_PACKINGS:
             raise ValueError(f"ArrayConfig.weight_packing: {self.weight_packing!r} is not one of "
                              f"{tuple(WEIGHT_PACKINGS)}")
@@ -272,6 +274,11 @@ class ArrayConfig:
         return 1 if self.weight_packing == "base3" else 0
 
     @property
+    def read_latency(self) -> int:
+        """Cycles from the memories' read data to the rows' inputs (``read_cuts``)."""
+        return self.read_cuts
+
+    @property
     def skip_latency(self) -> int:
         """Cycles the weight read waits with zero skipping: one, for the index of the kept chunk
         (or of each lane's code) that addresses it, read from the activation buffer."""
@@ -303,9 +310,9 @@ class ArrayConfig:
     @property
     def output_latency(self) -> int:
         """Cycles from issuing a block's last chunk to its ``acc_out`` beat: the index read with
-        zero skipping, the memory read, the weight decode, the row's registers, the
+        zero skipping, the memory read, the weight decode, the read cuts, the row's registers, the
         accumulator."""
-        return 2 + self.skip_latency + self.decode_latency + self.row_latency
+        return 2 + self.skip_latency + self.decode_latency + self.read_latency + self.row_latency
 
     @property
     def chunks_by_shifts(self) -> bool:

@@ -36,6 +36,10 @@ CONFIGS = {
     "codes": ArrayConfig.tiny(zero_skip="codes"),
     "codes_rows3_act4": ArrayConfig(lanes=8, rows=3, act_bits=4, max_k=64, max_n=10,
                                     tree_cuts=(0, 3), zero_skip="codes"),
+    # the memories' read data registered before the rows (one or two more pipeline stages)
+    "read_cut": ArrayConfig.tiny(read_cuts=1),
+    "read_cuts2_skip_base3": ArrayConfig(lanes=10, rows=2, max_k=45, max_n=7, tree_cuts=(1,),
+                                         weight_packing="base3", zero_skip="chunks", read_cuts=2),
 }
 
 

@@ -3,7 +3,8 @@
 Schedule (the same one golden/cycle.py models): for each token, for each block of ``rows`` outputs,
 for each ``lanes``-wide chunk of K, one *issue* a cycle reads one activation word and one weight word
 per row; the words reach the PEs a cycle later (two with base-3 weights: their decode ROMs, and
-the activations are read a cycle later to match), pass the row's ``row_latency`` registers and
+the activations are read a cycle later to match; ``read_cuts`` more registers if asked), pass
+the row's ``row_latency`` registers and
 are accumulated; after the last chunk of a block the ``rows`` accumulators are one beat of
 ``acc_out`` (they are the output register: no copy). A beat that is not accepted freezes the whole
 pipeline (one clock enable, ``advance``), so nothing is lost and the timing stays exact.
@@ -107,10 +108,12 @@ class BitLinear(wiring.Component):
         step, issue, plane, first, last = self._issue(m, act, wmem, shape, advance)
         m.submodules.rows = rows = config.kind.array_class()(config)
         pipeline = self._pipeline(m, rows, advance, issue, plane, first, last)
+        acts, codes = self._read_cuts(m, act.rd_data, wmem.rd_data, advance)
+        at_rows = 1 + config.skip_latency + config.decode_latency + config.read_latency
         m.d.comb += [
-            rows.acts.eq(act.rd_data),
-            rows.codes.eq(wmem.rd_data),
-            rows.plane.eq(pipeline["plane"][1 + config.skip_latency + config.decode_latency]),
+            rows.acts.eq(acts),
+            rows.codes.eq(codes),
+            rows.plane.eq(pipeline["plane"][at_rows]),
             rows.en.eq(advance),
         ]
         self._accumulate(m, rows, advance, pipeline)
@@ -263,13 +266,25 @@ class BitLinear(wiring.Component):
         for lane in range(config.lanes):     # "codes": each lane's bank at its code's column
             m.d.comb += wmem.rd_lane_addrs[lane].eq(block_first + act.rd_indices[lane])
 
+    def _read_cuts(self, m: Module, acts, codes, advance) -> tuple:
+        """The memories' read data through ``config.read_cuts`` registers, loading while the
+        pipeline advances (as the tree's cuts do), so the rows start from flops next to the
+        block RAMs instead of from their outputs."""
+        for stage in range(self._config.read_cuts):
+            acts_cut = Signal.like(acts, name=f"acts_cut_{stage}")
+            codes_cut = Signal.like(codes, name=f"codes_cut_{stage}")
+            with m.If(advance):
+                m.d.sync += [acts_cut.eq(acts), codes_cut.eq(codes)]
+            acts, codes = acts_cut, codes_cut
+        return acts, codes
+
     def _pipeline(self, m: Module, rows, advance, issue, plane, first, last) -> dict:
         """Each issue's flags carried down the pipeline, one register a stage while it advances
         (stage 0 the issue, stage 1 the memory data, then the weights' index wait and decode if
         any, then the rows' registers): ``valid``, ``first``, ``last`` and the chunk's
         ``plane``, each a list by stage."""
         config = self._config
-        stages = 1 + config.skip_latency + config.decode_latency + rows.latency
+        stages = 1 + config.skip_latency + config.decode_latency + config.read_latency + rows.latency
         pipeline = {}
         for name, source in (("valid", issue), ("first", first), ("last", last), ("plane", plane)):
             shape = plane.shape() if name == "plane" else 1
