@@ -136,6 +136,17 @@ class ArrayConfig:
         word: the block's ``rows`` trits of one column), each read at its own lane's index
         (2-bit weights in block RAM only). Either waits a cycle for the index
         (``skip_latency``).
+    read_cuts : int
+        Registers between the memories' read data (activations and weights) and the rows, 0..2,
+        loading with the pipeline; each adds a cycle of latency. Where a block RAM's output is
+        slow (the ECP5's DP16KD: 5.6 ns clock-to-out without its output register) and the
+        activations fan out to every row, the first PE add otherwise starts from it.
+    output_buffer : int
+        1: a copy of the accumulators holds a finished beat on ``acc_out`` while the next block
+        accumulates, so the pipeline's enable is a register (it stalls only when a second beat
+        finishes before the first was taken) instead of logic behind ``acc_out.ready``, which
+        reaches every pipeline register. Costs a register and a 2:1 select per accumulator
+        bit; the schedule without output stalls is the same.
     """
 
     pe_kind: str = "xor"
@@ -150,6 +161,7 @@ class ArrayConfig:
     weight_store: str = "ebr"
     zero_skip: str = "off"
     read_cuts: int = 0
+    output_buffer: int = 0
 
     def __post_init__(self):
         def integer(name, low, high):
@@ -170,6 +182,7 @@ class ArrayConfig:
         integer("max_n", 1, 1 << 16)
         integer("perf_bits", 8, 64)
         integer("read_cuts", 0, 2)
+        integer("output_buffer", 0, 1)
         if self.weight_packing not in WEIGHT_PACKINGS:
             raise ValueError(f"ArrayConfig.weight_packing: {self.weight_packing!r} is not one of "
                              f"{tuple(WEIGHT_PACKINGS)}")

@@ -40,6 +40,10 @@ CONFIGS = {
     "read_cut": ArrayConfig.tiny(read_cuts=1),
     "read_cuts2_skip_base3": ArrayConfig(lanes=10, rows=2, max_k=45, max_n=7, tree_cuts=(1,),
                                          weight_packing="base3", zero_skip="chunks", read_cuts=2),
+    # a finished beat waits in a copy of the accumulators; the pipeline's enable is a register
+    "out_buffer": ArrayConfig.tiny(output_buffer=1),
+    "out_buffer_rows3_cut": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3),
+                                        read_cuts=1, output_buffer=1),
 }
 
 
@@ -129,7 +133,8 @@ STALL_RUNS = [(kind, seed) for kind in TERNARY_KINDS
 @pytest.mark.parametrize("kind, seed", STALL_RUNS)
 @pytest.mark.parametrize("config_name", ["tiny", "rows3", "base3", "base3_spram", "skip",
                                          "skip_base3", "skip_act4_spram", "codes",
-                                         "codes_rows3_act4"])
+                                         "codes_rows3_act4", "out_buffer",
+                                         "out_buffer_rows3_cut"])
 def test_random_stalls_lose_nothing(kind, config_name, seed):
     config = CONFIGS[config_name].replace(pe_kind=kind)
     rng = np.random.default_rng(100 + seed)
@@ -379,3 +384,17 @@ def test_spram_reads_wait_while_a_load_writes(run_sim):
     np.testing.assert_array_equal(received["a_loaded"], int_matmul(x_b, w_a))
     np.testing.assert_array_equal(received["a"], int_matmul(x_a, w_a))
     np.testing.assert_array_equal(received["b"], int_matmul(x_b, w_b))
+
+
+def test_an_output_buffer_keeps_the_pipeline_going_while_a_beat_waits():
+    """With ``output_buffer`` the pipeline stops only when a second block finishes behind a beat
+    that is still waiting, so under the same back-pressure it stalls on fewer cycles than the
+    array whose accumulators are the output register (which stops on every such cycle)."""
+    rng = np.random.default_rng(5)
+    plain = ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3))
+    x, w = rng.integers(-128, 128, (8, 64)), rng.integers(-1, 2, (10, 64))
+    runs = {buffered: run_bitlinear(plain.replace(output_buffer=buffered), x, w,
+                                    stall_prob=0.4, seed=3) for buffered in (0, 1)}
+    for result in runs.values():
+        np.testing.assert_array_equal(result.acc, int_matmul(x, w))
+    assert runs[1].perf["out_stall"] < runs[0].perf["out_stall"] / 2

@@ -104,7 +104,11 @@ class BitLinear(wiring.Component):
         shape = self._shape_registers(m, act, wmem)
 
         advance = Signal()
-        m.d.comb += advance.eq(~self.acc_out.valid | self.acc_out.ready)
+        held = Signal()     # with an output buffer: a finished beat waits in the accumulators
+        if config.output_buffer:
+            m.d.comb += advance.eq(~held)
+        else:
+            m.d.comb += advance.eq(~self.acc_out.valid | self.acc_out.ready)
         step, issue, plane, first, last = self._issue(m, act, wmem, shape, advance)
         m.submodules.rows = rows = config.kind.array_class()(config)
         pipeline = self._pipeline(m, rows, advance, issue, plane, first, last)
@@ -116,7 +120,7 @@ class BitLinear(wiring.Component):
             rows.plane.eq(pipeline["plane"][at_rows]),
             rows.en.eq(advance),
         ]
-        self._accumulate(m, rows, advance, pipeline)
+        self._accumulate(m, rows, advance, pipeline, held)
 
         m.submodules.perf = counters = PerfCounters(config.perf_bits)
         wiring.connect(m, counters.perf, wiring.flipped(self.perf))
@@ -295,23 +299,41 @@ class BitLinear(wiring.Component):
             pipeline[name] = chain
         return pipeline
 
-    def _accumulate(self, m: Module, rows, advance, pipeline: dict) -> None:
-        """Accumulate each row's chunk sums when the last stage holds an issue. The accumulators
-        are the output register: while a beat waits, ``advance`` is low and nothing
-        accumulates; the cycle it is taken, the next block's first chunk may land."""
+    def _accumulate(self, m: Module, rows, advance, pipeline: dict, held) -> None:
+        """Accumulate each row's chunk sums when the last stage holds an issue. Without an output
+        buffer the accumulators are the output register: while a beat waits, ``advance`` is low
+        and nothing accumulates; the cycle it is taken, the next block's first chunk may land.
+        With one (``config.output_buffer``) a finished block goes to the buffer when it is free
+        (or being taken) and otherwise stays in the accumulators, ``held``, stalling the
+        pipeline until the buffer frees."""
         config = self._config
         valid, firsts, lasts = pipeline["valid"][-1], pipeline["first"][-1], pipeline["last"][-1]
         done = Signal()
         m.d.comb += done.eq(advance & valid & lasts)
+        out = self.acc_out
+        buffered = bool(config.output_buffer)
+        free = Signal()         # the output register may take a beat this cycle
+        m.d.comb += free.eq(~out.valid | out.ready)
         for row in range(config.rows):
-            acc = self.acc_out.payload[row]
+            acc = (Signal(signed(config.acc_bits), name=f"acc_{row}") if buffered
+                   else out.payload[row])
             total = Signal(signed(config.acc_bits), name=f"total_{row}")
             # the mux after the adder, not on its input: each bit is then one LUT4 of (first,
             # acc, row_sum, carry) beside its SB_CARRY, where masking acc took a LUT of its own
             m.d.comb += total.eq(Mux(firsts, rows.sums[row], acc + rows.sums[row]))
             with m.If(advance & valid):
                 m.d.sync += acc.eq(total)
-        with m.If(done):
-            m.d.sync += self.acc_out.valid.eq(1)
-        with m.Elif(self.acc_out.ready):
-            m.d.sync += self.acc_out.valid.eq(0)
+            if buffered:
+                with m.If((done | held) & free):
+                    m.d.sync += out.payload[row].eq(Mux(held, acc, total))
+        finished = done
+        if buffered:
+            with m.If(done & ~free):
+                m.d.sync += held.eq(1)
+            with m.Elif(held & free):
+                m.d.sync += held.eq(0)
+            finished = (done | held) & free
+        with m.If(finished):
+            m.d.sync += out.valid.eq(1)
+        with m.Elif(out.ready):
+            m.d.sync += out.valid.eq(0)
