@@ -147,6 +147,10 @@ class ArrayConfig:
         finishes before the first was taken) instead of logic behind ``acc_out.ready``, which
         reaches every pipeline register. Costs a register and a 2:1 select per accumulator
         bit; the schedule without output stalls is the same.
+    write_cuts : int
+        Registers in front of the weight banks' write ports (address, word, enables), 0..1, so
+        the loader's handshake does not reach across the die to every bank; a load then
+        completes a cycle later (``weight_write_delay``). Block-RAM banks only.
     """
 
     pe_kind: str = "xor"
@@ -162,6 +166,7 @@ class ArrayConfig:
     zero_skip: str = "off"
     read_cuts: int = 0
     output_buffer: int = 0
+    write_cuts: int = 0
 
     def __post_init__(self):
         def integer(name, low, high):
@@ -183,6 +188,11 @@ class ArrayConfig:
         integer("perf_bits", 8, 64)
         integer("read_cuts", 0, 2)
         integer("output_buffer", 0, 1)
+        integer("write_cuts", 0, 1)
+        if self.write_cuts and self.weight_store != "ebr":
+            raise ValueError(f"ArrayConfig.write_cuts: the SPRAM banks share one port between "
+                             f"reads and writes; write cuts need block-RAM banks "
+                             f"(weight_store='ebr'), got {self.weight_store!r}")
         if self.weight_packing not in WEIGHT_PACKINGS:
             raise ValueError(f"ArrayConfig.weight_packing: {self.weight_packing!r} is not one of "
                              f"{tuple(WEIGHT_PACKINGS)}")
@@ -317,8 +327,9 @@ class ArrayConfig:
     @property
     def weight_write_delay(self) -> int:
         """Cycles from taking a weight beat to writing it: one, the register that keeps the
-        load handshake off the loader's counters (so a matrix is usable a cycle later)."""
-        return 1
+        load handshake off the loader's counters (so a matrix is usable a cycle later), plus
+        ``write_cuts``."""
+        return 1 + self.write_cuts
 
     @property
     def output_latency(self) -> int:

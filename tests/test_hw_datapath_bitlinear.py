@@ -44,6 +44,10 @@ CONFIGS = {
     "out_buffer": ArrayConfig.tiny(output_buffer=1),
     "out_buffer_rows3_cut": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3),
                                         read_cuts=1, output_buffer=1),
+    # the weight banks' writes a cycle later, from registers
+    "write_cut": ArrayConfig.tiny(write_cuts=1),
+    "write_cut_codes_act4": ArrayConfig(lanes=8, rows=3, act_bits=4, max_k=64, max_n=10,
+                                        tree_cuts=(0, 3), zero_skip="codes", write_cuts=1),
 }
 
 
@@ -134,7 +138,8 @@ STALL_RUNS = [(kind, seed) for kind in TERNARY_KINDS
 @pytest.mark.parametrize("config_name", ["tiny", "rows3", "base3", "base3_spram", "skip",
                                          "skip_base3", "skip_act4_spram", "codes",
                                          "codes_rows3_act4", "out_buffer",
-                                         "out_buffer_rows3_cut"])
+                                         "out_buffer_rows3_cut", "write_cut",
+                                         "write_cut_codes_act4"])
 def test_random_stalls_lose_nothing(kind, config_name, seed):
     config = CONFIGS[config_name].replace(pe_kind=kind)
     rng = np.random.default_rng(100 + seed)

@@ -427,7 +427,8 @@ def test_identify_round_trips_every_preset():
         skipping = ArrayConfig.tiny(zero_skip=mode)
         assert parse_identify(identify_payload(skipping))[1] == skipping
     for cuts in (1, 2):   # the read cuts change the cycle model the host predicts with
-        cut = ArrayConfig.tiny(zero_skip="chunks", read_cuts=cuts, output_buffer=cuts - 1)
+        cut = ArrayConfig.tiny(zero_skip="chunks", read_cuts=cuts, output_buffer=cuts - 1,
+                               write_cuts=2 - cuts)
         assert parse_identify(identify_payload(cut))[1] == cut
     # a protocol 3.0 device sends no flags byte: it does not skip
     assert parse_identify(identify_payload(ArrayConfig.tiny())[:-1])[1] == ArrayConfig.tiny()

@@ -146,10 +146,11 @@ class WeightMemory(wiring.Component):
         m.d.sync += [beat.eq(self.load.payload), beat_valid.eq(taken)]
         with m.If(~loading):   # between matrices: the next one starts at its slot
             m.d.sync += base.eq(self.first_word)
+        loaded = Signal()      # complete as the counters see it: ``loaded`` after the write cuts
         with m.If(taken):      # a matrix's first beat: the previous one is no longer usable
-            m.d.sync += [self.loaded.eq(0), loading.eq(1)]
+            m.d.sync += [loaded.eq(0), loading.eq(1)]
         self._store_word(m, word, beat, padding, last_chunk, last_lanes)
-        self._banks(m, word, write, bank, base + chunk)
+        self._banks(m, *self._write_cuts(m, word, write, bank, base + chunk, loaded))
 
         with m.If(write):
             with m.If(~last_chunk):
@@ -165,7 +166,7 @@ class WeightMemory(wiring.Component):
                     m.d.sync += [bank.eq(0), base.eq(base + chunks),
                                  last_bank.eq(config.rows == 1)]
                     with m.If(row_done | padding):  # the matrix is complete
-                        m.d.sync += [self.loaded.eq(1), loading.eq(0), rows_written.eq(0),
+                        m.d.sync += [loaded.eq(1), loading.eq(0), rows_written.eq(0),
                                      rows_next.eq(1), at_last_row.eq(last_row_index == 0),
                                      padding.eq(0)]
                 with m.Else():
@@ -173,6 +174,21 @@ class WeightMemory(wiring.Component):
                     with m.If(row_done):
                         m.d.sync += padding.eq(1)
         return m
+
+    def _write_cuts(self, m: Module, word, write, bank, addr, loaded) -> tuple:
+        """The banks' write (word, enable, bank, address) through ``config.write_cuts``
+        registers, and ``loaded`` delayed as much, so it rises once the last write landed (it
+        falls as late: the old matrix is intact until the new one's first write)."""
+        for stage in range(self._config.write_cuts):
+            cut = (Signal.like(word, name=f"wr_word_{stage}"), Signal(name=f"wr_en_{stage}"),
+                   Signal.like(bank, name=f"wr_bank_{stage}"),
+                   Signal(len(Value.cast(addr)), name=f"wr_addr_{stage}"),
+                   Signal(name=f"loaded_{stage}"))
+            m.d.sync += [register.eq(value) for register, value in
+                         zip(cut, (word, write, bank, addr, loaded))]
+            word, write, bank, addr, loaded = cut
+        m.d.comb += self.loaded.eq(loaded)
+        return word, write, bank, addr
 
     def _held_shape(self, m: Module, loading) -> tuple:
         """The shape of the matrix being loaded (chunks, last chunk, last lanes, last row):

@@ -89,7 +89,7 @@ HOST_SYNC = 0xA5
 DEVICE_SYNC = 0x5A
 #: 1.0: sequence numbers, RESET; 2.0: loads are transactions (offsets, COMMIT); 3.0: resident
 #: matrices (SET_SHAPE's base, SELECT); 3.1: IDENTIFY's flags byte (zero skipping); 3.2: the
-#: flags' read cuts and output buffer
+#: flags' read cuts, output buffer and write cuts
 VERSION = (3, 2)
 #: The UART rate a board and a host use unless told otherwise (the iCEBreaker's FT2232H runs up
 #: to 3 Mbaud; 1 Mbaud divides the common 12 MHz board clocks exactly and is kind to long cables).
@@ -260,12 +260,13 @@ class Identity(NamedTuple):
 def identify_payload(config, baud: int = 0) -> bytes:
     """What IDENTIFY returns: magic, version, every ArrayConfig field, the baud, the tree cuts,
     then a byte of flags (bits 0-1: the zero-skip mode's id in ``ZERO_SKIPS``, bits 2-3:
-    ``read_cuts``, bit 4: ``output_buffer``)."""
+    ``read_cuts``, bit 4: ``output_buffer``, bit 5: ``write_cuts``)."""
     head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], config.kind.wire_id,
                           config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
                           config.perf_bits, WEIGHT_PACKINGS[config.weight_packing],
                           WEIGHT_STORES[config.weight_store], baud, len(config.tree_cuts))
-    flags = ZERO_SKIPS[config.zero_skip] | config.read_cuts << 2 | config.output_buffer << 4
+    flags = (ZERO_SKIPS[config.zero_skip] | config.read_cuts << 2 | config.output_buffer << 4
+             | config.write_cuts << 5)
     return head + bytes(config.tree_cuts) + bytes([flags])
 
 
@@ -298,7 +299,7 @@ def parse_identify(payload: bytes) -> Identity:
                              weight_packing=names["weight packing"], perf_bits=perf_bits,
                              weight_store=names["weight store"],
                              zero_skip=names["zero-skip mode"], read_cuts=flags >> 2 & 3,
-                             output_buffer=flags >> 4 & 1)
+                             output_buffer=flags >> 4 & 1, write_cuts=flags >> 5 & 1)
     except ValueError as error:
         raise ProtocolError(f"IDENTIFY describes an invalid array: {error}") from None
     return Identity((major, minor), config, baud)
