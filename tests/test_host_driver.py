@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from hw.config import ArrayConfig
-from hw.link.protocol import Command, Status, encode_reply, identify_payload
+from hw.link.protocol import VERSION, Command, Status, encode_reply, identify_payload
 from host.driver import Accelerator, NoAnswer, ProtocolError
 
 
@@ -95,9 +95,11 @@ def test_context_manager_closes_only_a_port_it_opened(monkeypatch):
 
 def test_a_device_of_another_protocol_version_is_refused():
     payload = bytearray(identify_payload(ArrayConfig.tiny()))
-    payload[4] = 1                                           # major version 1 (minor as ours)
+    other_major = VERSION[0] - 1
+    payload[4] = other_major                                 # an older major version, minor as ours
     port = FakePort([(Status.OK, bytes(payload))])
-    with pytest.raises(ProtocolError, match="speaks protocol 1.1, this host 3.1: rebuild the "
+    with pytest.raises(ProtocolError, match=rf"speaks protocol {other_major}\.{VERSION[1]}, this "
+                                            rf"host {VERSION[0]}\.{VERSION[1]}: rebuild the "
                                             "bitstream"):
         Accelerator(port)
 

@@ -104,8 +104,9 @@ class BitLinear(wiring.Component):
         shape = self._shape_registers(m, act, wmem)
 
         advance = Signal()
-        held = Signal()     # with an output buffer: a finished beat waits in the accumulators
+        held = None
         if config.output_buffer:
+            held = Signal()     # a finished beat waits in the accumulators
             m.d.comb += advance.eq(~held)
         else:
             m.d.comb += advance.eq(~self.acc_out.valid | self.acc_out.ready)
@@ -312,8 +313,9 @@ class BitLinear(wiring.Component):
         m.d.comb += done.eq(advance & valid & lasts)
         out = self.acc_out
         buffered = bool(config.output_buffer)
-        free = Signal()         # the output register may take a beat this cycle
-        m.d.comb += free.eq(~out.valid | out.ready)
+        if buffered:
+            free = Signal()     # the output register may take a beat this cycle
+            m.d.comb += free.eq(~out.valid | out.ready)
         for row in range(config.rows):
             acc = (Signal(signed(config.acc_bits), name=f"acc_{row}") if buffered
                    else out.payload[row])

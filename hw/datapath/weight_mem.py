@@ -146,7 +146,8 @@ class WeightMemory(wiring.Component):
         m.d.sync += [beat.eq(self.load.payload), beat_valid.eq(taken)]
         with m.If(~loading):   # between matrices: the next one starts at its slot
             m.d.sync += base.eq(self.first_word)
-        loaded = Signal()      # complete as the counters see it: ``loaded`` after the write cuts
+        # complete as the counters see it: ``loaded`` itself, or, with write cuts, before them
+        loaded = Signal(name="loaded_now") if config.write_cuts else self.loaded
         with m.If(taken):      # a matrix's first beat: the previous one is no longer usable
             m.d.sync += [loaded.eq(0), loading.eq(1)]
         self._store_word(m, word, beat, padding, last_chunk, last_lanes)
@@ -187,7 +188,8 @@ class WeightMemory(wiring.Component):
             m.d.sync += [register.eq(value) for register, value in
                          zip(cut, (word, write, bank, addr, loaded))]
             word, write, bank, addr, loaded = cut
-        m.d.comb += self.loaded.eq(loaded)
+        if self._config.write_cuts:
+            m.d.comb += self.loaded.eq(loaded)
         return word, write, bank, addr
 
     def _held_shape(self, m: Module, loading) -> tuple:
