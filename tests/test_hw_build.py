@@ -223,3 +223,85 @@ def test_a_tool_that_crashes_without_an_error_line_is_quoted(monkeypatch, tmp_pa
     with pytest.raises(build_module.BuildFailed, match="Bus error"):
         build_module._run_toolchain(board, None, tmp_path, seed=1, dsp=False,
                                     log=lambda text: None)
+
+
+@pytest.mark.parametrize("text, seeds", [("3", (3,)), ("1-3", (1, 2, 3)), ("1,5,9", (1, 5, 9)),
+                                         ("2-4,7", (2, 3, 4, 7)), ("0", (0,))])
+def test_seeds_are_one_a_range_or_a_list(text, seeds):
+    from hw.build import parse_seeds
+    assert parse_seeds(text) == seeds
+
+
+@pytest.mark.parametrize("text, message", [("x", "expected a seed"), ("-1", "expected a seed"),
+                                           ("3-1", "runs backwards"), ("1,2,1", "listed twice"),
+                                           ("", "expected a seed")])
+def test_bad_seeds_are_refused_in_one_line(text, message, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--board", "icebreaker", "--seed", text])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "--seed" in err and message in err and len(err.strip().splitlines()) == 1
+
+
+def _fake_builds(monkeypatch, fmax_by_seed, lc_used=100):
+    """``hw.build.build`` replaced by one that writes a bitstream and a report naming its seed;
+    the seeds it was called with are returned as they are called."""
+    import hw.build as build_module
+    called = []
+
+    def fake(board_name, config=None, *, seed, out, target_mhz=None, log=print, **options):
+        called.append(seed)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "top.bin").write_text(f"bitstream of seed {seed}")
+        report = {"board": board_name, "device": "iCE40UP5K-SG48", "seed": seed,
+                  "config": ArrayConfig.icebreaker().to_dict(), "fmax_mhz": fmax_by_seed[seed],
+                  "target_mhz": 48.0, "timing_met": fmax_by_seed[seed] >= 48.0,
+                  "lc_used": lc_used, "lc_total": 5280, "ebr_used": 1, "ebr_total": 30,
+                  "spram_used": 0, "dsp_used": 0, "multipliers": 0,
+                  "multiplier_cells": {"mul_cells": 0, "dsp_cells": 0}, "wall_seconds": 1.0,
+                  "bitstream": str(out / "top.bin")}
+        (out / "report.json").write_text(json.dumps(report))
+        return report
+
+    monkeypatch.setattr(build_module, "build", fake)
+    return called
+
+
+def test_seeds_are_placed_until_one_meets_timing_and_that_one_is_kept(monkeypatch, tmp_path):
+    from hw.build import build_seeds
+    called = _fake_builds(monkeypatch, {1: 45.0, 2: 48.3, 3: 49.1})
+    report = build_seeds("icebreaker", seeds=(1, 2, 3), out=tmp_path, log=lambda text: None)
+    assert called == [1, 2]                          # seed 3 is not needed
+    assert report["seed"] == 2 and report["timing_met"]
+    assert (tmp_path / "top.bin").read_text() == "bitstream of seed 2"
+    assert report["bitstream"] == str(tmp_path / "top.bin")
+    assert [r["seed"] for r in report["seeds_tried"]] == [1, 2]
+    assert json.loads((tmp_path / "report.json").read_text()) == report
+    assert (tmp_path / "seed1" / "top.bin").read_text() == "bitstream of seed 1"
+
+
+def test_when_no_seed_meets_the_fastest_is_kept_and_the_exit_says_so(monkeypatch, tmp_path,
+                                                                     capsys):
+    called = _fake_builds(monkeypatch, {4: 45.0, 5: 47.5, 6: 46.0})
+    assert main(["--board", "icebreaker", "--seed", "4-6", "--out", str(tmp_path)]) == 1
+    assert called == [4, 5, 6]
+    assert (tmp_path / "top.bin").read_text() == "bitstream of seed 5"
+    err = capsys.readouterr().err
+    assert "timing MISSED on seeds 4, 5, 6 (kept seed 5, the fastest): 47.5 MHz < 48.0 MHz" in err
+    assert "--seed 7-9" in err
+
+
+def test_a_design_that_does_not_fit_is_not_placed_again(monkeypatch, tmp_path):
+    from hw.build import build_seeds
+    called = _fake_builds(monkeypatch, {1: 40.0, 2: 50.0}, lc_used=6000)
+    report = build_seeds("icebreaker", seeds=(1, 2), out=tmp_path, log=lambda text: None)
+    assert called == [1] and report["seed"] == 1
+
+
+def test_one_seed_builds_straight_into_the_output_directory(monkeypatch, tmp_path):
+    from hw.build import build_seeds
+    called = _fake_builds(monkeypatch, {7: 50.0})
+    report = build_seeds("icebreaker", seeds=(7,), out=tmp_path, log=lambda text: None)
+    assert called == [7] and not (tmp_path / "seed7").exists()
+    assert report["seeds_tried"] == [{"seed": 7, "fmax_mhz": 50.0, "timing_met": True,
+                                      "lc_used": 100}]
