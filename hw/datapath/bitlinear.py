@@ -65,13 +65,24 @@ class BitLinear(wiring.Component):
     weights_loaded : Out(1)
     perf : Out(PerfSignature(perf_bits))
         The performance counters (``hw.datapath.perf``).
+    acc_ready_next : In(1)
+        Only with ``ready_ahead``: what ``acc_out.ready`` will be in the next cycle.
+
+    ``ready_ahead`` is for a sink whose ready is a flop and so known a cycle early (the clock
+    crossing's, ``HandshakeCDC.i_ready_next``): the pipeline's enable, ``advance``, is then a
+    register set from the next cycle's output valid and ready, instead of logic behind
+    ``acc_out.ready``, which on the UP5K crossed the die from the crossing to every pipeline
+    enable. The schedule is the same cycle for cycle (no copy of the accumulators, unlike
+    ``config.output_buffer``, which takes precedence).
     """
 
-    def __init__(self, config: ArrayConfig, *, spram_primitive: bool | None = None):
+    def __init__(self, config: ArrayConfig, *, spram_primitive: bool | None = None,
+                 ready_ahead: bool = False):
         if not isinstance(config, ArrayConfig):
             raise TypeError(f"config: expected an ArrayConfig, got {type(config).__name__}")
         self._config = config
         self._spram_primitive = spram_primitive  # see hw.memory.spram.SPRAMBank
+        self._ready_ahead = bool(ready_ahead)
         super().__init__({
             "k": In(range(config.max_k + 1)),
             "n": In(range(config.max_n + 1)),
@@ -82,6 +93,7 @@ class BitLinear(wiring.Component):
             "acc_out": Out(stream.Signature(acc_word_layout(config))),
             "weights_loaded": Out(1),
             "perf": Out(PerfSignature(config.perf_bits)),
+            **({"acc_ready_next": In(1)} if ready_ahead else {}),
         })
 
     @property
@@ -103,12 +115,16 @@ class BitLinear(wiring.Component):
         m.d.comb += self.weights_loaded.eq(wmem.loaded)
         shape = self._shape_registers(m, act, wmem)
 
-        advance = Signal()
         held = None
+        ahead = self._ready_ahead and not config.output_buffer
+        if ahead:   # set by _accumulate a cycle early; high after reset, when no beat waits
+            advance = Signal(init=1, name="advance_ahead")
+        else:
+            advance = Signal()
         if config.output_buffer:
             held = Signal()     # a finished beat waits in the accumulators
             m.d.comb += advance.eq(~held)
-        else:
+        elif not ahead:
             m.d.comb += advance.eq(~self.acc_out.valid | self.acc_out.ready)
         step, issue, plane, first, last = self._issue(m, act, wmem, shape, advance)
         m.submodules.rows = rows = config.kind.array_class()(config)
@@ -339,3 +355,7 @@ class BitLinear(wiring.Component):
             m.d.sync += out.valid.eq(1)
         with m.Elif(out.ready):
             m.d.sync += out.valid.eq(0)
+        if self._ready_ahead and not buffered:
+            # next cycle's ~valid | ready, now: the same enable a cycle later, from a register
+            valid_next = finished | (out.valid & ~out.ready)
+            m.d.sync += advance.eq(~valid_next | self.acc_ready_next)

@@ -25,6 +25,9 @@ class HandshakeCDC(wiring.Component):
     i_valid : In(1)
     i_ready : Out(1)
         The beat was taken (a one-cycle pulse in ``i_domain``, while ``i_valid`` is high).
+    i_ready_next : Out(1)
+        What ``i_ready`` will be in the next cycle (logic of flops only), for a source that
+        wants its own handshake registered (``BitLinear(ready_ahead=True)``).
     o_valid : Out(1)
     o_ready : In(1)
     """
@@ -32,7 +35,8 @@ class HandshakeCDC(wiring.Component):
     def __init__(self, *, i_domain: str = "sync", o_domain: str = "sync"):
         self._i_domain = i_domain
         self._o_domain = o_domain
-        super().__init__({"i_valid": In(1), "i_ready": Out(1), "o_valid": Out(1), "o_ready": In(1)})
+        super().__init__({"i_valid": In(1), "i_ready": Out(1), "i_ready_next": Out(1),
+                          "o_valid": Out(1), "o_ready": In(1)})
 
     def elaborate(self, platform) -> Module:
         m = Module()
@@ -45,11 +49,12 @@ class HandshakeCDC(wiring.Component):
         m.submodules.ack_sync = FFSynchronizer(ack, ack_seen, o_domain=self._i_domain)
 
         busy = Signal()         # a beat is offered and not yet acknowledged
-        src += self.i_ready.eq(0)
+        m.d.comb += self.i_ready_next.eq(busy & (ack_seen == req))
+        src += self.i_ready.eq(self.i_ready_next)
         with m.If(self.i_valid & ~busy & ~self.i_ready):
             src += [req.eq(~req), busy.eq(1)]
-        with m.If(busy & (ack_seen == req)):
-            src += [busy.eq(0), self.i_ready.eq(1)]
+        with m.If(self.i_ready_next):
+            src += busy.eq(0)
 
         # o_valid is a flop (a beat waits one more sink cycle): the sink's handshake logic then
         # starts from a register, not from the synchronizer's XOR (a critical path on the UP5K)

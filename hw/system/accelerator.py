@@ -39,7 +39,9 @@ class LinkedArray(wiring.Component):
                  baud: int = 0):
         # the engine checks the config first; IDENTIFY reports the baud
         self.engine = HostLink(config, timeout_cycles=timeout_cycles, baud=baud)
-        self.array = BitLinear(config)
+        # the results crossing's ready is a flop, known a cycle early: the array's enable is
+        # then a register, not logic behind a ready that comes from across the die
+        self.array = BitLinear(config, ready_ahead=True)
         self.array_domain = array_domain
         super().__init__({"rx": In(stream.Signature(8)), "tx": Out(stream.Signature(8)),
                           "busy": Out(1)})
@@ -76,6 +78,7 @@ class LinkedArray(wiring.Component):
         m.submodules.results_cdc = results = HandshakeCDC(i_domain=fast, o_domain="sync")
         m.d.comb += [
             results.i_valid.eq(array.acc_out.valid), array.acc_out.ready.eq(results.i_ready),
+            array.acc_ready_next.eq(results.i_ready_next),
             link.acc_out.payload.eq(array.acc_out.payload),
             link.acc_out.valid.eq(results.o_valid), results.o_ready.eq(link.acc_out.ready),
         ]
