@@ -110,6 +110,11 @@ class WeightMemory(wiring.Component):
         # without an adder's carry chain in front (the 48 MHz build's critical path)
         chunk_next = Signal(range(config.max_chunks + 1), init=1)
         rows_next = Signal(range(config.max_n + 2), init=1)
+        # rows_next + 1, and whether rows_next is the last row, as registers too: a row write then
+        # copies flags, where comparing rows_next there put seven LUT levels in front of
+        # at_last_row (the 128-PE default's critical path once advance was a register)
+        rows_after = Signal(range(config.max_n + 3), init=2)
+        next_is_last = Signal()
         padding = Signal()
 
         chunks, last_chunk_index, last_lanes, last_row_index = self._held_shape(m, loading)
@@ -133,7 +138,8 @@ class WeightMemory(wiring.Component):
         last_bank = Signal(init=config.rows == 1)
         m.d.sync += last_chunk.eq(chunk == last_chunk_index)
         with m.If(~loading):
-            m.d.sync += at_last_row.eq(rows_written == last_row_index)
+            m.d.sync += [at_last_row.eq(rows_written == last_row_index),
+                         next_is_last.eq(rows_next == last_row_index)]
         # The cycle after a matrix's last beat is taken, that beat is being written: the next
         # matrix's first beat waits for the padding (or ``loaded``) it starts.
         ending = beat_valid & last_chunk & at_last_row
@@ -161,15 +167,17 @@ class WeightMemory(wiring.Component):
                 m.d.sync += [chunk.eq(0), chunk_next.eq(1), last_chunk.eq(last_chunk_index == 0)]
                 row_done = ~padding & at_last_row     # the matrix's last row
                 with m.If(~padding):
-                    m.d.sync += [rows_written.eq(rows_next), rows_next.eq(rows_next + 1),
-                                 at_last_row.eq(rows_next == last_row_index)]
+                    m.d.sync += [rows_written.eq(rows_next), rows_next.eq(rows_after),
+                                 rows_after.eq(rows_after + 1), at_last_row.eq(next_is_last),
+                                 next_is_last.eq(rows_after == last_row_index)]
                 with m.If(last_bank):
                     m.d.sync += [bank.eq(0), base.eq(base + chunks),
                                  last_bank.eq(config.rows == 1)]
                     with m.If(row_done | padding):  # the matrix is complete
                         m.d.sync += [loaded.eq(1), loading.eq(0), rows_written.eq(0),
-                                     rows_next.eq(1), at_last_row.eq(last_row_index == 0),
-                                     padding.eq(0)]
+                                     rows_next.eq(1), rows_after.eq(2),
+                                     at_last_row.eq(last_row_index == 0),
+                                     next_is_last.eq(last_row_index == 1), padding.eq(0)]
                 with m.Else():
                     m.d.sync += [bank.eq(bank + 1), last_bank.eq(bank == config.rows - 2)]
                     with m.If(row_done):
