@@ -487,6 +487,12 @@ class ArrayConfig:
                       "tree_cuts": (1, 2, 3, 4, 5), **changes})
 
     @classmethod
+    def ulx3s_a4(cls, **changes) -> "ArrayConfig":
+        """4-bit activations on the ULX3S 85F: 32 × 48 = 1,536 PEs, 1.5 × the 8-bit default's
+        1,024, at the board's 70 MHz (figures in the README)."""
+        return cls.ulx3s(**{"act_bits": 4, "rows": 48, **changes})
+
+    @classmethod
     def ulx3s_12f_a4(cls, **changes) -> "ArrayConfig":
         """4-bit activations on the ULX3S-12F: 32 × 13 = 416 PEs, 1.3 × the 8-bit array's 320
         on that part; a row's bank takes two of the 32 block RAMs, so 14 rows do not fit
@@ -521,6 +527,6 @@ class ArrayConfig:
                 "icebreaker_a4_codes": cls.icebreaker_a4_codes(),
                 "icebreaker_spram": cls.icebreaker_spram(),
                 "icebreaker_spram_base3": cls.icebreaker_spram_base3(), "ulx3s": cls.ulx3s(),
-                "ulx3s_12f_a4": cls.ulx3s_12f_a4(), "tang_nano_9k": cls.tang_nano_9k(),
+                "ulx3s_a4": cls.ulx3s_a4(), "ulx3s_12f_a4": cls.ulx3s_12f_a4(), "tang_nano_9k": cls.tang_nano_9k(),
                 "tang_nano_9k_a4": cls.tang_nano_9k_a4(),
                 "tang_primer_20k": cls.tang_primer_20k()}
