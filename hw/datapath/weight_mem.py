@@ -4,6 +4,8 @@ are 2 bits a trit, or five trits a byte with ``weight_packing="base3"``, decoded
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
@@ -17,6 +19,27 @@ from ..memory.bram import NO_RW_CHECK, ebr_memory, ebr_read_port
 from ..memory.spram import SPRAMBank
 
 __all__ = ["WeightMemory"]
+
+
+@dataclass
+class _RowCount:
+    """The loader's count of rows written and its flags, all registers: ``next`` is ``written +
+    1`` and ``after`` ``written + 2``, ``next_is_last`` is ``next == last row`` and ``at_last``
+    ``written == last row``, so a row write copies them instead of adding and comparing (an
+    adder's carry chain and then a compare in front of ``at_last`` were, in turn, the 128-PE
+    default's critical path at 48 MHz)."""
+    written: Signal
+    next: Signal
+    after: Signal
+    next_is_last: Signal
+    at_last: Signal
+
+    @classmethod
+    def create(cls, config: ArrayConfig) -> "_RowCount":
+        return cls(written=Signal(range(config.max_n + 1), name="rows_written"),
+                   next=Signal(range(config.max_n + 2), init=1, name="rows_next"),
+                   after=Signal(range(config.max_n + 3), init=2, name="rows_after"),
+                   next_is_last=Signal(name="next_is_last"), at_last=Signal(name="at_last_row"))
 
 
 class WeightMemory(wiring.Component):
@@ -105,16 +128,10 @@ class WeightMemory(wiring.Component):
         chunk = Signal(range(config.max_chunks))
         base = Signal(range(depth + 1))     # the current block's first word
         loading = Signal()                  # a matrix's first beat was written, its last not yet
-        rows_written = Signal(range(config.max_n + 1))
-        # chunk + 1 and rows_written + 1 as registers: the flags below are then compares of flops,
-        # without an adder's carry chain in front (the 48 MHz build's critical path)
+        rows = _RowCount.create(config)
+        # chunk + 1 as a register: the flag below is then a compare of flops, without an adder's
+        # carry chain in front (the 48 MHz build's critical path)
         chunk_next = Signal(range(config.max_chunks + 1), init=1)
-        rows_next = Signal(range(config.max_n + 2), init=1)
-        # rows_next + 1, and whether rows_next is the last row, as registers too: a row write then
-        # copies flags, where comparing rows_next there put seven LUT levels in front of
-        # at_last_row (the 128-PE default's critical path once advance was a register)
-        rows_after = Signal(range(config.max_n + 3), init=2)
-        next_is_last = Signal()
         padding = Signal()
 
         chunks, last_chunk_index, last_lanes, last_row_index = self._held_shape(m, loading)
@@ -128,21 +145,19 @@ class WeightMemory(wiring.Component):
         beat_valid = Signal()
         write = Signal()
         word = Signal(stored_word_layout(config))
-        # chunk == last_chunk, rows_written == last_row and bank == rows - 1, as registers
-        # computed from the next counts: the compares then sit in front of flops, not between
-        # ``write`` and the counters' enables. Between loads the first two follow the held shape
-        # (a register) within ``config.shape_settle_cycles``; during a load only the writes
-        # move the row flag (fewer cases in front of it: a critical path at 48 MHz).
+        # chunk == last_chunk and bank == rows - 1 as registers computed from the next counts,
+        # like the row flags: the compares sit in front of flops, not between ``write`` and the
+        # counters' enables. Between loads the flags follow the held shape (a register) within
+        # ``config.shape_settle_cycles``; during a load only the writes move the row flags.
         last_chunk = Signal()
-        at_last_row = Signal()
         last_bank = Signal(init=config.rows == 1)
         m.d.sync += last_chunk.eq(chunk == last_chunk_index)
         with m.If(~loading):
-            m.d.sync += [at_last_row.eq(rows_written == last_row_index),
-                         next_is_last.eq(rows_next == last_row_index)]
+            m.d.sync += [rows.at_last.eq(rows.written == last_row_index),
+                         rows.next_is_last.eq(rows.next == last_row_index)]
         # The cycle after a matrix's last beat is taken, that beat is being written: the next
         # matrix's first beat waits for the padding (or ``loaded``) it starts.
-        ending = beat_valid & last_chunk & at_last_row
+        ending = beat_valid & last_chunk & rows.at_last
         m.d.comb += [
             self.load.ready.eq(self.allow & ~padding & ~ending),
             taken.eq(self.load.valid & self.load.ready),
@@ -165,19 +180,19 @@ class WeightMemory(wiring.Component):
                              last_chunk.eq(chunk_next == last_chunk_index)]
             with m.Else():
                 m.d.sync += [chunk.eq(0), chunk_next.eq(1), last_chunk.eq(last_chunk_index == 0)]
-                row_done = ~padding & at_last_row     # the matrix's last row
+                row_done = ~padding & rows.at_last     # the matrix's last row
                 with m.If(~padding):
-                    m.d.sync += [rows_written.eq(rows_next), rows_next.eq(rows_after),
-                                 rows_after.eq(rows_after + 1), at_last_row.eq(next_is_last),
-                                 next_is_last.eq(rows_after == last_row_index)]
+                    m.d.sync += [rows.written.eq(rows.next), rows.next.eq(rows.after),
+                                 rows.after.eq(rows.after + 1), rows.at_last.eq(rows.next_is_last),
+                                 rows.next_is_last.eq(rows.after == last_row_index)]
                 with m.If(last_bank):
                     m.d.sync += [bank.eq(0), base.eq(base + chunks),
                                  last_bank.eq(config.rows == 1)]
                     with m.If(row_done | padding):  # the matrix is complete
-                        m.d.sync += [loaded.eq(1), loading.eq(0), rows_written.eq(0),
-                                     rows_next.eq(1), rows_after.eq(2),
-                                     at_last_row.eq(last_row_index == 0),
-                                     next_is_last.eq(last_row_index == 1), padding.eq(0)]
+                        m.d.sync += [loaded.eq(1), loading.eq(0), rows.written.eq(0),
+                                     rows.next.eq(1), rows.after.eq(2),
+                                     rows.at_last.eq(last_row_index == 0),
+                                     rows.next_is_last.eq(last_row_index == 1), padding.eq(0)]
                 with m.Else():
                     m.d.sync += [bank.eq(bank + 1), last_bank.eq(bank == config.rows - 2)]
                     with m.If(row_done):
