@@ -527,6 +527,6 @@ class ArrayConfig:
                 "icebreaker_a4_codes": cls.icebreaker_a4_codes(),
                 "icebreaker_spram": cls.icebreaker_spram(),
                 "icebreaker_spram_base3": cls.icebreaker_spram_base3(), "ulx3s": cls.ulx3s(),
-                "ulx3s_a4": cls.ulx3s_a4(), "ulx3s_12f_a4": cls.ulx3s_12f_a4(), "tang_nano_9k": cls.tang_nano_9k(),
-                "tang_nano_9k_a4": cls.tang_nano_9k_a4(),
+                "ulx3s_a4": cls.ulx3s_a4(), "ulx3s_12f_a4": cls.ulx3s_12f_a4(),
+                "tang_nano_9k": cls.tang_nano_9k(), "tang_nano_9k_a4": cls.tang_nano_9k_a4(),
                 "tang_primer_20k": cls.tang_primer_20k()}
