@@ -23,6 +23,7 @@ def test_tokens_round_trip(run_sim, chunks, stall_prob, seed):
 
     async def testbench(ctx):
         ctx.set(buf.last_chunk, chunks - 1)
+        await ctx.tick()                    # token_end follows last_chunk a cycle later
         loaded = read_token = read_chunk = 0
         pending = None
         reading = False
@@ -67,6 +68,7 @@ def test_load_waits_when_both_banks_hold_tokens(run_sim):
 
     async def testbench(ctx):
         ctx.set(buf.last_chunk, 1)
+        await ctx.tick()
         ctx.set(buf.load.valid, 1)
         readies = []
         for _ in range(6):

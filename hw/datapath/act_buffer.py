@@ -38,7 +38,8 @@ class ActBuffer(wiring.Component):
     load : In(stream.Signature(act_word_layout(config)))
     last_chunk : In(range(max_chunks))
         Index of a token's last beat, ceil(K / lanes) - 1 (a register upstream: a subtraction
-        here would sit on the write path); held stable while tokens are in flight.
+        here would sit on the write path); set a cycle before a token's first beat (the buffer
+        compares it with its write counter into a register) and held while tokens are in flight.
     available : Out(1)
         The read bank holds a whole token.
     rd_en : In(1)
@@ -83,12 +84,18 @@ class ActBuffer(wiring.Component):
         wr_chunk = Signal(range(config.max_chunks))     # the beat's chunk of K
         rd_bank = Signal()
         taken = Signal()
-        token_end = Signal()
+        # wr_chunk == last_chunk as a register, computed from the next wr_chunk: the compare
+        # otherwise sits between the handshake and every write-side enable (wr_bank, the
+        # counters). It follows a change of last_chunk a cycle later, inside
+        # config.shape_settle_cycles.
+        token_end = Signal(init=1)
+        wr_chunk_next = Signal.like(wr_chunk)
         m.d.comb += [
             self.load.ready.eq(~full.bit_select(wr_bank, 1)),
             taken.eq(self.load.valid & self.load.ready),
-            token_end.eq(wr_chunk == self.last_chunk),
+            wr_chunk_next.eq(Mux(taken, Mux(token_end, 0, wr_chunk + 1), wr_chunk)),
         ]
+        m.d.sync += token_end.eq(wr_chunk_next == self.last_chunk)
         fill, fill_bank = Signal(), Signal()    # a token's last beat is written, into this bank
         if config.zero_skip == "codes":
             self._lane_queues(m, wr_chunk, wr_bank, rd_bank, taken, token_end, fill, fill_bank)
@@ -121,11 +128,9 @@ class ActBuffer(wiring.Component):
         freed = Signal(2)
         with m.If(fill):
             m.d.comb += filled.bit_select(fill_bank, 1).eq(1)
-        with m.If(taken):
-            with m.If(token_end):
-                m.d.sync += [wr_chunk.eq(0), wr_bank.eq(~wr_bank)]
-            with m.Else():
-                m.d.sync += wr_chunk.eq(wr_chunk + 1)
+        m.d.sync += wr_chunk.eq(wr_chunk_next)
+        with m.If(taken & token_end):
+            m.d.sync += wr_bank.eq(~wr_bank)
         with m.If(self.release):
             m.d.sync += rd_bank.eq(~rd_bank)
         with m.If(free):

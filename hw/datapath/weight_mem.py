@@ -165,6 +165,9 @@ class WeightMemory(wiring.Component):
             self.writing.eq(write),
         ]
         m.d.sync += [beat.eq(self.load.payload), beat_valid.eq(taken)]
+        # padding rows fill the last block: five flops, two LUTs deep (nested below, it was four)
+        m.d.sync += padding.eq(Mux(padding, ~(last_chunk & last_bank),
+                                   beat_valid & last_chunk & rows.at_last & ~last_bank))
         with m.If(~loading):   # between matrices: the next one starts at its slot
             m.d.sync += base.eq(self.first_word)
         # complete as the counters see it: ``loaded`` itself, or, with write cuts, before them
@@ -192,11 +195,9 @@ class WeightMemory(wiring.Component):
                         m.d.sync += [loaded.eq(1), loading.eq(0), rows.written.eq(0),
                                      rows.next.eq(1), rows.after.eq(2),
                                      rows.at_last.eq(last_row_index == 0),
-                                     rows.next_is_last.eq(last_row_index == 1), padding.eq(0)]
+                                     rows.next_is_last.eq(last_row_index == 1)]
                 with m.Else():
                     m.d.sync += [bank.eq(bank + 1), last_bank.eq(bank == config.rows - 2)]
-                    with m.If(row_done):
-                        m.d.sync += padding.eq(1)
         return m
 
     def _write_cuts(self, m: Module, word, write, bank, addr, loaded) -> tuple:
