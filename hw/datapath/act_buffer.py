@@ -84,10 +84,10 @@ class ActBuffer(wiring.Component):
         wr_chunk = Signal(range(config.max_chunks))     # the beat's chunk of K
         rd_bank = Signal()
         taken = Signal()
-        # wr_chunk == last_chunk as a register, computed from the next wr_chunk: the compare
-        # otherwise sits between the handshake and every write-side enable (wr_bank, the
-        # counters). It follows a change of last_chunk a cycle later, inside
-        # config.shape_settle_cycles.
+        # wr_chunk == last_chunk as a register, for the next wr_chunk: the compare otherwise sits
+        # between the handshake and every write-side enable (wr_bank, the counters). Both
+        # outcomes are compared before ``taken`` picks one, so the handshake is a LUT from the
+        # flop. It follows a change of last_chunk a cycle later, inside shape_settle_cycles.
         token_end = Signal(init=1)
         wr_chunk_next = Signal.like(wr_chunk)
         m.d.comb += [
@@ -95,7 +95,9 @@ class ActBuffer(wiring.Component):
             taken.eq(self.load.valid & self.load.ready),
             wr_chunk_next.eq(Mux(taken, Mux(token_end, 0, wr_chunk + 1), wr_chunk)),
         ]
-        m.d.sync += token_end.eq(wr_chunk_next == self.last_chunk)
+        m.d.sync += token_end.eq(Mux(taken, Mux(token_end, self.last_chunk == 0,
+                                                wr_chunk + 1 == self.last_chunk),
+                                     wr_chunk == self.last_chunk))
         fill, fill_bank = Signal(), Signal()    # a token's last beat is written, into this bank
         if config.zero_skip == "codes":
             self._lane_queues(m, wr_chunk, wr_bank, rd_bank, taken, token_end, fill, fill_bank)
