@@ -500,6 +500,13 @@ class ArrayConfig:
         return cls.ulx3s(**{"act_bits": 4, "rows": 13, "max_n": 64, **changes})
 
     @classmethod
+    def ulx3s_25f_a4(cls, **changes) -> "ArrayConfig":
+        """4-bit activations on the ULX3S-25F: 32 × 24 = 768 PEs, 1.5 × the 8-bit default's 512
+        there (53 of the 56 block RAMs: two a row's bank, four the activations; figures in the
+        README)."""
+        return cls.ulx3s(**{"act_bits": 4, "rows": 24, "max_n": 128, **changes})
+
+    @classmethod
     def tang_nano_9k(cls, **changes) -> "ArrayConfig":
         """Board default for the Tang Nano 9K (GW1NR-9C): 16 × 12 = 192 PEs, the largest that met
         100 MHz with the board top (figures in the README); max N 72, six blocks of 12 rows (64
@@ -528,5 +535,6 @@ class ArrayConfig:
                 "icebreaker_spram": cls.icebreaker_spram(),
                 "icebreaker_spram_base3": cls.icebreaker_spram_base3(), "ulx3s": cls.ulx3s(),
                 "ulx3s_a4": cls.ulx3s_a4(), "ulx3s_12f_a4": cls.ulx3s_12f_a4(),
+                "ulx3s_25f_a4": cls.ulx3s_25f_a4(),
                 "tang_nano_9k": cls.tang_nano_9k(), "tang_nano_9k_a4": cls.tang_nano_9k_a4(),
                 "tang_primer_20k": cls.tang_primer_20k()}
