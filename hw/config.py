@@ -528,6 +528,13 @@ class ArrayConfig:
                       "tree_cuts": (1, 2, 3, 4, 5), **changes})
 
     @classmethod
+    def tang_primer_20k_a4(cls, **changes) -> "ArrayConfig":
+        """4-bit activations on the Tang Primer 20K: 32 × 20 = 640 PEs, 1.25 × the 8-bit
+        default's 512; max N 140 = 7 blocks of 20 rows. The BSRAM stops it (45 of 46: two a
+        row's bank, four the activations), not the LUTs (64 %; figures in the README)."""
+        return cls.tang_primer_20k(**{"act_bits": 4, "rows": 20, "max_n": 140, **changes})
+
+    @classmethod
     def presets(cls) -> dict[str, "ArrayConfig"]:
         return {"tiny": cls.tiny(), "icebreaker": cls.icebreaker(),
                 "icebreaker_a4": cls.icebreaker_a4(),
@@ -537,4 +544,5 @@ class ArrayConfig:
                 "ulx3s_a4": cls.ulx3s_a4(), "ulx3s_12f_a4": cls.ulx3s_12f_a4(),
                 "ulx3s_25f_a4": cls.ulx3s_25f_a4(),
                 "tang_nano_9k": cls.tang_nano_9k(), "tang_nano_9k_a4": cls.tang_nano_9k_a4(),
-                "tang_primer_20k": cls.tang_primer_20k()}
+                "tang_primer_20k": cls.tang_primer_20k(),
+                "tang_primer_20k_a4": cls.tang_primer_20k_a4()}
