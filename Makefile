@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test sim demo train bench setup clean
+.PHONY: test sim demo train train-transformer bench setup clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,11 @@ demo: $(STAMP)
 # Retrain the shipped model (lm/tiny_bitnet.npz) and its float twin, NumPy only.
 train: $(STAMP)
 	PYTHONWARNINGS=error $(PY) -m lm.train
+
+# Retrain the shipped BitNet transformer (lm/tiny_transformer/); needs PyTorch, which the project
+# does not install (pip install torch into .venv first; ~4 min on 2 cores).
+train-transformer: $(STAMP)
+	$(PY) -m lm.bitnet.train
 
 # Real builds and simulations: ternary vs int8 baseline, largest array, throughput vs bounds (long:
 # builds are cached in build/bench/synth/; BENCH_ARGS=--quick is the CI smoke).

@@ -37,6 +37,7 @@ import statistics
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from hw.cli import CommandLine, output_dir, positive_int
 from hw.config import ArrayConfig
@@ -332,7 +333,35 @@ def run_sparsity(args) -> dict:
             log(f"[sparsity] {layer['layer']}: {layer['zero_codes']:.0%} zero codes, "
                 f"{layer['issues_skipped']:.1%} of issues skipped, {layer['speedup']:.2f}x")
         out["model_layers"][mode] = layers
+    out["transformer_layers"] = transformer_sparsity()
     return out
+
+
+def transformer_sparsity(tokens: int = 24) -> dict:
+    """``down_proj`` of the BitNet transformer lm.bitnet.train trained (lm/tiny_transformer):
+    its inputs' zero codes and what each skipping mode saves on them (8-bit arrays: a4.8 keeps
+    ``down_proj`` at INT8), every projection's zero share beside."""
+    from lm.bitnet import load
+    from lm.bitnet.train import DEFAULT_DIR
+
+    model = load(DEFAULT_DIR)
+    where = DEFAULT_DIR.relative_to(Path.cwd()) if DEFAULT_DIR.is_relative_to(Path.cwd()) else DEFAULT_DIR
+    out = {"checkpoint": str(where), "prompt": TRANSFORMER_PROMPT, "tokens": tokens}
+    for mode, config in (("chunks", ArrayConfig.icebreaker(zero_skip="chunks")),
+                         ("codes", ArrayConfig.icebreaker_a4_codes(act_bits=8))):
+        log(f"[sparsity] the trained BitNet transformer's down_proj inputs, {config.lanes} x "
+            f"{config.rows} skipping {mode}")
+        layers = sparsity.transformer_inputs(model, config, TRANSFORMER_PROMPT, tokens)
+        for layer in layers:
+            if "speedup" in layer:
+                log(f"[sparsity] {layer['layer']}: {layer['zero_codes']:.0%} zero codes, "
+                    f"{layer['issues_skipped']:.1%} of issues skipped, {layer['speedup']:.2f}x")
+        out[mode] = layers
+    return out
+
+
+#: What the transformer is given to continue (lm.corpus' grammar).
+TRANSFORMER_PROMPT = "the old farmer sees "
 
 
 # ------------------------------------------------------------------------------------ simspeed
@@ -541,6 +570,11 @@ def headline(summary: dict) -> dict:
         out["zero_skip_speedup"] = {
             name: {f"{p['pattern']} {p['zero_share']:.0%}": p["speedup"] for p in c["points"]}
             for name, c in summary["sparsity"]["configs"].items()}
+        transformer = summary["sparsity"].get("transformer_layers")
+        if transformer:
+            out["zero_skip_transformer_down_proj"] = {
+                mode: {r["layer"]: r["speedup"] for r in transformer[mode] if "speedup" in r}
+                for mode in ("chunks", "codes")}
     if "estimate" in summary and "estimator_max_error" in summary["estimate"]:
         out["estimator_max_error"] = summary["estimate"]["estimator_max_error"]
     return out
@@ -551,7 +585,7 @@ def format_headline(summary: dict) -> str:
     for key in ("lc_ratio_mul_over_ternary", "perf_per_lc_ratio", "max_pes", "per_chip",
                 "kind_g_mac_s_per_klc_vs_xor",
                 "gemv_efficiency", "gemv_streamed_efficiency", "activation_widths", "zero_skip_speedup",
-                "estimator_max_error"):
+                "zero_skip_transformer_down_proj", "estimator_max_error"):
         if key in summary:
             lines.append(f"  {key}: {summary[key]}")
     return "\n".join(lines)

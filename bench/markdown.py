@@ -136,6 +136,20 @@ def _sparsity_table(section) -> list[str]:
             f"{r['layer']} {r['zero_codes']:.0%} zero codes, {r['issues_skipped']:.1%} of issues "
             f"skipped, {r['speedup']:.2f}×" for r in layers) + ".")
         out.append("")
+    transformer = section.get("transformer_layers")
+    if transformer:
+        out += [f"The trained BitNet transformer ({transformer['checkpoint']}; "
+                f"{transformer['tokens']} characters after \"{transformer['prompt']}\"):", "",
+                "| projection | zero codes | skipping chunks (16 × 8) | skipping codes (8 × 16) |",
+                "|---|---|---|---|"]
+        codes = {r["layer"]: r for r in transformer["codes"]}
+        for r in transformer["chunks"]:
+            c = codes[r["layer"]]
+            cells = [f"{x['speedup']:.2f}× ({x['issues_skipped']:.0%} of issues skipped)"
+                     if "speedup" in x else "–" for x in (r, c)]
+            out.append(f"| {r['layer'].removeprefix('model.')} | {r['zero_codes']:.0%} | "
+                       + " | ".join(cells) + " |")
+        out.append("")
     return out
 
 

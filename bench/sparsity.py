@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from golden.bitlinear import int_matmul
 from golden.cycle import kept_chunks, schedule
 from golden.ints import ceil_div
 from hw.config import ArrayConfig
 
-__all__ = ["PATTERNS", "ZERO_SHARES", "sparse_codes", "measure", "sweep", "layer_inputs"]
+__all__ = ["PATTERNS", "ZERO_SHARES", "sparse_codes", "measure", "sweep", "layer_inputs",
+           "transformer_inputs"]
 
 PATTERNS = ("iid", "chunked")
 ZERO_SHARES = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95)
@@ -89,18 +91,44 @@ def layer_inputs(model, config: ArrayConfig, prompt: str, tokens: int = 16) -> l
     """The tiny trained MLP (``lm.model.TernaryModel``): the codes each BitLinear really gets
     over ``tokens`` steps of generation, measured per layer as ``measure`` does (on ``config``
     with max K/N raised to hold every layer: a simulation of the dataflow, not of a build)."""
-    from lm.engines import GoldenEngine
+    seen = _Recorder(model.codes)
+    model.generate(seen, prompt, tokens, seed=0, temperature=0.0)
+    return seen.measure(config)
 
-    seen: dict[str, list] = {}
-    golden = GoldenEngine(model)
 
-    def recorder(layer, x_codes):
-        seen.setdefault(layer, []).append(np.asarray(x_codes))
-        return golden(layer, x_codes)
+def transformer_inputs(model, config: ArrayConfig, prompt: str, tokens: int = 16,
+                       layers=("mlp.down_proj",), backend: str = "verilator") -> list[dict]:
+    """The same for a BitNet transformer (``lm.bitnet.BitNetTransformer``, e.g. the one
+    ``lm.bitnet.train`` trained): every projection's share of zero codes over the prompt and
+    ``tokens`` generated characters, and ``measure`` on the projections named in ``layers``
+    (``down_proj``: the squared ReLU's output, the input BitNet a4.8 calls sparse)."""
+    from lm.corpus import encode
 
-    model.generate(recorder, prompt, tokens, seed=0, temperature=0.0)
-    shapes = [model.codes[layer].shape for layer in seen]
-    array = config.replace(max_k=max(config.max_k, *(k for _, k in shapes)),   # one simulator
-                           max_n=max(config.max_n, *(n for n, _ in shapes)))
-    return [{"layer": layer, **measure(array, np.concatenate(batches), model.codes[layer])}
-            for layer, batches in seen.items()]
+    seen = _Recorder(model.codes)
+    model.generate(encode(prompt), tokens, 0.0, engine=seen)
+    picked = [name for name in seen.batches if name.endswith(tuple(layers))]
+    return seen.measure(config, picked, backend) + [
+        {"layer": name, "zero_codes": seen.zero_share(name)}
+        for name in seen.batches if name not in picked]
+
+
+class _Recorder:
+    """An engine (golden/'s product) that keeps every batch of codes each layer was given."""
+
+    def __init__(self, codes: dict):
+        self.codes, self.batches = codes, {}
+
+    def __call__(self, layer, x_codes):
+        self.batches.setdefault(layer, []).append(np.asarray(x_codes))
+        return int_matmul(x_codes, self.codes[layer])
+
+    def zero_share(self, layer) -> float:
+        return round(float(np.mean(np.concatenate(self.batches[layer]) == 0)), 4)
+
+    def measure(self, config: ArrayConfig, layers=None, backend: str = "verilator") -> list[dict]:
+        layers = list(self.batches) if layers is None else layers
+        shapes = [self.codes[layer].shape for layer in layers]
+        array = config.replace(max_k=max(config.max_k, *(k for _, k in shapes)),   # one simulator
+                               max_n=max(config.max_n, *(n for n, _ in shapes)))
+        return [{"layer": layer, **measure(array, np.concatenate(self.batches[layer]),
+                                           self.codes[layer], backend=backend)} for layer in layers]

@@ -50,3 +50,28 @@ def test_skipping_codes_follows_the_busiest_lane():
     result = measure(config, x, w, backend="amaranth")
     assert result["skipping"]["busy"] == 2 * 3 and result["dense"]["busy"] == 2 * 10
     assert result["issues_skipped"] == pytest.approx(1 - 3 / 10)
+
+
+def test_transformer_inputs_measure_the_trained_down_proj():
+    """The trained transformer's first down_proj, on the code-skipping array: its input codes are
+    mostly zero, every other projection's zero share is reported beside, and skipping saves
+    cycles on them (both runs checked beat by beat against golden/ on the cycle model's cycle)."""
+    from lm.bitnet import load
+    from lm.bitnet.train import DEFAULT_DIR
+
+    from bench.sparsity import transformer_inputs
+
+    model = load(DEFAULT_DIR)
+    config = ArrayConfig.icebreaker_a4_codes(act_bits=8)
+    rows = transformer_inputs(model, config, "a cat ", tokens=2,
+                              layers=("layers.0.mlp.down_proj",), backend="amaranth")
+    measured = [r for r in rows if "speedup" in r]
+    assert [r["layer"] for r in measured] == ["model.layers.0.mlp.down_proj"]
+    assert len(rows) == len(model.codes)
+    (down,) = measured
+    # the prompt's 6 characters in one pass, then the first new one (the second is not fed back)
+    assert (down["m"], down["k"], down["n"]) == (7, 256, 64)
+    assert down["zero_codes"] > 0.5 and down["issues_skipped"] > 0.3
+    assert down["skipping"]["busy"] < down["dense"]["busy"] and down["speedup"] > 1.3
+    up = next(r for r in rows if r["layer"] == "model.layers.0.mlp.up_proj")
+    assert up["zero_codes"] < 0.1 and "speedup" not in up
