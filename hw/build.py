@@ -80,10 +80,15 @@ def _utilization(util: dict, names: dict, budget: dict) -> dict:
             "spram_used": count("spram", "used"), "dsp_used": count("dsp", "used")}
 
 
-#: yosys 0.70's abc9 assertions on Amaranth's alias wires (yosys issue #4349 and its kin, seen in
-#: synth_ice40 on the bare BitLinear top and in synth_ecp5 on board tops such as ulx3s-12f 16 x 8).
+#: yosys 0.70's abc9 failures on Amaranth's alias wires (yosys issue #4349 and its kin): two
+#: assertions (seen in synth_ice40 on the bare BitLinear top and in synth_ecp5 on board tops such
+#: as ulx3s-12f 16 x 8), and a silent one that nextpnr then refuses: a block RAM's read data
+#: driven by output bits of two DP16KDs (ulx3s-85f 32 x 64 4-bit with read_cuts=1, every run;
+#: yosys's ``check`` finds nothing after memory and flop mapping, the conflict comes out of
+#: abc9's LUT mapping, and the alias wires dropped before synthesis avoid it).
 ABC9_ALIAS_CRASHES = ("Assert `GetSize(conn.first) == GetSize(conn.second)'",
-                      "Assert `count_id(wire->name) == 0'")
+                      "Assert `count_id(wire->name) == 0'",
+                      "is multiply driven by cell ports")
 #: What avoids them: drop the alias wires before synthesis. Only on a retry, because it moves
 #: every other design's netlist slightly (icebreaker default: 4,290 LUT4 instead of 4,311).
 ABC9_WORKAROUND = "proc; opt_clean -purge"
@@ -126,14 +131,14 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log,
 
 def _toolchain_with_retry(board, design, out: Path, *, seed: int, dsp: bool, log) -> tuple:
     """``_run_toolchain``, once more with ``ABC9_WORKAROUND`` if yosys's abc9 hit one of its
-    alias-wire assertions (seen to come and go between identical runs); (wall, the workaround
-    used or None)."""
+    alias-wire failures (the assertions seen to come and go between identical runs); (wall, the
+    workaround used or None)."""
     try:
         return _run_toolchain(board, design, out, seed=seed, dsp=dsp, log=log), None
     except BuildFailed as error:
         if not any(crash in str(error) for crash in ABC9_ALIAS_CRASHES):
             raise
-    log(f"  yosys's abc9 stopped on an alias wire (yosys #4349); building again with "
+    log(f"  yosys's abc9 failed on an alias wire (yosys #4349); building again with "
         f"'{ABC9_WORKAROUND}' before synthesis")
     wall = _run_toolchain(board, design, out, seed=seed, dsp=dsp, log=log,
                           after_read=f"{YOSYS_AFTER_READ}\n{ABC9_WORKAROUND}")
