@@ -46,7 +46,19 @@ DEFAULT_SEEDS = "1-3"
 
 
 class BuildFailed(RuntimeError):
-    """The toolchain did not produce a placed design; the message says where to look."""
+    """The toolchain did not produce a placed design; the message says where to look.
+    ``placement``: nextpnr could not place or route this seed's placement (another seed may)."""
+
+    def __init__(self, message: str, *, placement: bool = False):
+        super().__init__(message)
+        self.placement = placement
+
+
+#: nextpnr's words for a placement it could not place or route: seed-dependent near the limit
+#: (tang-nano-9k 16 x 18 4-bit, 2026-12-07: seeds 1 and 3 routed, seed 2 "Failed to find a
+#: route", then the WebAssembly build of nextpnr trapped without an ERROR line).
+PLACEMENT_FAILURES = ("Failed to find a route", "Routing design failed",
+                      "Unable to find legal placement")
 
 
 def count_multipliers(build_dir: Path, dsp_cells=("SB_MAC16",), netlist="top.json") -> dict:
@@ -118,14 +130,16 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log,
     if failure is not None or not (out / "nextpnr_report.json").exists():
         tails = [out / name for name in board.build_logs.values()]
         found = [line for path in tails if path.exists() for line in path.read_text().splitlines()
-                 if "ERROR" in line or "Utilisation" in line]
+                 if "ERROR" in line or "Utilisation" in line
+                 or any(words in line for words in PLACEMENT_FAILURES)]
         if not found and (out / "toolchain.log").exists():
             # no tool reported an error: it crashed (e.g. "Bus error" when two first runs of a
             # YoWASP tool compile its WebAssembly cache at once); its own last words then
             found = (out / "toolchain.log").read_text().splitlines()[-5:]
         log_tail = "\n".join(found[-10:])
         raise BuildFailed(f"{board.name}: the toolchain failed after {wall:.0f} s ({failure}); "
-                          f"see {', '.join(str(p) for p in tails)}\n{log_tail}")
+                          f"see {', '.join(str(p) for p in tails)}\n{log_tail}",
+                          placement=any(words in log_tail for words in PLACEMENT_FAILURES))
     return wall
 
 
@@ -227,26 +241,18 @@ def _fits(report: dict) -> bool:
 def build_seeds(board_name: str, config: ArrayConfig | None = None, *, seeds: tuple[int, ...],
                 out: str | Path | None = None, log=print, **options) -> dict:
     """:func:`build` on each seed in turn until one meets timing (a design that does not fit
-    would not fit on the next seed either: it stops too). One seed builds straight into ``out``;
-    several build into ``out/seed<N>`` and the kept one (the first that met, else the fastest)
-    is copied to ``out``. The report is the kept build's, with ``seeds_tried``."""
+    would not fit on the next seed either: it stops too; a seed nextpnr cannot place or route
+    goes on to the next). One seed builds straight into ``out``; several build into
+    ``out/seed<N>`` and the kept one (the first that met, else the fastest) is copied to
+    ``out``. The report is the kept build's, with ``seeds_tried``."""
     if not seeds:
         raise ValueError("seeds: give at least one placement seed")
     out = Path(out) if out else Path("build") / get_board(board_name).name
     if len(seeds) == 1:
         report = build(board_name, config, seed=seeds[0], out=out, log=log, **options)
-        tried = [report]
+        tried, unplaced = [report], []
     else:
-        tried = []
-        for seed in seeds:
-            report = build(board_name, config, seed=seed, out=out / f"seed{seed}", log=log,
-                           **options)
-            tried.append(report)
-            if report["timing_met"] or not _fits(report):
-                break
-            if seed != seeds[-1]:
-                log(f"seed {seed}: {report['fmax_mhz']} MHz, misses the {report['target_mhz']} MHz "
-                    f"target; placing again with seed {seeds[seeds.index(seed) + 1]}")
+        tried, unplaced = _sweep_seeds(board_name, config, seeds, out, log, options)
         report = next((r for r in tried if r["timing_met"]),
                       max(tried, key=lambda r: r["fmax_mhz"]))
         kept = out / f"seed{report['seed']}"
@@ -254,11 +260,40 @@ def build_seeds(board_name: str, config: ArrayConfig | None = None, *, seeds: tu
             if path.is_file():
                 shutil.copy2(path, out / path.name)
         report = {**report, "bitstream": str(out / Path(report["bitstream"]).name)}
-    report["seeds_tried"] = [{"seed": r["seed"], "fmax_mhz": r["fmax_mhz"],
-                              "timing_met": r["timing_met"], "lc_used": r["lc_used"]}
-                             for r in tried]
+    placed = [{"seed": r["seed"], "fmax_mhz": r["fmax_mhz"], "timing_met": r["timing_met"],
+               "lc_used": r["lc_used"]} for r in tried]
+    report["seeds_tried"] = sorted(placed + unplaced, key=lambda r: r["seed"])
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+def _sweep_seeds(board_name, config, seeds, out: Path, log, options) -> tuple[list, list]:
+    """The reports of the seeds built in turn (see :func:`build_seeds`), and the seeds nextpnr
+    could not place or route (``{"seed", "failed"}``); BuildFailed if none was placed."""
+    tried, unplaced = [], []
+    for position, seed in enumerate(seeds):
+        following = (f"; placing again with seed {seeds[position + 1]}"
+                     if position + 1 < len(seeds) else "")
+        try:
+            report = build(board_name, config, seed=seed, out=out / f"seed{seed}", log=log,
+                           **options)
+        except BuildFailed as error:
+            if not error.placement:
+                raise
+            unplaced.append({"seed": seed, "failed": str(error)})
+            log(f"seed {seed}: nextpnr could not place or route it{following}")
+            continue
+        tried.append(report)
+        if report["timing_met"] or not _fits(report):
+            break
+        if following:
+            log(f"seed {seed}: {report['fmax_mhz']} MHz, misses the {report['target_mhz']} MHz "
+                f"target{following}")
+    if not tried:
+        raise BuildFailed("no seed could be placed and routed:\n"
+                          + "\n".join(f"seed {u['seed']}: {u['failed']}" for u in unplaced),
+                          placement=True)
+    return tried, unplaced
 
 
 def format_report(report: dict) -> str:
@@ -278,7 +313,8 @@ def format_report(report: dict) -> str:
         ("multipliers", f"{report['multipliers']} ($mul {report['multiplier_cells']['mul_cells']}, "
                         f"DSP cells {report['multiplier_cells']['dsp_cells']})"),
         ("seed / wall time", f"{report['seed']} / {report['wall_seconds']} s"),
-        *([("seeds tried", ", ".join(f"{r['seed']}: {r['fmax_mhz']} MHz"
+        *([("seeds tried", ", ".join(f"{r['seed']}: {r['fmax_mhz']} MHz" if "fmax_mhz" in r
+                                     else f"{r['seed']}: not routed"
                                      for r in report["seeds_tried"]))]
           if len(report.get("seeds_tried", ())) > 1 else []),
         ("bitstream", report["bitstream"]),
@@ -331,7 +367,7 @@ def main(argv=None) -> int:
     print(f"report: {Path(report['bitstream']).parent / 'report.json'}")
     status = 0
     if not report["timing_met"]:
-        tried = report["seeds_tried"]
+        tried = [r for r in report["seeds_tried"] if "fmax_mhz" in r]
         seeds = (f"seed {tried[0]['seed']}" if len(tried) == 1 else
                  f"seeds {', '.join(str(r['seed']) for r in tried)} (kept seed {report['seed']}, "
                  f"the fastest)")

@@ -229,6 +229,30 @@ def test_a_tool_that_crashes_without_an_error_line_is_quoted(monkeypatch, tmp_pa
                                     log=lambda text: None)
 
 
+@pytest.mark.parametrize("words, placement", [
+    ("Warning: Failed to find a route for arc 2 of net link.link.array.act_buffer.rd_data[56].", True),
+    ("ERROR: Unable to find legal placement for cell 'x' after 40015459 attempts", True),
+    ("ERROR: Max frequency too low", False)])
+def test_a_placement_nextpnr_cannot_route_is_told_apart(monkeypatch, tmp_path, words, placement):
+    """A route nextpnr could not find (the Gowin build then traps with no ERROR line) is quoted
+    and marked as the placement's failure, which another seed may not have; other errors not."""
+    import subprocess
+
+    import hw.build as build_module
+    from boards import get_board
+
+    board = get_board("icebreaker")
+
+    def unroutable(self, *args, **kwargs):
+        (tmp_path / board.build_logs["nextpnr"]).write_text(f"Info: routing\n{words}\n")
+        raise subprocess.CalledProcessError(1, ["sh", "build_top.sh"])
+
+    monkeypatch.setattr(type(board.platform()), "build", unroutable)
+    with pytest.raises(build_module.BuildFailed) as failed:
+        build_module._run_toolchain(board, None, tmp_path, seed=2, dsp=False, log=lambda text: None)
+    assert words in str(failed.value) and failed.value.placement is placement
+
+
 @pytest.mark.parametrize("text, seeds", [("3", (3,)), ("1-3", (1, 2, 3)), ("1,5,9", (1, 5, 9)),
                                          ("2-4,7", (2, 3, 4, 7)), ("0", (0,))])
 def test_seeds_are_one_a_range_or_a_list(text, seeds):
@@ -255,6 +279,8 @@ def _fake_builds(monkeypatch, fmax_by_seed, lc_used=100):
 
     def fake(board_name, config=None, *, seed, out, target_mhz=None, log=print, **options):
         called.append(seed)
+        if fmax_by_seed[seed] is None:
+            raise build_module.BuildFailed(f"seed {seed}: Failed to find a route", placement=True)
         out.mkdir(parents=True, exist_ok=True)
         (out / "top.bin").write_text(f"bitstream of seed {seed}")
         report = {"board": board_name, "device": "iCE40UP5K-SG48", "seed": seed,
@@ -293,6 +319,38 @@ def test_when_no_seed_meets_the_fastest_is_kept_and_the_exit_says_so(monkeypatch
     err = capsys.readouterr().err
     assert "timing MISSED on seeds 4, 5, 6 (kept seed 5, the fastest): 47.5 MHz < 48.0 MHz" in err
     assert "--seed 7-9" in err
+
+
+def test_a_seed_nextpnr_cannot_route_goes_on_to_the_next(monkeypatch, tmp_path, capsys):
+    called = _fake_builds(monkeypatch, {1: None, 2: 48.3, 3: 49.0})
+    assert main(["--board", "icebreaker", "--seed", "1-3", "--out", str(tmp_path)]) == 0
+    assert called == [1, 2]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["seed"] == 2 and [r["seed"] for r in report["seeds_tried"]] == [1, 2]
+    assert "Failed to find a route" in report["seeds_tried"][0]["failed"]
+    assert "seeds tried       1: not routed, 2: 48.3 MHz" in capsys.readouterr().out
+
+
+def test_when_no_seed_can_be_routed_the_build_fails_naming_each(monkeypatch, tmp_path, capsys):
+    called = _fake_builds(monkeypatch, {1: None, 2: None})
+    assert main(["--board", "icebreaker", "--seed", "1,2", "--out", str(tmp_path)]) == 1
+    assert called == [1, 2]
+    err = capsys.readouterr().err
+    assert "no seed could be placed and routed" in err and "seed 1:" in err and "seed 2:" in err
+
+
+def test_a_failure_that_is_not_the_placement_stops_the_seed_sweep(monkeypatch, tmp_path):
+    import hw.build as build_module
+    called = []
+
+    def yosys_fails(board_name, config=None, *, seed, **options):
+        called.append(seed)
+        raise build_module.BuildFailed("ERROR: yosys stopped")
+
+    monkeypatch.setattr(build_module, "build", yosys_fails)
+    with pytest.raises(build_module.BuildFailed, match="yosys stopped"):
+        build_module.build_seeds("icebreaker", seeds=(1, 2), out=tmp_path, log=lambda text: None)
+    assert called == [1]
 
 
 def test_a_design_that_does_not_fit_is_not_placed_again(monkeypatch, tmp_path):
