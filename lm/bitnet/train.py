@@ -208,7 +208,6 @@ def main(argv=None) -> int:
         print("python -m lm.bitnet.train: needs PyTorch, which the project does not install "
               "(pip install torch)", file=sys.stderr)
         return 2
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     from . import load
     start = time.perf_counter()
