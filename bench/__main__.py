@@ -144,7 +144,7 @@ def run_largest(args, board: str) -> dict:
                 continue
             result = first if len(args.seeds) == 1 else synth.measure_point(point, seeds=args.seeds, **options)
             tried[index] = result
-            if result["fmax_mhz"] >= target:
+            if result["fits"] and result["fmax_mhz"] >= target:
                 found = result
                 break
         out[kind] = {"largest": found, "tried": tried, "pes": found["pes"] if found else 0,

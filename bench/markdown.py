@@ -5,6 +5,13 @@ from __future__ import annotations
 __all__ = ["figures_markdown"]
 
 
+def _seed_list(point: dict) -> str:
+    """Fmax of each seed that routed, then the seeds nextpnr could not route."""
+    text = ", ".join(f"{f:g}" for f in point["fmax_mhz_by_seed"])
+    unrouted = point.get("unrouted_seeds")
+    return text + (f"; seed {', '.join(map(str, unrouted))} not routed" if unrouted else "")
+
+
 def _sweep_table(sweep: dict) -> list[str]:
     lines = ["| PE kind | lanes × rows | LC | EBR | DSP | Fmax (median; seeds) |", "|---|---|---|---|---|---|"]
     for p in sweep["points"]:
@@ -12,7 +19,7 @@ def _sweep_table(sweep: dict) -> list[str]:
         if not p["fits"]:
             lines.append(f"| {p['kind']} | {shape} | does not build: {p['failure']} | | | |")
             continue
-        seeds = ", ".join(f"{f:g}" for f in p["fmax_mhz_by_seed"])
+        seeds = _seed_list(p)
         lines.append(f"| {p['kind']} | {shape} | {p['lc']:,} | {p['ebr']} | {p['dsp']} | "
                      f"{p['fmax_mhz']:g} MHz ({seeds}) |")
     return lines
@@ -75,7 +82,7 @@ def _activations_table(section) -> list[str]:
             if not r["fits"]:
                 out.append(f"| {name} | {shape} | does not build: {r['failure']} | | | | |")
                 continue
-            seeds = ", ".join(f"{f:g}" for f in r["fmax_mhz_by_seed"])
+            seeds = _seed_list(r)
             ratios = (f"{r['pes_ratio']}×, {r['g_mac_s_ratio']}×" if "pes_ratio" in r else "–")
             out.append(f"| {name} | {shape} | {r['lc']:,} | {r['ebr']} | {r['fmax_mhz']:g} MHz "
                        f"({seeds}) | {r['g_mac_s']:g} | {ratios} |")
@@ -100,8 +107,9 @@ def _kinds_table(section) -> list[str]:
             if not r["fits"]:
                 out.append(f"{head} | does not build: {r['failure']} | | | | | | |")
                 continue
-            seeds = ", ".join(f"{f:g}" for f in r["fmax_mhz_by_seed"])
-            fmax = f"{r['fmax_mhz']:g} MHz" + (f" ({seeds})" if len(r["fmax_mhz_by_seed"]) > 1 else "")
+            seeds = _seed_list(r)
+            fmax = f"{r['fmax_mhz']:g} MHz" + (f" ({seeds})" if len(r["fmax_mhz_by_seed"]) > 1
+                                               or r.get("unrouted_seeds") else "")
             out.append(f"{head} {r['cycles_per_chunk']} | {r['lc']:,} | {r['ebr']} | {fmax} | "
                        f"{r['g_mac_s']:g} | {r['g_mac_s_per_klc']:g} | "
                        f"{r.get('per_lc_vs_xor', '–')}{'×' if 'per_lc_vs_xor' in r else ''} |")

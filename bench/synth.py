@@ -92,7 +92,8 @@ def _failure_line(error) -> str:
 
 def build_seed(point: Point, seed: int, target_mhz: float, root: str) -> dict:
     """One build of ``point`` (or its cached report): ``{"report": ...}`` or ``{"failure": line,
-    "message": ...}``. Runs wherever the executor puts it; it writes no cache itself."""
+    "message": ..., "placement": ...}`` (``placement``: nextpnr could not place or route this
+    seed, which another seed may). Runs wherever the executor puts it; it writes no cache itself."""
     from hw.build import BuildFailed, build
 
     config = sweep_config(point)
@@ -100,11 +101,15 @@ def build_seed(point: Point, seed: int, target_mhz: float, root: str) -> dict:
     report = _cached(out / "report.json", config)
     if report is not None:
         return {"report": report, "cached": True}
+    unrouted = _cached(out / "unrouted.json", config)
+    if unrouted is not None:
+        return {**unrouted, "placement": True, "cached": True}
     try:
         report = build(point.board, config, seed=seed, out=out, target_mhz=target_mhz,
                        top=point.top, log=lambda text: None)
     except BuildFailed as error:
-        return {"failure": _failure_line(error), "message": str(error)}
+        return {"failure": _failure_line(error), "message": str(error),
+                "placement": error.placement, "cached": False}
     report["sources"] = source_digest()
     return {"report": report, "cached": False}
 
@@ -150,6 +155,7 @@ def measure_points(points: list[Point], *, seeds=(1, 2, 3), target_mhz: float = 
     per seed and the median, multipliers, and why it failed if it did."""
     configs = {point: sweep_config(point) for point in points}
     reports = {point: {} for point in points}
+    unrouted = {point: {} for point in points}     # seed -> nextpnr's words, per point
     failures = {}
     for point in points:
         failed = Path(root) / point.path / "failed.json"
@@ -165,6 +171,16 @@ def measure_points(points: list[Point], *, seeds=(1, 2, 3), target_mhz: float = 
         def arrived(index, result, tasks=tasks):
             point, seed = tasks[index][:2]
             where = f"{point.board} {point.label} seed {seed}"
+            if result.get("placement"):                      # this seed's placement, not the design
+                unrouted[point][seed] = result["failure"]
+                path = Path(root) / point.path / f"seed{seed}" / "unrouted.json"
+                if not result["cached"]:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(json.dumps({"config": configs[point].to_dict(),
+                                                "failure": result["failure"],
+                                                "sources": source_digest()}, indent=2) + "\n")
+                log(f"  {where}: not routed on this seed ({result['failure']})")
+                return
             if "failure" in result:
                 failures[point] = result["failure"]
                 failed = Path(root) / point.path / "failed.json"
@@ -188,7 +204,7 @@ def measure_points(points: list[Point], *, seeds=(1, 2, 3), target_mhz: float = 
                                           f", {min(jobs, len(tasks))} at a time" if jobs > 1 else ""))
         run_tasks(build_seed, tasks, jobs=jobs, scheduler=scheduler, on_result=arrived)
     return [_summary(point, configs[point], [reports[point][s] for s in seeds if s in reports[point]],
-                     failures.get(point), log) for point in points]
+                     failures.get(point), log, unrouted[point]) for point in points]
 
 
 def _over_budget(report: dict) -> str | None:
@@ -201,9 +217,15 @@ def _over_budget(report: dict) -> str | None:
     return None
 
 
-def _summary(point: Point, config: ArrayConfig, runs: list[dict], failure, log) -> dict:
+def _summary(point: Point, config: ArrayConfig, runs: list[dict], failure, log,
+             unrouted: dict | None = None) -> dict:
+    """A point's figures over the seeds that routed (``unrouted``: the others, seed -> why);
+    no seed routed is the point's failure."""
+    unrouted = unrouted or {}
     if failure is None and runs:
         failure = _over_budget(runs[0])
+    if failure is None and not runs and unrouted:
+        failure = f"no seed routed ({next(iter(unrouted.values()))})"
     result = {"board": point.board, "kind": point.kind, "lanes": point.lanes, "rows": point.rows,
               "pes": point.lanes * point.rows, "top": point.top, "act_bits": point.act_bits,
               "zero_skip": point.zero_skip, "config": config.to_dict(),
@@ -219,6 +241,8 @@ def _summary(point: Point, config: ArrayConfig, runs: list[dict], failure, log) 
         }
         if len({r["lc_used"] for r in runs}) > 1:       # synthesis is deterministic; say if not
             result["lc_by_seed"] = [r["lc_used"] for r in runs]
+        if unrouted:
+            result["unrouted_seeds"] = sorted(unrouted)
         log(f"  {point.board} {point.label}: {result['lc']} LC, {result['ebr']} EBR, "
             f"{result['dsp']} DSP, Fmax {fmax} -> median {result['fmax_mhz']} MHz")
     return result

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bench import estimate, synth, throughput
+from bench import estimate, markdown, synth, throughput
 from bench.__main__ import compare, main, sweep_points
 from hw.config import ArrayConfig
 
@@ -258,3 +258,32 @@ def test_activations_section_compares_4_bit_arrays_with_the_8_bit_default(tmp_pa
     assert skip["zero_skip_lc_cost"] == codes["zero_skip_lc_cost"] == 90
     assert "zero_skip_lc_cost" not in a4 and "zero_skip_lc_cost" not in a4_narrow
     assert "| 4-bit, skipping zero chunks | 16 × 12 = 192 |" in (tmp_path / "figures.md").read_text()
+
+
+def test_a_seed_that_does_not_route_leaves_the_other_seeds_standing(tmp_path, monkeypatch):
+    """Near the limit one seed's placement may not route (tang-nano-9k 16 x 12, board top, seed
+    3): the point keeps the seeds that routed, names the one that did not, and a second run
+    builds nothing again; a point no seed routes does not fit."""
+    import hw.build
+    from hw.build import BuildFailed
+
+    built = []
+
+    def build(board, config, *, seed, out, target_mhz, top, log):
+        built.append((config.lanes, seed))
+        if seed == 3 or config.lanes == 8:
+            raise BuildFailed("Warning: Failed to find a route for arc 2", placement=True)
+        return {"config": config.to_dict(), "lc_used": 100, "ebr_used": 2, "dsp_used": 0,
+                "lc_total": 8640, "fmax_mhz": 100.0 + seed, "multipliers": 0, "seed": seed,
+                "wall_seconds": 1.0, "target_mhz": target_mhz}
+
+    monkeypatch.setattr(hw.build, "build", build)
+    points = [synth.Point("xor", 4, 1, board="tang-nano-9k"), synth.Point("xor", 8, 1, board="tang-nano-9k")]
+    for _ in range(2):
+        four, eight = synth.measure_points(points, seeds=(1, 2, 3), target_mhz=100.0,
+                                           root=tmp_path / "synth", log=lambda text: None)
+        assert four["fits"] and four["fmax_mhz_by_seed"] == [101.0, 102.0]
+        assert four["unrouted_seeds"] == [3] and four["fmax_mhz"] == 101.5
+        assert not eight["fits"] and "no seed routed" in eight["failure"]
+        assert "seed 3 not routed" in markdown._seed_list(four)
+    assert sorted(built) == [(4, 1), (4, 2), (4, 3), (8, 1), (8, 2), (8, 3)]
