@@ -86,8 +86,13 @@ def _cached(path: Path, config: ArrayConfig) -> dict | None:
 
 
 def _failure_line(error) -> str:
+    """The tool's own words: its ERROR line, else nextpnr's route failure, else the first line."""
+    from hw.build import PLACEMENT_FAILURES
+
     lines = str(error).splitlines()
-    return next((line.strip() for line in lines if "ERROR" in line), lines[0] if lines else "?")
+    return next((line.strip() for line in lines if "ERROR" in line), None) or next(
+        (line.strip() for line in lines if any(words in line for words in PLACEMENT_FAILURES)),
+        lines[0] if lines else "?")
 
 
 def build_seed(point: Point, seed: int, target_mhz: float, root: str) -> dict:

@@ -284,6 +284,6 @@ def test_a_seed_that_does_not_route_leaves_the_other_seeds_standing(tmp_path, mo
                                            root=tmp_path / "synth", log=lambda text: None)
         assert four["fits"] and four["fmax_mhz_by_seed"] == [101.0, 102.0]
         assert four["unrouted_seeds"] == [3] and four["fmax_mhz"] == 101.5
-        assert not eight["fits"] and "no seed routed" in eight["failure"]
+        assert not eight["fits"] and "no seed routed (Warning: Failed to find a route" in eight["failure"]
         assert "seed 3 not routed" in markdown._seed_list(four)
     assert sorted(built) == [(4, 1), (4, 2), (4, 3), (8, 1), (8, 2), (8, 3)]
