@@ -303,6 +303,11 @@ SPARSITY_ARRAYS = {
     "8 lanes, codes": ArrayConfig.icebreaker_a4_codes(),
 }
 
+#: The arrays the models' real layer inputs run on, by skipping mode: 8-bit activations (the MLP
+#: is b1.58, and a4.8 keeps down_proj at INT8), as wide as each mode's UP5K build.
+MODEL_ARRAYS = {"chunks": ArrayConfig.icebreaker(zero_skip="chunks"),
+                "codes": ArrayConfig.icebreaker_a4_codes(act_bits=8)}
+
 
 def run_sparsity(args) -> dict:
     """Zero skipping against the same array without it (``bench.sparsity``)."""
@@ -324,8 +329,7 @@ def run_sparsity(args) -> dict:
         return out
     model = TernaryModel.load()
     out["model_layers"] = {}
-    for mode, config in (("chunks", ArrayConfig.icebreaker(zero_skip="chunks")),
-                         ("codes", ArrayConfig.icebreaker_a4_codes(act_bits=8))):
+    for mode, config in MODEL_ARRAYS.items():
         log(f"[sparsity] the tiny trained model's layer inputs, {config.lanes} x {config.rows} "
             f"skipping {mode}")
         layers = sparsity.layer_inputs(model, config, "the ", tokens=16)
@@ -347,8 +351,7 @@ def transformer_sparsity(tokens: int = 24) -> dict:
     model = load(DEFAULT_DIR)
     where = DEFAULT_DIR.relative_to(Path.cwd()) if DEFAULT_DIR.is_relative_to(Path.cwd()) else DEFAULT_DIR
     out = {"checkpoint": str(where), "prompt": TRANSFORMER_PROMPT, "tokens": tokens}
-    for mode, config in (("chunks", ArrayConfig.icebreaker(zero_skip="chunks")),
-                         ("codes", ArrayConfig.icebreaker_a4_codes(act_bits=8))):
+    for mode, config in MODEL_ARRAYS.items():
         log(f"[sparsity] the trained BitNet transformer's down_proj inputs, {config.lanes} x "
             f"{config.rows} skipping {mode}")
         layers = sparsity.transformer_inputs(model, config, TRANSFORMER_PROMPT, tokens)

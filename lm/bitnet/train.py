@@ -199,7 +199,8 @@ def main(argv=None) -> int:
     parser = CommandLine(prog="python -m lm.bitnet.train", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=output_dir, default=str(DEFAULT_DIR), help="checkpoint directory to write")
     parser.add_argument("--report", type=output_file, default="build/lm/train_transformer.json")
-    parser.add_argument("--steps", type=positive_int, default=1500)
+    parser.add_argument("--steps", type=positive_int, default=3000,
+                        help="training steps (default: those of the shipped checkpoint)")
     parser.add_argument("--seed", type=non_negative_int, default=0)
     args = parser.parse_args(argv)
     try:
