@@ -151,6 +151,13 @@ class ArrayConfig:
         Registers in front of the weight banks' write ports (address, word, enables), 0..1, so
         the loader's handshake does not reach across the die to every bank; a load then
         completes a cycle later (``weight_write_delay``). Block-RAM banks only.
+    act_copies : int
+        Copies of the activations' last read register (``read_cuts`` >= 1), 1..rows, each
+        feeding ``rows / act_copies`` neighbouring rows (``act_copy``), so that no activation
+        net reaches every row across the die and the placer can put each copy beside its rows
+        (kept apart through synthesis: ``hw.copies``). No latency; a register of
+        ``lanes x act_bits`` bits a copy. Kinds that take the activations once for all rows
+        (table2, serial) have one copy.
     """
 
     pe_kind: str = "xor"
@@ -167,6 +174,7 @@ class ArrayConfig:
     read_cuts: int = 0
     output_buffer: int = 0
     write_cuts: int = 0
+    act_copies: int = 1
 
     def __post_init__(self):
         def integer(name, low, high):
@@ -189,6 +197,8 @@ class ArrayConfig:
         integer("read_cuts", 0, 2)
         integer("output_buffer", 0, 1)
         integer("write_cuts", 0, 1)
+        integer("act_copies", 1, 256)
+        self._check_act_copies()
         if self.write_cuts and self.weight_store != "ebr":
             raise ValueError(f"ArrayConfig.write_cuts: the SPRAM banks share one port between "
                              f"reads and writes; write cuts need block-RAM banks "
@@ -220,6 +230,19 @@ class ArrayConfig:
                                  f"range [0, {self.tree_depth}] (tree depth for {self.lanes} lanes)")
         if list(self.tree_cuts) != sorted(set(self.tree_cuts)):
             raise ValueError(f"ArrayConfig.tree_cuts: {self.tree_cuts} must be strictly increasing")
+
+    def _check_act_copies(self):
+        if self.act_copies == 1:
+            return
+        if self.read_cuts == 0:
+            raise ValueError(f"ArrayConfig.act_copies: the copies are the last read register; "
+                             f"{self.act_copies} copies need read_cuts >= 1, got 0")
+        if self.act_copies > self.rows:
+            raise ValueError(f"ArrayConfig.act_copies: {self.act_copies} copies for {self.rows} "
+                             f"rows (at most one a row)")
+        if self.kind.array != PEKind.array:
+            raise ValueError(f"ArrayConfig.act_copies: pe_kind {self.pe_kind!r} takes the "
+                             f"activations once for all rows; it has one copy")
 
     def _check_lanes(self):
         if self.weight_packing == "base3":
@@ -300,6 +323,11 @@ class ArrayConfig:
     def read_latency(self) -> int:
         """Cycles from the memories' read data to the rows' inputs (``read_cuts``)."""
         return self.read_cuts
+
+    def act_copy(self, row: int) -> int:
+        """Which copy of the activations' last read register feeds ``row`` (``act_copies``):
+        neighbouring rows share one."""
+        return row * self.act_copies // self.rows
 
     @property
     def skip_latency(self) -> int:

@@ -92,6 +92,12 @@ def test_base3_sizes():
     ({"zero_skip": "codes", "weight_store": "spram"},
      "ArrayConfig.zero_skip: 'codes' keeps a bank per lane of 2-bit trits in block RAM"),
     ({"zero_skip": "codes", "pe_kind": "mul8"}, "'codes' keeps a bank per lane of 2-bit trits"),
+    ({"act_copies": 0}, "ArrayConfig.act_copies: 0 is outside the allowed range [1, 256]"),
+    ({"act_copies": 2}, "ArrayConfig.act_copies: the copies are the last read register; 2 copies "
+                        "need read_cuts >= 1"),
+    ({"act_copies": 3, "read_cuts": 1}, "ArrayConfig.act_copies: 3 copies for 2 rows"),
+    ({"act_copies": 2, "read_cuts": 1, "pe_kind": "serial"},
+     "ArrayConfig.act_copies: pe_kind 'serial' takes the activations once for all rows"),
 ])
 def test_invalid_values_name_field_and_range(changes, words):
     with pytest.raises(ValueError) as info:

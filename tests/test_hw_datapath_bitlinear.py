@@ -10,7 +10,7 @@ from golden.baseline import int8_matmul
 from golden.bitlinear import int_matmul
 from hw.datapath.bitlinear import BitLinear
 from golden.ints import ceil_div
-from hw.config import PE_KINDS, ArrayConfig
+from hw.config import PE_KINDS, ArrayConfig, PEKind
 from hw.formats import act_beats, as_ints, decode_acc_word, weight_beats
 from sim import ScoreboardError, run_bitlinear
 
@@ -44,6 +44,10 @@ CONFIGS = {
     "out_buffer": ArrayConfig.tiny(output_buffer=1),
     "out_buffer_rows3_cut": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3),
                                         read_cuts=1, output_buffer=1),
+    # the activations' last read register in copies, each feeding its neighbouring rows
+    "act_copies": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3),
+                              read_cuts=1, act_copies=2),
+    "act_copies_per_row_cuts2": ArrayConfig.tiny(read_cuts=2, act_copies=2, act_bits=4),
     # the weight banks' writes a cycle later, from registers
     "write_cut": ArrayConfig.tiny(write_cuts=1),
     "write_cut_codes_act4": ArrayConfig(lanes=8, rows=3, act_bits=4, max_k=64, max_n=10,
@@ -79,6 +83,8 @@ def cases(config, seed):
 @pytest.mark.parametrize("kind", TERNARY_KINDS)
 @pytest.mark.parametrize("config_name", sorted(CONFIGS))
 def test_cycle_exact_against_golden(kind, config_name):
+    if CONFIGS[config_name].act_copies > 1 and PE_KINDS[kind].array != PEKind.array:
+        pytest.skip(f"{kind} takes the activations once for all rows (one copy)")
     config = CONFIGS[config_name].replace(pe_kind=kind)
     for name, x, w in cases(config, seed=len(config_name)):
         result = run_bitlinear(config, x, w)  # raises on the first beat off in value or cycle

@@ -25,7 +25,7 @@ def row_sums(run_sim, config, vectors):
     async def testbench(ctx):
         for acts, weights in vectors + [vectors[-1]] * rows.latency:
             for plane in range(per_chunk):
-                ctx.set(rows.acts, [int(a) for a in acts])
+                ctx.set(rows.acts, [[int(a) for a in acts]] * config.act_copies)
                 ctx.set(rows.codes, codes(weights))
                 ctx.set(rows.plane, plane)
                 seen.append([ctx.get(rows.sums[r]) for r in range(config.rows)])
@@ -67,3 +67,25 @@ def test_row_every_activation_at_narrow_widths(run_sim, kind, act_bits):
                for a in codes for shift in range(4)]
     assert row_sums(run_sim, config, vectors) == [[int(np.dot(a, w)) for w in ws]
                                                   for a, ws in vectors]
+
+
+def test_each_row_takes_its_copy_of_the_activations(run_sim):
+    """With ``act_copies`` the rows read the copy ``act_copy(row)``: copies driven with different
+    activations give each row the dot product with its own copy (rows 0-1 copy 0, rows 2-4
+    copy 1)."""
+    config = ArrayConfig(lanes=4, rows=5, tree_cuts=(1,), read_cuts=1, act_copies=2)
+    assert [config.act_copy(row) for row in range(5)] == [0, 0, 0, 1, 1]
+    rows = config.kind.array_class()(config)
+    copies = [[3, -5, 7, 1], [-128, 127, 0, 9]]
+    weights = [[1, -1, 0, 1], [-1, -1, 1, 1], [1, 1, 1, 1], [0, 1, -1, 1], [1, 0, 0, -1]]
+    seen = []
+
+    async def testbench(ctx):
+        ctx.set(rows.acts, copies)
+        ctx.set(rows.codes, [[t + 1 for t in row] for row in weights])
+        for _ in range(rows.latency + 1):
+            await ctx.tick()
+        seen.extend(ctx.get(rows.sums[r]) for r in range(config.rows))
+
+    run_sim(rows, testbench)
+    assert seen == [int(np.dot(copies[config.act_copy(r)], weights[r])) for r in range(5)]

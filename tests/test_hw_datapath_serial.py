@@ -35,7 +35,7 @@ def test_planes_come_sign_first(run_sim):
     async def testbench(ctx):
         for a in range(-8, 8):
             for plane in range(4):
-                ctx.set(rows.acts, [a])
+                ctx.set(rows.acts, [[a]])
                 ctx.set(rows.codes, [[TRIT_CODE[1]]])
                 ctx.set(rows.plane, plane)
                 await ctx.tick()

@@ -18,6 +18,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..config import ArrayConfig
 from ..formats import acc_word_layout, act_word_layout, stored_word_layout
+from ..copies import register_copies
 from .act_buffer import ActBuffer
 from .chunks import ChunkCount
 from .perf import PerfCounters, PerfSignature
@@ -132,7 +133,7 @@ class BitLinear(wiring.Component):
         acts, codes = self._read_cuts(m, act.rd_data, wmem.rd_data, advance)
         at_rows = 1 + config.skip_latency + config.decode_latency + config.read_latency
         m.d.comb += [
-            rows.acts.eq(acts),
+            *(rows.acts[copy].eq(value) for copy, value in enumerate(acts)),
             rows.codes.eq(codes),
             rows.plane.eq(pipeline["plane"][at_rows]),
             rows.en.eq(advance),
@@ -290,14 +291,23 @@ class BitLinear(wiring.Component):
     def _read_cuts(self, m: Module, acts, codes, advance) -> tuple:
         """The memories' read data through ``config.read_cuts`` registers, loading while the
         pipeline advances (as the tree's cuts do), so the rows start from flops next to the
-        block RAMs instead of from their outputs."""
-        for stage in range(self._config.read_cuts):
-            acts_cut = Signal.like(acts, name=f"acts_cut_{stage}")
+        block RAMs instead of from their outputs; the activations' last one in
+        ``config.act_copies`` copies (a list of them is returned)."""
+        config = self._config
+        for stage in range(config.read_cuts):
             codes_cut = Signal.like(codes, name=f"codes_cut_{stage}")
             with m.If(advance):
-                m.d.sync += [acts_cut.eq(acts), codes_cut.eq(codes)]
-            acts, codes = acts_cut, codes_cut
-        return acts, codes
+                m.d.sync += codes_cut.eq(codes)
+            if stage == config.read_cuts - 1 and config.act_copies > 1:
+                acts = register_copies(m, acts, config.act_copies, en=advance,
+                                       name=f"acts_cut_{stage}")
+            else:
+                acts_cut = Signal.like(acts, name=f"acts_cut_{stage}")
+                with m.If(advance):
+                    m.d.sync += acts_cut.eq(acts)
+                acts = acts_cut
+            codes = codes_cut
+        return (acts if isinstance(acts, list) else [acts]), codes
 
     def _pipeline(self, m: Module, rows, advance, issue, plane, first, last) -> dict:
         """Each issue's flags carried down the pipeline, one register a stage while it advances

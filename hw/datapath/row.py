@@ -120,8 +120,9 @@ class RowArray(wiring.Component):
 
     Members
     -------
-    acts : In(act_word_layout(config))
-        The chunk's activations, the same for every row.
+    acts : In(ArrayLayout(act_word_layout(config), config.act_copies))
+        The chunk's activations, the same for every row: ``config.act_copies`` copies of them,
+        row ``r`` taking copy ``config.act_copy(r)`` (kinds of their own take copy 0).
     codes : In(weight_word_layout(config))
         Each row's weight codes.
     plane : In(range(config.cycles_per_chunk))
@@ -136,7 +137,7 @@ class RowArray(wiring.Component):
     def __init__(self, config: ArrayConfig):
         self._config = config
         super().__init__({
-            "acts": In(act_word_layout(config)),
+            "acts": In(data.ArrayLayout(act_word_layout(config), config.act_copies)),
             "codes": In(weight_word_layout(config)),
             "plane": In(range(config.cycles_per_chunk)),
             "en": In(1, init=1),
@@ -159,7 +160,7 @@ class RowArray(wiring.Component):
         for row in range(config.rows):
             m.submodules[f"row_{row}"] = ternary_row = TernaryRow(config)
             m.d.comb += [
-                ternary_row.acts.eq(self.acts),
+                ternary_row.acts.eq(self.acts[config.act_copy(row)]),
                 ternary_row.codes.eq(self.codes[row]),
                 ternary_row.en.eq(self.en),
                 self.sums[row].eq(ternary_row.sum),

@@ -117,7 +117,7 @@ class SerialArray(RowArray):
         m = Module()
         bits = Signal(config.lanes)
         for lane in range(config.lanes):
-            planes = Cat(self.acts[lane][top - p] for p in range(config.act_bits))
+            planes = Cat(self.acts[0][lane][top - p] for p in range(config.act_bits))
             m.d.comb += bits[lane].eq(planes.bit_select(self.plane, 1))
         for row in range(config.rows):
             m.submodules[f"row_{row}"] = serial_row = SerialRow(config)

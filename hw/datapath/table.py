@@ -206,7 +206,7 @@ class TableArray(RowArray):
         config = self._config
         m = Module()
         m.submodules.table = table = PairTable(config)
-        m.d.comb += [table.acts.eq(self.acts), table.en.eq(self.en)]
+        m.d.comb += [table.acts.eq(self.acts[0]), table.en.eq(self.en)]
         for row in range(config.rows):
             m.submodules[f"row_{row}"] = table_row = TableRow(config)
             m.d.comb += [

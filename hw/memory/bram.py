@@ -20,15 +20,18 @@ from __future__ import annotations
 from amaranth.hdl import Signal
 from amaranth.lib.memory import Memory
 
+from ..copies import KEEP_COPIES
+
 __all__ = ["NO_RW_CHECK", "YOSYS_AFTER_READ", "ebr_memory", "ebr_read_port"]
 
 #: Attribute set of a memory whose read/write collisions are don't-care.
 NO_RW_CHECK = {"no_rw_check": 1}
 
-#: Yosys commands run right after the design is read. Also for FSM state registers: Amaranth gives
+#: Yosys commands run right after the design is read: the EBR read registers' init dropped,
+#: the deliberate register copies kept (``hw.copies``). Also for FSM state registers: Amaranth gives
 #: them an init value (their first state, 0), which stops yosys from re-encoding them one-hot;
 #: iCE40 flops start at 0 and the sync domain is reset after PLL lock anyway.
-YOSYS_AFTER_READ = "setattr -unset init w:*fsm_state w:*_state a:ebr_q"
+YOSYS_AFTER_READ = f"setattr -unset init w:*fsm_state w:*_state a:ebr_q\n{KEEP_COPIES}"
 
 
 def ebr_memory(*, shape, depth) -> Memory:

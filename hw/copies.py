@@ -1,0 +1,34 @@
+"""Registers copied on purpose: one source, several flops, each near the logic it feeds.
+
+A net that reaches every row of a large array crosses the die (5-6 ns on the ECP5-85F), and
+nextpnr does not duplicate its driver. The datapath copies such a register itself
+(``register_copies``); yosys would merge the copies back into one flop (``opt_merge`` folds
+cells with the same inputs), so each carries the attribute ``COPY_ATTR`` and ``KEEP_COPIES``
+(part of ``hw.memory.bram.YOSYS_AFTER_READ``, run by every synthesis here right after reading
+the design) marks the flops that drive such wires ``keep``, which ``opt_merge`` respects.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Signal
+
+__all__ = ["COPY_ATTR", "KEEP_COPIES", "register_copies"]
+
+#: The wire attribute of a deliberate copy.
+COPY_ATTR = "bitnet_copy"
+
+#: Yosys: the flops (still ``$dff`` right after reading Amaranth's RTLIL) driving a copy's wire
+#: are kept.
+KEEP_COPIES = f"setattr -set keep 1 a:{COPY_ATTR} %ci1:+$dff[Q] t:$dff %i"
+
+
+def register_copies(m: Module, value, copies: int, *, en, name: str) -> list:
+    """``copies`` registers of ``value`` (shaped like it), loading when ``en``, kept apart
+    through synthesis."""
+    out = []
+    for index in range(copies):
+        copy = Signal.like(value, name=f"{name}_{index}", attrs={COPY_ATTR: 1})
+        with m.If(en):
+            m.d.sync += copy.eq(value)
+        out.append(copy)
+    return out
