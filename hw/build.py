@@ -37,10 +37,13 @@ from .toolchain import (temporary_environ, tool_output_to, tool_versions, watch_
                         yowasp_env)
 
 __all__ = ["build", "build_seeds", "parse_seeds", "main", "count_multipliers", "BuildFailed",
-           "TOPS", "DEFAULT_SEEDS"]
+           "TOPS", "DEFAULT_SEEDS", "ROUTERS"]
 
 #: What goes on the chip around the array (see the module doc).
 TOPS = ("board", "bench")
+#: nextpnr's routers (``--router``); none given, nextpnr's default (router1) routes.
+ROUTERS = ("router1", "router2")
+
 #: Placement seeds ``python -m hw.build`` tries by default (see the module doc).
 DEFAULT_SEEDS = "1-3"
 
@@ -106,7 +109,7 @@ ABC9_ALIAS_CRASHES = ("Assert `GetSize(conn.first) == GetSize(conn.second)'",
 ABC9_WORKAROUND = "proc; opt_clean -purge"
 
 
-def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log,
+def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log, router: str | None = None,
                    after_read: str = YOSYS_AFTER_READ) -> float:
     """yosys, nextpnr and the packer on ``design`` (through the board's platform), their output
     to ``<out>/toolchain.log`` and their stages on the console; the wall time, or BuildFailed."""
@@ -122,7 +125,8 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log,
             board.platform().build(
                 design, name="top", synth_opts=board.synth_opts(dsp),
                 build_dir=str(out), do_program=False,
-                nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail",
+                nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail"
+                             + (f" --router {router}" if router else ""),
                 script_after_read=after_read)
         except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
             failure = error
@@ -143,28 +147,33 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log,
     return wall
 
 
-def _toolchain_with_retry(board, design, out: Path, *, seed: int, dsp: bool, log) -> tuple:
+def _toolchain_with_retry(board, design, out: Path, *, seed: int, dsp: bool, log,
+                          router: str | None) -> tuple:
     """``_run_toolchain``, once more with ``ABC9_WORKAROUND`` if yosys's abc9 hit one of its
     alias-wire failures (the assertions seen to come and go between identical runs); (wall, the
     workaround used or None)."""
     try:
-        return _run_toolchain(board, design, out, seed=seed, dsp=dsp, log=log), None
+        return _run_toolchain(board, design, out, seed=seed, dsp=dsp, log=log, router=router), None
     except BuildFailed as error:
         if not any(crash in str(error) for crash in ABC9_ALIAS_CRASHES):
             raise
     log(f"  yosys's abc9 failed on an alias wire (yosys #4349); building again with "
         f"'{ABC9_WORKAROUND}' before synthesis")
-    wall = _run_toolchain(board, design, out, seed=seed, dsp=dsp, log=log,
+    wall = _run_toolchain(board, design, out, seed=seed, dsp=dsp, log=log, router=router,
                           after_read=f"{YOSYS_AFTER_READ}\n{ABC9_WORKAROUND}")
     return wall, ABC9_WORKAROUND
 
 
 def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
           out: str | Path | None = None, target_mhz: float | None = None,
-          baud: int | None = None, top: str = "board", log=print) -> dict:
-    """Build the bitstream; return the report (also written to ``<out>/report.json``)."""
+          baud: int | None = None, top: str = "board", router: str | None = None,
+          log=print) -> dict:
+    """Build the bitstream; return the report (also written to ``<out>/report.json``).
+    ``router``: one of ``ROUTERS`` for nextpnr, else its default."""
     if top not in TOPS:
         raise ValueError(f"top: {top!r} is not one of {TOPS}")
+    if router is not None and router not in ROUTERS:
+        raise ValueError(f"router: {router!r} is not one of {ROUTERS}")
     board = get_board(board_name)
     config = config or board.default_config()
     target_hz = (target_mhz * 1e6) if target_mhz else board.target_hz(config)
@@ -175,9 +184,10 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
               else board.bench_top(config, target_hz=target_hz))
     log(f"building {board.name} ({board.device}): {config.pe_kind} {config.lanes} lanes x "
         f"{config.rows} rows, max K {config.max_k}, max N {config.max_n}, target "
-        f"{target_hz / 1e6:g} MHz, seed {seed}, {top} top")
+        f"{target_hz / 1e6:g} MHz, seed {seed}, {top} top"
+        + (f", nextpnr {router}" if router else ""))
     wall, workaround = _toolchain_with_retry(board, design, out, seed=seed, dsp=config.kind.dsp,
-                                             log=log)
+                                             log=log, router=router)
     pnr = json.loads((out / "nextpnr_report.json").read_text())
     util = pnr["utilization"]
     # the fastest-constrained clock is the array's; every clock must meet its own constraint
@@ -202,6 +212,7 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
         "baud": baud,
         "top": top,
         "seed": seed,
+        "router": router or "default",
         "tools": tool_versions(),
         "wall_seconds": round(wall, 1),
         "bitstream": str(out / board.family.BITSTREAM),
@@ -340,6 +351,9 @@ def main(argv=None) -> int:
     parser.add_argument("--top", choices=TOPS, default="board",
                         help="board: PLL + UART host link + array (default); bench: the array "
                              "alone behind an LFSR harness, for area/Fmax sweeps")
+    parser.add_argument("--router", choices=ROUTERS,
+                        help="nextpnr's router (default: nextpnr's, router1); router2 negotiates "
+                             "congestion and routed a 2,048-PE ECP5-85F array router1 did not")
     parser.add_argument("--program", action="store_true", help="program the board afterwards")
     args = parser.parse_args(argv)
     if args.board not in BOARDS:
@@ -359,7 +373,8 @@ def main(argv=None) -> int:
             parser.error(str(error))
     try:
         report = build_seeds(args.board, config, seeds=args.seed, out=args.out,
-                             target_mhz=args.target_mhz, baud=args.baud, top=args.top)
+                             target_mhz=args.target_mhz, baud=args.baud, top=args.top,
+                             router=args.router)
     except (BuildFailed, ValueError) as error:
         print(f"build failed: {error}", file=sys.stderr)
         return 1

@@ -112,9 +112,10 @@ def test_spram_preset_puts_the_weights_in_all_four_sprams(tmp_path):
 
 def test_tiny_build_on_an_ecp5_board(tmp_path, capsys):
     """The same command on another family (ULX3S 12F, ECP5): the ECP5 flow's stages, the same
-    report fields, no multiplier (the check knows MULT18X18D), a bitstream."""
+    report fields, no multiplier (the check knows MULT18X18D), a bitstream; nextpnr's other
+    router when asked."""
     status = main(["--board", "ulx3s-12f", "--config", "tiny", "--target-mhz", "50",
-                   "--seed", "1", "--out", str(tmp_path)])
+                   "--seed", "1", "--router", "router2", "--out", str(tmp_path)])
     printed = capsys.readouterr().out
     for stage in ("elaborate", "synthesis (yosys)", "place and route (nextpnr)", "pack (ecppack)"):
         assert f"  {stage}: " in printed, printed
@@ -126,6 +127,7 @@ def test_tiny_build_on_an_ecp5_board(tmp_path, capsys):
     assert 0 < report["lc_used"] < report["lc_total"] and report["ebr_used"] > 0
     assert report["multiplier_cells"] == {"mul_cells": 0, "dsp_cells": 0}
     assert (tmp_path / "top.bit").stat().st_size > 100_000
+    assert report["router"] == "router2" and "Router2 time" in (tmp_path / "top.tim").read_text()
 
 
 @pytest.mark.parametrize("board, luts", [("tang-nano-9k", 8640), ("tang-primer-20k", 20736)])
@@ -184,7 +186,8 @@ def test_an_abc9_alias_failure_is_built_again_with_the_workaround(monkeypatch, f
 
     calls = []
 
-    def fake(board, design, out, *, seed, dsp, log, after_read=build_module.YOSYS_AFTER_READ):
+    def fake(board, design, out, *, seed, dsp, log, router=None,
+             after_read=build_module.YOSYS_AFTER_READ):
         calls.append(after_read)
         if len(calls) == 1:
             raise build_module.BuildFailed(f"board: the toolchain failed\n{failure}")
@@ -192,18 +195,19 @@ def test_an_abc9_alias_failure_is_built_again_with_the_workaround(monkeypatch, f
 
     monkeypatch.setattr(build_module, "_run_toolchain", fake)
     wall, workaround = build_module._toolchain_with_retry(None, None, None, seed=1, dsp=False,
-                                                          log=lambda text: None)
+                                                          log=lambda text: None, router=None)
     assert (wall, workaround) == (12.5, "proc; opt_clean -purge")
     assert calls[1].endswith("\nproc; opt_clean -purge") and calls[0] == build_module.YOSYS_AFTER_READ
 
-    def other(board, design, out, *, seed, dsp, log, after_read=None):
+    def other(board, design, out, *, seed, dsp, log, router=None, after_read=None):
         calls.append(after_read)
         raise build_module.BuildFailed("ERROR: Unable to place cell")
 
     calls.clear()
     monkeypatch.setattr(build_module, "_run_toolchain", other)
     with pytest.raises(build_module.BuildFailed, match="Unable to place"):
-        build_module._toolchain_with_retry(None, None, None, seed=1, dsp=False, log=lambda text: None)
+        build_module._toolchain_with_retry(None, None, None, seed=1, dsp=False, log=lambda text: None,
+                                           router=None)
     assert len(calls) == 1
 
 
