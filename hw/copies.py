@@ -22,12 +22,14 @@ COPY_ATTR = "bitnet_copy"
 KEEP_COPIES = f"setattr -set keep 1 a:{COPY_ATTR} %ci1:+$dff[Q] t:$dff %i"
 
 
-def register_copies(m: Module, value, copies: int, *, en, name: str) -> list:
+def register_copies(m: Module, value, copies: int, *, en, name: str,
+                    reset_less: bool = False) -> list:
     """``copies`` registers of ``value`` (shaped like it), loading when ``en``, kept apart
     through synthesis."""
     out = []
     for index in range(copies):
-        copy = Signal.like(value, name=f"{name}_{index}", attrs={COPY_ATTR: 1})
+        copy = Signal.like(value, name=f"{name}_{index}", attrs={COPY_ATTR: 1},
+                           reset_less=reset_less)
         with m.If(en):
             m.d.sync += copy.eq(value)
         out.append(copy)

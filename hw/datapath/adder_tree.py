@@ -16,6 +16,8 @@ class AdderTree(wiring.Component):
 
     Level 0 holds the inputs and level ``l`` the sums of pairs from level ``l-1`` (an odd value
     passes through). A cut at level ``l`` registers that level; registers load only while ``en``.
+    They are data (``reset_less``): what reads the tree knows from its own flags which cycles'
+    sums count, so no reset net has to reach every row's tree.
 
     Members
     -------
@@ -64,7 +66,8 @@ class AdderTree(wiring.Component):
             # Every level becomes named signals once, so no expression is duplicated downstream.
             signals = []
             for index, value in enumerate(level):
-                node = Signal(make(width), name=f"l{depth}_{index}")
+                node = Signal(make(width), name=f"l{depth}_{index}",
+                              reset_less=depth in self._cuts)
                 if depth in self._cuts:
                     with m.If(self.en):
                         m.d.sync += node.eq(value)

@@ -292,17 +292,18 @@ class BitLinear(wiring.Component):
         """The memories' read data through ``config.read_cuts`` registers, loading while the
         pipeline advances (as the tree's cuts do), so the rows start from flops next to the
         block RAMs instead of from their outputs; the activations' last one in
-        ``config.act_copies`` copies (a list of them is returned)."""
+        ``config.act_copies`` copies (a list of them is returned). Data: no reset (the
+        pipeline's flags say which cycles count)."""
         config = self._config
         for stage in range(config.read_cuts):
-            codes_cut = Signal.like(codes, name=f"codes_cut_{stage}")
+            codes_cut = Signal.like(codes, name=f"codes_cut_{stage}", reset_less=True)
             with m.If(advance):
                 m.d.sync += codes_cut.eq(codes)
             if stage == config.read_cuts - 1 and config.act_copies > 1:
                 acts = register_copies(m, acts, config.act_copies, en=advance,
-                                       name=f"acts_cut_{stage}")
+                                       name=f"acts_cut_{stage}", reset_less=True)
             else:
-                acts_cut = Signal.like(acts, name=f"acts_cut_{stage}")
+                acts_cut = Signal.like(acts, name=f"acts_cut_{stage}", reset_less=True)
                 with m.If(advance):
                     m.d.sync += acts_cut.eq(acts)
                 acts = acts_cut
@@ -343,8 +344,13 @@ class BitLinear(wiring.Component):
             free = Signal()     # the output register may take a beat this cycle
             m.d.comb += free.eq(~out.valid | out.ready)
         for row in range(config.rows):
-            acc = (Signal(signed(config.acc_bits), name=f"acc_{row}") if buffered
-                   else out.payload[row])
+            # data, without a reset (``out.valid`` and the flags say when they count): the
+            # accumulators, and the output buffer's copy of them
+            acc = Signal(signed(config.acc_bits), name=f"acc_{row}", reset_less=True)
+            shown = acc
+            if buffered:
+                shown = Signal(signed(config.acc_bits), name=f"shown_{row}", reset_less=True)
+            m.d.comb += out.payload[row].eq(shown)
             total = Signal(signed(config.acc_bits), name=f"total_{row}")
             # the mux after the adder, not on its input: each bit is then one LUT4 of (first,
             # acc, row_sum, carry) beside its SB_CARRY, where masking acc took a LUT of its own
@@ -353,7 +359,7 @@ class BitLinear(wiring.Component):
                 m.d.sync += acc.eq(total)
             if buffered:
                 with m.If((done | held) & free):
-                    m.d.sync += out.payload[row].eq(Mux(held, acc, total))
+                    m.d.sync += shown.eq(Mux(held, acc, total))
         finished = done
         if buffered:
             with m.If(done & ~free):

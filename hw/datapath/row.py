@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Module, signed, unsigned
+from amaranth.hdl import Cat, Module, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -72,8 +72,10 @@ class TernaryRow(wiring.Component):
             total = total + negatives(m, config, self.codes, self.en)
         elif pe_class.has_correction:
             total = total + popcount(m, corrections, cuts=config.tree_cuts, en=self.en)
+        row_sum = Signal.like(self.sum, reset_less=True)    # data, as the tree's registers
+        m.d.comb += self.sum.eq(row_sum)
         with m.If(self.en):
-            m.d.sync += self.sum.eq(total)
+            m.d.sync += row_sum.eq(total)
         return m
 
 

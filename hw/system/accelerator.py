@@ -56,10 +56,9 @@ class LinkedArray(wiring.Component):
         m.submodules.link = link = self.engine
         array = self.array
         # SET_SHAPE and RESET put the array back in its state after reset (the loader forgets a
-        # matrix half loaded): a synchronous reset on every flop, which the flops have anyway.
-        # The pulse is a flop of the array's domain: the synchronizer's XOR sat between two
-        # cross-die routes (the 85F's critical path, 11.8 ns); now one LUT (with the domain's
-        # own reset) is left in front of the net that reaches every row
+        # matrix half loaded): a synchronous reset of the array's control (its data registers
+        # have none). The pulse is a flop of the array's domain: the synchronizer's XOR sat
+        # between two cross-die routes (the 85F's critical path, 11.8 ns)
         m.submodules.restart_cdc = restart = PulseSynchronizer(i_domain="sync", o_domain=fast)
         m.d.comb += restart.i.eq(link.array_reset)
         array_restart = Signal()
