@@ -151,13 +151,18 @@ class ArrayConfig:
         Registers in front of the weight banks' write ports (address, word, enables), 0..1, so
         the loader's handshake does not reach across the die to every bank; a load then
         completes a cycle later (``weight_write_delay``). Block-RAM banks only.
-    act_copies : int
-        Copies of the activations' last read register (``read_cuts`` >= 1), 1..rows, each
-        feeding ``rows / act_copies`` neighbouring rows (``act_copy``), so that no activation
-        net reaches every row across the die and the placer can put each copy beside its rows
-        (kept apart through synthesis: ``hw.copies``). No latency; a register of
-        ``lanes x act_bits`` bits a copy. Kinds that take the activations once for all rows
-        (table2, serial) have one copy.
+    address_cuts : int
+        A register on the weight banks' read address, 0..1 (in a copy per row group), so that
+        the address does not run from the issue logic to every bank across the die; the
+        activations take one more register to match: a cycle of latency. Whole-word block-RAM
+        banks only (not SPRAM, not ``zero_skip="codes"``).
+    row_groups : int
+        The rows in groups of neighbouring rows (``row_group``), 1..rows, each with its own copy
+        of the registers whose outputs would otherwise reach every row across the die: the
+        activations' last register (``read_cuts`` or ``address_cuts``; kinds that take the
+        activations once for all rows, table2 and serial, keep one: ``act_copies``) and the
+        weights' read address (``address_cuts``). The placer can put each copy beside its rows;
+        yosys keeps them apart (``hw.copies``). No latency.
     """
 
     pe_kind: str = "xor"
@@ -174,7 +179,8 @@ class ArrayConfig:
     read_cuts: int = 0
     output_buffer: int = 0
     write_cuts: int = 0
-    act_copies: int = 1
+    address_cuts: int = 0
+    row_groups: int = 1
 
     def __post_init__(self):
         def integer(name, low, high):
@@ -197,8 +203,9 @@ class ArrayConfig:
         integer("read_cuts", 0, 2)
         integer("output_buffer", 0, 1)
         integer("write_cuts", 0, 1)
-        integer("act_copies", 1, 256)
-        self._check_act_copies()
+        integer("address_cuts", 0, 1)
+        integer("row_groups", 1, 256)
+        self._check_row_groups()
         if self.write_cuts and self.weight_store != "ebr":
             raise ValueError(f"ArrayConfig.write_cuts: the SPRAM banks share one port between "
                              f"reads and writes; write cuts need block-RAM banks "
@@ -231,18 +238,19 @@ class ArrayConfig:
         if list(self.tree_cuts) != sorted(set(self.tree_cuts)):
             raise ValueError(f"ArrayConfig.tree_cuts: {self.tree_cuts} must be strictly increasing")
 
-    def _check_act_copies(self):
-        if self.act_copies == 1:
+    def _check_row_groups(self):
+        if self.address_cuts and (self.weight_store != "ebr" or self.lane_banks):
+            raise ValueError(f"ArrayConfig.address_cuts: the register sits before whole-word "
+                             f"block-RAM banks; got weight_store={self.weight_store!r}, "
+                             f"zero_skip={self.zero_skip!r}")
+        if self.row_groups == 1:
             return
-        if self.read_cuts == 0:
-            raise ValueError(f"ArrayConfig.act_copies: the copies are the last read register; "
-                             f"{self.act_copies} copies need read_cuts >= 1, got 0")
-        if self.act_copies > self.rows:
-            raise ValueError(f"ArrayConfig.act_copies: {self.act_copies} copies for {self.rows} "
+        if self.read_cuts == 0 and self.address_cuts == 0:
+            raise ValueError(f"ArrayConfig.row_groups: {self.row_groups} groups copy the read "
+                             f"registers, and there are none: set read_cuts or address_cuts")
+        if self.row_groups > self.rows:
+            raise ValueError(f"ArrayConfig.row_groups: {self.row_groups} groups for {self.rows} "
                              f"rows (at most one a row)")
-        if self.kind.array != PEKind.array:
-            raise ValueError(f"ArrayConfig.act_copies: pe_kind {self.pe_kind!r} takes the "
-                             f"activations once for all rows; it has one copy")
 
     def _check_lanes(self):
         if self.weight_packing == "base3":
@@ -324,10 +332,20 @@ class ArrayConfig:
         """Cycles from the memories' read data to the rows' inputs (``read_cuts``)."""
         return self.read_cuts
 
+    def row_group(self, row: int) -> int:
+        """The group of ``row`` (``row_groups``): neighbouring rows share one."""
+        return row * self.row_groups // self.rows
+
     def act_copy(self, row: int) -> int:
-        """Which copy of the activations' last read register feeds ``row`` (``act_copies``):
-        neighbouring rows share one."""
-        return row * self.act_copies // self.rows
+        """The copy of the activations' last register that ``row`` takes."""
+        return self.row_group(row) if self.act_copies > 1 else 0
+
+    @property
+    def act_copies(self) -> int:
+        """Copies of the activations' last register: one a row group where the rows take the
+        activations themselves (there is a register to copy), else one."""
+        plain = self.kind.array == PEKind.array
+        return self.row_groups if plain and self.read_cuts + self.address_cuts else 1
 
     @property
     def skip_latency(self) -> int:
@@ -361,10 +379,11 @@ class ArrayConfig:
 
     @property
     def output_latency(self) -> int:
-        """Cycles from issuing a block's last chunk to its ``acc_out`` beat: the index read with
-        zero skipping, the memory read, the weight decode, the read cuts, the row's registers, the
-        accumulator."""
-        return 2 + self.skip_latency + self.decode_latency + self.read_latency + self.row_latency
+        """Cycles from issuing a block's last chunk to its ``acc_out`` beat: the address cut, the
+        index read with zero skipping, the memory read, the weight decode, the read cuts, the
+        row's registers, the accumulator."""
+        return (2 + self.address_cuts + self.skip_latency + self.decode_latency
+                + self.read_latency + self.row_latency)
 
     @property
     def chunks_by_shifts(self) -> bool:

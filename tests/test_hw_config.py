@@ -92,12 +92,15 @@ def test_base3_sizes():
     ({"zero_skip": "codes", "weight_store": "spram"},
      "ArrayConfig.zero_skip: 'codes' keeps a bank per lane of 2-bit trits in block RAM"),
     ({"zero_skip": "codes", "pe_kind": "mul8"}, "'codes' keeps a bank per lane of 2-bit trits"),
-    ({"act_copies": 0}, "ArrayConfig.act_copies: 0 is outside the allowed range [1, 256]"),
-    ({"act_copies": 2}, "ArrayConfig.act_copies: the copies are the last read register; 2 copies "
-                        "need read_cuts >= 1"),
-    ({"act_copies": 3, "read_cuts": 1}, "ArrayConfig.act_copies: 3 copies for 2 rows"),
-    ({"act_copies": 2, "read_cuts": 1, "pe_kind": "serial"},
-     "ArrayConfig.act_copies: pe_kind 'serial' takes the activations once for all rows"),
+    ({"row_groups": 0}, "ArrayConfig.row_groups: 0 is outside the allowed range [1, 256]"),
+    ({"row_groups": 2}, "ArrayConfig.row_groups: 2 groups copy the read registers, and there are "
+                        "none: set read_cuts or address_cuts"),
+    ({"row_groups": 3, "read_cuts": 1}, "ArrayConfig.row_groups: 3 groups for 2 rows"),
+    ({"address_cuts": 2}, "ArrayConfig.address_cuts: 2 is outside the allowed range [0, 1]"),
+    ({"address_cuts": 1, "zero_skip": "codes"},
+     "ArrayConfig.address_cuts: the register sits before whole-word block-RAM banks"),
+    ({"address_cuts": 1, "weight_store": "spram", "lanes": 8},
+     "ArrayConfig.address_cuts: the register sits before whole-word block-RAM banks"),
 ])
 def test_invalid_values_name_field_and_range(changes, words):
     with pytest.raises(ValueError) as info:

@@ -10,7 +10,7 @@ from golden.baseline import int8_matmul
 from golden.bitlinear import int_matmul
 from hw.datapath.bitlinear import BitLinear
 from golden.ints import ceil_div
-from hw.config import PE_KINDS, ArrayConfig, PEKind
+from hw.config import PE_KINDS, ArrayConfig
 from hw.formats import act_beats, as_ints, decode_acc_word, weight_beats
 from sim import ScoreboardError, run_bitlinear
 
@@ -44,10 +44,18 @@ CONFIGS = {
     "out_buffer": ArrayConfig.tiny(output_buffer=1),
     "out_buffer_rows3_cut": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3),
                                         read_cuts=1, output_buffer=1),
-    # the activations' last read register in copies, each feeding its neighbouring rows
-    "act_copies": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3),
-                              read_cuts=1, act_copies=2),
-    "act_copies_per_row_cuts2": ArrayConfig.tiny(read_cuts=2, act_copies=2, act_bits=4),
+    # the rows in groups, each with a copy of the activations' last register (and of the
+    # weights' read address, registered)
+    "row_groups": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3),
+                              read_cuts=1, row_groups=2),
+    "row_groups_per_row_cuts2": ArrayConfig.tiny(read_cuts=2, row_groups=2, act_bits=4),
+    "address_cut": ArrayConfig.tiny(address_cuts=1),
+    "address_cut_groups_skip_base3": ArrayConfig(lanes=10, rows=3, max_k=45, max_n=7,
+                                                 tree_cuts=(1,), weight_packing="base3",
+                                                 zero_skip="chunks", address_cuts=1, row_groups=3),
+    "address_cut_groups_cuts2_buffer": ArrayConfig(lanes=8, rows=4, max_k=64, max_n=10,
+                                                   tree_cuts=(0, 3), read_cuts=2, address_cuts=1,
+                                                   row_groups=2, output_buffer=1, write_cuts=1),
     # the weight banks' writes a cycle later, from registers
     "write_cut": ArrayConfig.tiny(write_cuts=1),
     "write_cut_codes_act4": ArrayConfig(lanes=8, rows=3, act_bits=4, max_k=64, max_n=10,
@@ -83,8 +91,6 @@ def cases(config, seed):
 @pytest.mark.parametrize("kind", TERNARY_KINDS)
 @pytest.mark.parametrize("config_name", sorted(CONFIGS))
 def test_cycle_exact_against_golden(kind, config_name):
-    if CONFIGS[config_name].act_copies > 1 and PE_KINDS[kind].array != PEKind.array:
-        pytest.skip(f"{kind} takes the activations once for all rows (one copy)")
     config = CONFIGS[config_name].replace(pe_kind=kind)
     for name, x, w in cases(config, seed=len(config_name)):
         result = run_bitlinear(config, x, w)  # raises on the first beat off in value or cycle
@@ -482,7 +488,7 @@ def test_only_the_control_has_a_reset(tmp_path):
     from amaranth.back import rtlil
 
     config = ArrayConfig(lanes=4, rows=4, max_k=16, max_n=8, tree_cuts=(0, 1, 2), read_cuts=2,
-                         act_copies=2, output_buffer=1)
+                         address_cuts=1, row_groups=2, output_buffer=1)
     (tmp_path / "top.il").write_text(rtlil.convert(BitLinear(config), name="top", emit_src=False))
     (tmp_path / "top.ys").write_text("read_rtlil top.il\nhierarchy -top top\nproc\nopt\n"
                                      "write_json top.json\n")
@@ -496,7 +502,7 @@ def test_only_the_control_has_a_reset(tmp_path):
     top = modules["top"]
     names = {bit: name for name, net in top["netnames"].items() for bit in net["bits"]}
     reset_driven = {names[bit] for cell in reset_flops["top"] for bit in cell["connections"]["Q"]}
-    data = re.compile(r"(acc|shown)_\d+$|acts_cut_|codes_cut_")
+    data = re.compile(r"(acc|shown)_\d+$|acts_cut_|codes_cut_|rd_addr_cut_")
     assert "acc_out__valid" in reset_driven
     assert not [name for name in reset_driven if data.match(name)]
     assert any(cell["type"].startswith("$dff") for cell in top["cells"].values())

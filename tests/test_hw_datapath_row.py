@@ -70,10 +70,10 @@ def test_row_every_activation_at_narrow_widths(run_sim, kind, act_bits):
 
 
 def test_each_row_takes_its_copy_of_the_activations(run_sim):
-    """With ``act_copies`` the rows read the copy ``act_copy(row)``: copies driven with different
+    """With ``row_groups`` the rows read the copy ``act_copy(row)``: copies driven with different
     activations give each row the dot product with its own copy (rows 0-1 copy 0, rows 2-4
     copy 1)."""
-    config = ArrayConfig(lanes=4, rows=5, tree_cuts=(1,), read_cuts=1, act_copies=2)
+    config = ArrayConfig(lanes=4, rows=5, tree_cuts=(1,), read_cuts=1, row_groups=2)
     assert [config.act_copy(row) for row in range(5)] == [0, 0, 0, 1, 1]
     rows = config.kind.array_class()(config)
     copies = [[3, -5, 7, 1], [-128, 127, 0, 9]]

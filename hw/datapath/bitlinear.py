@@ -131,7 +131,8 @@ class BitLinear(wiring.Component):
         m.submodules.rows = rows = config.kind.array_class()(config)
         pipeline = self._pipeline(m, rows, advance, issue, plane, first, last)
         acts, codes = self._read_cuts(m, act.rd_data, wmem.rd_data, advance)
-        at_rows = 1 + config.skip_latency + config.decode_latency + config.read_latency
+        at_rows = (1 + config.address_cuts + config.skip_latency + config.decode_latency
+                   + config.read_latency)
         m.d.comb += [
             *(rows.acts[copy].eq(value) for copy, value in enumerate(acts)),
             rows.codes.eq(codes),
@@ -291,22 +292,26 @@ class BitLinear(wiring.Component):
     def _read_cuts(self, m: Module, acts, codes, advance) -> tuple:
         """The memories' read data through ``config.read_cuts`` registers, loading while the
         pipeline advances (as the tree's cuts do), so the rows start from flops next to the
-        block RAMs instead of from their outputs; the activations' last one in
-        ``config.act_copies`` copies (a list of them is returned). Data: no reset (the
+        block RAMs instead of from their outputs; the activations through ``address_cuts`` more
+        first (the weights' address register delays their read). The activations' last register
+        is in ``config.act_copies`` copies (a list of them is returned). Data: no reset (the
         pipeline's flags say which cycles count)."""
         config = self._config
+        act_stages = config.address_cuts + config.read_cuts
+        for stage in range(act_stages):
+            name = f"acts_cut_{stage}"
+            if stage == act_stages - 1 and config.act_copies > 1:
+                acts = register_copies(m, acts, config.act_copies, en=advance, name=name,
+                                       reset_less=True)
+                break
+            acts_cut = Signal.like(acts, name=name, reset_less=True)
+            with m.If(advance):
+                m.d.sync += acts_cut.eq(acts)
+            acts = acts_cut
         for stage in range(config.read_cuts):
             codes_cut = Signal.like(codes, name=f"codes_cut_{stage}", reset_less=True)
             with m.If(advance):
                 m.d.sync += codes_cut.eq(codes)
-            if stage == config.read_cuts - 1 and config.act_copies > 1:
-                acts = register_copies(m, acts, config.act_copies, en=advance,
-                                       name=f"acts_cut_{stage}", reset_less=True)
-            else:
-                acts_cut = Signal.like(acts, name=f"acts_cut_{stage}", reset_less=True)
-                with m.If(advance):
-                    m.d.sync += acts_cut.eq(acts)
-                acts = acts_cut
             codes = codes_cut
         return (acts if isinstance(acts, list) else [acts]), codes
 
@@ -316,7 +321,8 @@ class BitLinear(wiring.Component):
         any, then the rows' registers): ``valid``, ``first``, ``last`` and the chunk's
         ``plane``, each a list by stage."""
         config = self._config
-        stages = 1 + config.skip_latency + config.decode_latency + config.read_latency + rows.latency
+        stages = (1 + config.address_cuts + config.skip_latency + config.decode_latency
+                  + config.read_latency + rows.latency)
         pipeline = {}
         for name, source in (("valid", issue), ("first", first), ("last", last), ("plane", plane)):
             shape = plane.shape() if name == "plane" else 1

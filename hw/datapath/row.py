@@ -124,7 +124,7 @@ class RowArray(wiring.Component):
     -------
     acts : In(ArrayLayout(act_word_layout(config), config.act_copies))
         The chunk's activations, the same for every row: ``config.act_copies`` copies of them,
-        row ``r`` taking copy ``config.act_copy(r)`` (kinds of their own take copy 0).
+        row ``r`` taking copy ``config.act_copy(r)`` (kinds of their own have one).
     codes : In(weight_word_layout(config))
         Each row's weight codes.
     plane : In(range(config.cycles_per_chunk))

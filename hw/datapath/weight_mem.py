@@ -14,6 +14,7 @@ from amaranth.lib.wiring import In, Out
 from golden.packing import TRITS_PER_BYTE_BASE3, pack_base3
 
 from ..config import ArrayConfig
+from ..copies import register_copies
 from ..formats import TRIT_CODE, base3_decode_table, stored_word_layout, weight_word_layout, zero_weight_code
 from ..memory.bram import NO_RW_CHECK, ebr_memory, ebr_read_port
 from ..memory.spram import SPRAMBank
@@ -87,9 +88,10 @@ class WeightMemory(wiring.Component):
     read_lanes : In(lanes)
         ``last_lanes`` of the matrix being read (base-3), which a load may not share.
     rd_data : Out(weight_word_layout(config))
-        The codes of the word at ``rd_addr``: a read pipeline of ``1 + config.decode_latency``
-        registers, each loading when ``rd_en`` (the bank's read; with base-3 packing then the
-        decode ROMs'), so it moves with the array's clock enable.
+        The codes of the word at ``rd_addr``: a read pipeline of ``config.address_cuts + 1 +
+        config.decode_latency`` registers, each loading when ``rd_en`` (the address register, a
+        copy a row group; the bank's read; with base-3 packing then the decode ROMs'), so it
+        moves with the array's clock enable.
     rd_lane_addrs : In(ArrayLayout(range(bank_words), lanes))
         With ``config.lane_banks`` (``zero_skip="codes"``) the banks are one per lane, not one
         per row: a word is the ``rows`` trits of one column of a block, at the same word
@@ -251,10 +253,16 @@ class WeightMemory(wiring.Component):
         if config.lane_banks:
             self._lane_banks(m, word, write, bank, addr)
             return
+        addresses = [self.rd_addr]
+        last = [self.rd_last]
+        if config.address_cuts:
+            addresses = register_copies(m, self.rd_addr, config.row_groups, en=self.rd_en,
+                                        name="rd_addr_cut", reset_less=True)
         if config.weight_packing == "base3":    # a row's last chunk, beside its bytes and codes
-            last = [Signal(name=f"rd_last_{stage}") for stage in range(2)]
+            last += [Signal(name=f"rd_last_{stage}")
+                     for stage in range(config.address_cuts + 2)]
             with m.If(self.rd_en):
-                m.d.sync += [last[0].eq(self.rd_last), last[1].eq(last[0])]
+                m.d.sync += [after.eq(before) for before, after in zip(last, last[1:])]
         for row in range(config.rows):
             if config.weight_store == "spram":
                 # single port: the write address wins while loading, when reads are unused
@@ -273,10 +281,11 @@ class WeightMemory(wiring.Component):
                 m.submodules[f"bank_{row}"] = mem
                 wr = mem.write_port()
                 m.d.comb += [wr.addr.eq(addr), wr.data.eq(word), wr.en.eq(write & (bank == row))]
-                stored = ebr_read_port(m, mem, addr=self.rd_addr, en=self.rd_en,
-                                       name=f"rd_data_{row}")
+                stored = ebr_read_port(m, mem, addr=addresses[config.row_group(row)
+                                                              if config.address_cuts else 0],
+                                       en=self.rd_en, name=f"rd_data_{row}")
             if config.weight_packing == "base3":
-                self._decode(m, row, stored, last[1])
+                self._decode(m, row, stored, last[-1])
             else:
                 m.d.comb += self.rd_data[row].eq(stored)
 
