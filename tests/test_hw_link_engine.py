@@ -430,8 +430,12 @@ def test_identify_round_trips_every_preset():
         cut = ArrayConfig.tiny(zero_skip="chunks", read_cuts=cuts, output_buffer=cuts - 1,
                                write_cuts=2 - cuts)
         assert parse_identify(identify_payload(cut))[1] == cut
-    # a protocol 3.0 device sends no flags byte: it does not skip
-    assert parse_identify(identify_payload(ArrayConfig.tiny())[:-1])[1] == ArrayConfig.tiny()
+    grouped = ArrayConfig.tiny(rows=4, read_cuts=2, address_cuts=1, row_groups=4)
+    assert parse_identify(identify_payload(grouped))[1] == grouped
+    # a protocol 3.0 device sends no flags byte (it does not skip), one before 3.3 no groups
+    assert parse_identify(identify_payload(ArrayConfig.tiny())[:-2])[1] == ArrayConfig.tiny()
+    cut = ArrayConfig.tiny(read_cuts=1)
+    assert parse_identify(identify_payload(cut)[:-1])[1] == cut
 
 
 # ---- host link v2: the faults that used to end in wrong numbers or a wedged device (issue 13)

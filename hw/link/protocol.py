@@ -90,7 +90,7 @@ DEVICE_SYNC = 0x5A
 #: 1.0: sequence numbers, RESET; 2.0: loads are transactions (offsets, COMMIT); 3.0: resident
 #: matrices (SET_SHAPE's base, SELECT); 3.1: IDENTIFY's flags byte (zero skipping); 3.2: the
 #: flags' read cuts, output buffer and write cuts
-VERSION = (3, 2)
+VERSION = (3, 3)
 #: The UART rate a board and a host use unless told otherwise (the iCEBreaker's FT2232H runs up
 #: to 3 Mbaud; 1 Mbaud divides the common 12 MHz board clocks exactly and is kind to long cables).
 DEFAULT_BAUD = 1_000_000
@@ -260,14 +260,15 @@ class Identity(NamedTuple):
 def identify_payload(config, baud: int = 0) -> bytes:
     """What IDENTIFY returns: magic, version, every ArrayConfig field, the baud, the tree cuts,
     then a byte of flags (bits 0-1: the zero-skip mode's id in ``ZERO_SKIPS``, bits 2-3:
-    ``read_cuts``, bit 4: ``output_buffer``, bit 5: ``write_cuts``)."""
+    ``read_cuts``, bit 4: ``output_buffer``, bit 5: ``write_cuts``, bit 6: ``address_cuts``)
+    and ``row_groups - 1`` (since 3.3)."""
     head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], config.kind.wire_id,
                           config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
                           config.perf_bits, WEIGHT_PACKINGS[config.weight_packing],
                           WEIGHT_STORES[config.weight_store], baud, len(config.tree_cuts))
     flags = (ZERO_SKIPS[config.zero_skip] | config.read_cuts << 2 | config.output_buffer << 4
-             | config.write_cuts << 5)
-    return head + bytes(config.tree_cuts) + bytes([flags])
+             | config.write_cuts << 5 | config.address_cuts << 6)
+    return head + bytes(config.tree_cuts) + bytes([flags, config.row_groups - 1])
 
 
 def parse_identify(payload: bytes) -> Identity:
@@ -282,6 +283,7 @@ def parse_identify(payload: bytes) -> Identity:
     cuts = tuple(payload[_IDENTIFY.size:_IDENTIFY.size + n_cuts])
     rest = payload[_IDENTIFY.size + n_cuts:]
     flags = rest[0] if rest else 0          # a 3.0 device sends none: it does not skip
+    row_groups = rest[1] + 1 if len(rest) > 1 else 1    # before 3.3: one group
     names = {}
     for field, value, table in (
             ("PE kind", kind, {k.wire_id: name for name, k in PE_KINDS.items()
@@ -299,7 +301,8 @@ def parse_identify(payload: bytes) -> Identity:
                              weight_packing=names["weight packing"], perf_bits=perf_bits,
                              weight_store=names["weight store"],
                              zero_skip=names["zero-skip mode"], read_cuts=flags >> 2 & 3,
-                             output_buffer=flags >> 4 & 1, write_cuts=flags >> 5 & 1)
+                             output_buffer=flags >> 4 & 1, write_cuts=flags >> 5 & 1,
+                             address_cuts=flags >> 6 & 1, row_groups=row_groups)
     except ValueError as error:
         raise ProtocolError(f"IDENTIFY describes an invalid array: {error}") from None
     return Identity((major, minor), config, baud)
