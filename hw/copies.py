@@ -22,15 +22,18 @@ COPY_ATTR = "bitnet_copy"
 KEEP_COPIES = f"setattr -set keep 1 a:{COPY_ATTR} %ci1:+$dff[Q] t:$dff %i"
 
 
-def register_copies(m: Module, value, copies: int, *, en, name: str,
+def register_copies(m: Module, value, copies: int, *, name: str, en=None,
                     reset_less: bool = False) -> list:
-    """``copies`` registers of ``value`` (shaped like it), loading when ``en``, kept apart
-    through synthesis."""
+    """``copies`` registers of ``value`` (shaped like it), loading when ``en`` (every cycle
+    without one), kept apart through synthesis."""
     out = []
     for index in range(copies):
         copy = Signal.like(value, name=f"{name}_{index}", attrs={COPY_ATTR: 1},
                            reset_less=reset_less)
-        with m.If(en):
+        if en is None:
             m.d.sync += copy.eq(value)
+        else:
+            with m.If(en):
+                m.d.sync += copy.eq(value)
         out.append(copy)
     return out

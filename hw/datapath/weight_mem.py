@@ -205,8 +205,21 @@ class WeightMemory(wiring.Component):
     def _write_cuts(self, m: Module, word, write, bank, addr, loaded) -> tuple:
         """The banks' write (word, enable, bank, address) through ``config.write_cuts``
         registers, and ``loaded`` delayed as much, so it rises once the last write landed (it
-        falls as late: the old matrix is intact until the new one's first write)."""
-        for stage in range(self._config.write_cuts):
+        falls as late: the old matrix is intact until the new one's first write). Each is
+        returned as a list by row group: with row groups the cut is a copy a group
+        (``hw.copies``), so no write net reaches every bank (word and address are data, without
+        a reset); otherwise one."""
+        config = self._config
+        copies = config.row_groups if config.write_cuts and not config.lane_banks else 1
+        for stage in range(config.write_cuts):
+            if stage == config.write_cuts - 1 and copies > 1:
+                cut = [register_copies(m, value, copies, name=f"{name}_{stage}",
+                                       reset_less=name in ("wr_word", "wr_addr"))
+                       for value, name in ((word, "wr_word"), (write, "wr_en"),
+                                           (bank, "wr_bank"), (addr, "wr_addr"))]
+                m.d.sync += (loaded_cut := Signal(name=f"loaded_{stage}")).eq(loaded)
+                m.d.comb += self.loaded.eq(loaded_cut)
+                return tuple(cut)
             cut = (Signal.like(word, name=f"wr_word_{stage}"), Signal(name=f"wr_en_{stage}"),
                    Signal.like(bank, name=f"wr_bank_{stage}"),
                    Signal(len(Value.cast(addr)), name=f"wr_addr_{stage}"),
@@ -214,9 +227,9 @@ class WeightMemory(wiring.Component):
             m.d.sync += [register.eq(value) for register, value in
                          zip(cut, (word, write, bank, addr, loaded))]
             word, write, bank, addr, loaded = cut
-        if self._config.write_cuts:
+        if config.write_cuts:
             m.d.comb += self.loaded.eq(loaded)
-        return word, write, bank, addr
+        return [word], [write], [bank], [addr]
 
     def _held_shape(self, m: Module, loading) -> tuple:
         """The shape of the matrix being loaded (chunks, last chunk, last lanes, last row):
@@ -245,13 +258,14 @@ class WeightMemory(wiring.Component):
             keep = ~padding & (~last_chunk | last_lanes[lane])
             m.d.comb += word[lane].eq(Mux(keep, payload[lane], zero))
 
-    def _banks(self, m: Module, word, write, bank, addr) -> None:
+    def _banks(self, m: Module, words, writes, banks, addrs) -> None:
         """The ``rows`` banks: ``word`` written at ``addr`` into bank ``bank``, every bank read
-        at ``rd_addr``, and the words read turned into codes."""
+        at ``rd_addr``, and the words read turned into codes. The write's parts come as lists
+        by row group (``_write_cuts``)."""
         config = self._config
         depth = config.bank_words
         if config.lane_banks:
-            self._lane_banks(m, word, write, bank, addr)
+            self._lane_banks(m, words[0], writes[0], banks[0], addrs[0])
             return
         addresses = [self.rd_addr]
         last = [self.rd_last]
@@ -264,6 +278,8 @@ class WeightMemory(wiring.Component):
             with m.If(self.rd_en):
                 m.d.sync += [after.eq(before) for before, after in zip(last, last[1:])]
         for row in range(config.rows):
+            group = config.row_group(row) if len(words) > 1 else 0
+            word, write, bank, addr = words[group], writes[group], banks[group], addrs[group]
             if config.weight_store == "spram":
                 # single port: the write address wins while loading, when reads are unused
                 m.submodules[f"bank_{row}"] = spram = SPRAMBank(
