@@ -203,33 +203,25 @@ class WeightMemory(wiring.Component):
         return m
 
     def _write_cuts(self, m: Module, word, write, bank, addr, loaded) -> tuple:
-        """The banks' write (word, enable, bank, address) through ``config.write_cuts``
-        registers, and ``loaded`` delayed as much, so it rises once the last write landed (it
-        falls as late: the old matrix is intact until the new one's first write). Each is
-        returned as a list by row group: with row groups the cut is a copy a group
-        (``hw.copies``), so no write net reaches every bank (word and address are data, without
-        a reset); otherwise one."""
+        """The banks' write through ``config.write_cuts`` registers: ``(words, enables,
+        addrs)``, the word and address a list by row group (a copy a group with row groups,
+        ``hw.copies``, data without a reset), the enables one a row (``write & bank == row``,
+        registered with the cut, so each is a flop beside its bank and no decode sits behind
+        the cut); ``loaded`` is delayed as much, so it rises once the last write landed (it
+        falls as late: the old matrix is intact until the new one's first write)."""
         config = self._config
-        copies = config.row_groups if config.write_cuts and not config.lane_banks else 1
-        for stage in range(config.write_cuts):
-            if stage == config.write_cuts - 1 and copies > 1:
-                cut = [register_copies(m, value, copies, name=f"{name}_{stage}",
-                                       reset_less=name in ("wr_word", "wr_addr"))
-                       for value, name in ((word, "wr_word"), (write, "wr_en"),
-                                           (bank, "wr_bank"), (addr, "wr_addr"))]
-                m.d.sync += (loaded_cut := Signal(name=f"loaded_{stage}")).eq(loaded)
-                m.d.comb += self.loaded.eq(loaded_cut)
-                return tuple(cut)
-            cut = (Signal.like(word, name=f"wr_word_{stage}"), Signal(name=f"wr_en_{stage}"),
-                   Signal.like(bank, name=f"wr_bank_{stage}"),
-                   Signal(len(Value.cast(addr)), name=f"wr_addr_{stage}"),
-                   Signal(name=f"loaded_{stage}"))
-            m.d.sync += [register.eq(value) for register, value in
-                         zip(cut, (word, write, bank, addr, loaded))]
-            word, write, bank, addr, loaded = cut
-        if config.write_cuts:
-            m.d.comb += self.loaded.eq(loaded)
-        return [word], [write], [bank], [addr]
+        enables = [write & (bank == row) for row in range(config.rows)]
+        if not config.write_cuts:
+            return [word], enables, [addr]
+        copies = 1 if config.lane_banks else config.row_groups
+        words = register_copies(m, word, copies, name="wr_word", reset_less=True)
+        addrs = register_copies(m, Value.cast(addr), copies, name="wr_addr", reset_less=True)
+        registered = [Signal(name=f"wr_en_{row}") for row in range(config.rows)]
+        loaded_cut = Signal(name="loaded_cut")
+        m.d.sync += [*(flop.eq(enable) for flop, enable in zip(registered, enables)),
+                     loaded_cut.eq(loaded)]
+        m.d.comb += self.loaded.eq(loaded_cut)
+        return words, registered, addrs
 
     def _held_shape(self, m: Module, loading) -> tuple:
         """The shape of the matrix being loaded (chunks, last chunk, last lanes, last row):
@@ -258,14 +250,14 @@ class WeightMemory(wiring.Component):
             keep = ~padding & (~last_chunk | last_lanes[lane])
             m.d.comb += word[lane].eq(Mux(keep, payload[lane], zero))
 
-    def _banks(self, m: Module, words, writes, banks, addrs) -> None:
-        """The ``rows`` banks: ``word`` written at ``addr`` into bank ``bank``, every bank read
-        at ``rd_addr``, and the words read turned into codes. The write's parts come as lists
-        by row group (``_write_cuts``)."""
+    def _banks(self, m: Module, words, enables, addrs) -> None:
+        """The ``rows`` banks: a word written at its address into the bank whose enable is
+        high, every bank read at ``rd_addr``, and the words read turned into codes. Words and
+        addresses come as lists by row group, the enables one a row (``_write_cuts``)."""
         config = self._config
         depth = config.bank_words
         if config.lane_banks:
-            self._lane_banks(m, words[0], writes[0], banks[0], addrs[0])
+            self._lane_banks(m, words[0], enables, addrs[0])
             return
         addresses = [self.rd_addr]
         last = [self.rd_last]
@@ -279,15 +271,15 @@ class WeightMemory(wiring.Component):
                 m.d.sync += [after.eq(before) for before, after in zip(last, last[1:])]
         for row in range(config.rows):
             group = config.row_group(row) if len(words) > 1 else 0
-            word, write, bank, addr = words[group], writes[group], banks[group], addrs[group]
+            word, addr = words[group], addrs[group]
             if config.weight_store == "spram":
                 # single port: the write address wins while loading, when reads are unused
                 m.submodules[f"bank_{row}"] = spram = SPRAMBank(
                     width=config.weight_word_bits, depth=depth, primitive=self._spram_primitive)
                 m.d.comb += [
-                    spram.addr.eq(Mux(write, addr, self.rd_addr)),
+                    spram.addr.eq(Mux(self.writing, addr, self.rd_addr)),
                     spram.wr_data.eq(word),
-                    spram.wr_en.eq(write & (bank == row)),
+                    spram.wr_en.eq(enables[row]),
                     spram.rd_en.eq(self.rd_en),
                 ]
                 stored = spram.rd_data
@@ -296,7 +288,7 @@ class WeightMemory(wiring.Component):
                 mem = ebr_memory(shape=stored_word_layout(config), depth=depth)
                 m.submodules[f"bank_{row}"] = mem
                 wr = mem.write_port()
-                m.d.comb += [wr.addr.eq(addr), wr.data.eq(word), wr.en.eq(write & (bank == row))]
+                m.d.comb += [wr.addr.eq(addr), wr.data.eq(word), wr.en.eq(enables[row])]
                 stored = ebr_read_port(m, mem, addr=addresses[config.row_group(row)
                                                               if config.address_cuts else 0],
                                        en=self.rd_en, name=f"rd_data_{row}")
@@ -305,7 +297,7 @@ class WeightMemory(wiring.Component):
             else:
                 m.d.comb += self.rd_data[row].eq(stored)
 
-    def _lane_banks(self, m: Module, word, write, bank, addr) -> None:
+    def _lane_banks(self, m: Module, word, enables, addr) -> None:
         """A bank per lane: a word holds the block's ``rows`` codes of one column; a beat of row
         slot ``bank`` writes its lane's code into that slot of every lane's word (write enable
         per 2-bit slot), and each lane's bank is read at its own ``rd_lane_addrs``."""
@@ -318,7 +310,7 @@ class WeightMemory(wiring.Component):
             wr = mem.write_port(granularity=slot_bits)
             m.d.comb += [wr.addr.eq(addr), wr.data.eq(Cat([word[lane]] * config.rows))]
             for row in range(config.rows):
-                m.d.comb += wr.en[row].eq(write & (bank == row))
+                m.d.comb += wr.en[row].eq(enables[row])
             stored = ebr_read_port(m, mem, addr=self.rd_lane_addrs[lane], en=self.rd_en,
                                    name=f"lane_data_{lane}")
             for row in range(config.rows):
