@@ -39,6 +39,8 @@ class Board:
     default_target_hz: float
     #: Presets (``ArrayConfig.presets()`` names) held to another clock than the default one.
     preset_targets_hz: dict = {}
+    #: Presets placed with another nextpnr router than nextpnr's default (``hw.build.ROUTERS``).
+    preset_routers: dict = {}
     default_baud: int = DEFAULT_BAUD
     family = None
     clock_reset = None     # the family's clock/reset class (its PLL, the reset hold)
@@ -78,6 +80,13 @@ class Board:
             if presets[name] == config:
                 return hz
         return self.default_target_hz
+
+    def router(self, config: ArrayConfig) -> str | None:
+        """The nextpnr router a build of ``config`` uses when none is given: its preset's, if it
+        is one of ``preset_routers``, else nextpnr's default (None)."""
+        presets = ArrayConfig.presets()
+        return next((router for name, router in self.preset_routers.items()
+                     if presets[name] == config), None)
 
     def array_clock_hz(self, target_hz: float) -> float:
         """What the board's PLL (its ``clock_reset``'s search) makes of ``target_hz`` from the

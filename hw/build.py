@@ -169,13 +169,15 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
           baud: int | None = None, top: str = "board", router: str | None = None,
           log=print) -> dict:
     """Build the bitstream; return the report (also written to ``<out>/report.json``).
-    ``router``: one of ``ROUTERS`` for nextpnr, else its default."""
+    ``router``: one of ``ROUTERS`` for nextpnr, else the board's for this preset
+    (``Board.router``), else nextpnr's default."""
     if top not in TOPS:
         raise ValueError(f"top: {top!r} is not one of {TOPS}")
     if router is not None and router not in ROUTERS:
         raise ValueError(f"router: {router!r} is not one of {ROUTERS}")
     board = get_board(board_name)
     config = config or board.default_config()
+    router = router or board.router(config)
     target_hz = (target_mhz * 1e6) if target_mhz else board.target_hz(config)
     baud = (baud or board.default_baud) if top == "board" else None
     out = Path(out) if out else Path("build") / board.name
@@ -352,8 +354,9 @@ def main(argv=None) -> int:
                         help="board: PLL + UART host link + array (default); bench: the array "
                              "alone behind an LFSR harness, for area/Fmax sweeps")
     parser.add_argument("--router", choices=ROUTERS,
-                        help="nextpnr's router (default: nextpnr's, router1); router2 negotiates "
-                             "congestion and routed a 2,048-PE ECP5-85F array router1 did not")
+                        help="nextpnr's router (default: the preset's on this board, else "
+                             "nextpnr's, router1); router2 negotiates congestion and routed a "
+                             "2,048-PE ECP5-85F array router1 did not")
     parser.add_argument("--program", action="store_true", help="program the board afterwards")
     args = parser.parse_args(argv)
     if args.board not in BOARDS:

@@ -540,6 +540,15 @@ class ArrayConfig:
         return cls.ulx3s(**{"act_bits": 4, "rows": 48, **changes})
 
     @classmethod
+    def ulx3s_a4_2048(cls, **changes) -> "ArrayConfig":
+        """4-bit activations on the ULX3S 85F at 100 MHz: 32 × 64 = 2,048 PEs, the rows in 8
+        groups, each with its own copies of the registers that reach every row (read, address
+        and write cuts: the activations, the read address, the write word and address); built
+        with nextpnr's router2 (the board's preset target and router; figures in the README)."""
+        return cls.ulx3s_a4(**{"rows": 64, "read_cuts": 2, "write_cuts": 1, "address_cuts": 1,
+                               "row_groups": 8, **changes})
+
+    @classmethod
     def ulx3s_12f_a4(cls, **changes) -> "ArrayConfig":
         """4-bit activations on the ULX3S-12F: 32 × 13 = 416 PEs, 1.3 × the 8-bit array's 320
         on that part; a row's bank takes two of the 32 block RAMs, so 14 rows do not fit
@@ -588,7 +597,8 @@ class ArrayConfig:
                 "icebreaker_a4_codes": cls.icebreaker_a4_codes(),
                 "icebreaker_spram": cls.icebreaker_spram(),
                 "icebreaker_spram_base3": cls.icebreaker_spram_base3(), "ulx3s": cls.ulx3s(),
-                "ulx3s_a4": cls.ulx3s_a4(), "ulx3s_12f_a4": cls.ulx3s_12f_a4(),
+                "ulx3s_a4": cls.ulx3s_a4(), "ulx3s_a4_2048": cls.ulx3s_a4_2048(),
+                "ulx3s_12f_a4": cls.ulx3s_12f_a4(),
                 "ulx3s_25f_a4": cls.ulx3s_25f_a4(),
                 "tang_nano_9k": cls.tang_nano_9k(), "tang_nano_9k_a4": cls.tang_nano_9k_a4(),
                 "tang_primer_20k": cls.tang_primer_20k(),

@@ -104,6 +104,17 @@ def test_a_preset_may_be_held_to_its_own_clock():
         assert board.target_hz(presets[name].replace(max_n=8)) == board.default_target_hz
 
 
+def test_a_preset_may_bring_its_own_router():
+    """The 85F's 2,048-PE preset routes with router2 and is held to 100 MHz; the same config
+    changed, other presets and other boards leave nextpnr its default router."""
+    from hw.config import ArrayConfig
+    big, board = ArrayConfig.ulx3s_a4_2048(), get_board("ulx3s-85f")
+    assert (board.router(big), board.target_hz(big)) == ("router2", 100e6)
+    assert board.router(big.replace(rows=48)) is None and board.router(ArrayConfig.ulx3s()) is None
+    assert get_board("ulx3s-45f").router(big) is None
+    assert get_board("icebreaker").router(big) is None
+
+
 @pytest.mark.parametrize("device, theirs_name", [("GW1NR-9C", "GW1NR-9 C6/I5"),
                                                  ("GW2A-18C", "GW2A-18 C8/I7")])
 @pytest.mark.parametrize("out_mhz", [40, 50, 60, 75, 100])
