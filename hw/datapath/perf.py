@@ -39,6 +39,11 @@ class PerfCounters(wiring.Component):
     at 44 MHz); its value is ``(high + carry) << half | low``, which the snapshot takes a cycle
     after the strobe.
 
+    Only ``clear`` zeroes them: their flops have no reset (they start at zero), so the array's
+    restart, which reaches every flop with one, stays beside the controller instead of crossing
+    to wherever the counters sit (the 85F's critical path); whoever restarts the array clears
+    the counters too (``hw.system.accelerator.LinkedArray``).
+
     Members
     -------
     token_beat : In(1)
@@ -60,23 +65,24 @@ class PerfCounters(wiring.Component):
     def elaborate(self, platform) -> Module:
         m = Module()
         clear = self.perf.clear
-        started = Signal()
+        started = Signal(reset_less=True)
         counting = Signal()
         m.d.comb += counting.eq(started | self.token_beat)
         m.d.sync += started.eq(counting & ~clear)
-        out_beat_seen = Signal()
-        snapshot_now = Signal()
+        out_beat_seen = Signal(reset_less=True)
+        snapshot_now = Signal(reset_less=True)
         m.d.sync += [out_beat_seen.eq(self.out_beat & ~clear),
                      snapshot_now.eq(out_beat_seen & ~clear)]
         conditions = {"busy": self.issue, "in_stall": self.advance & ~self.issue,
                       "out_stall": ~self.advance}
         half = self._bits // 2
         for name in PERF_COUNTERS:
-            snapshot = getattr(self.perf, name)
-            seen = Signal(name=f"{name}_seen")
-            low = Signal(half, name=f"{name}_low")
-            high = Signal(self._bits - half, name=f"{name}_high")
-            carry = Signal(name=f"{name}_carry")
+            snapshot = Signal(self._bits, name=f"{name}_snapshot", reset_less=True)
+            m.d.comb += getattr(self.perf, name).eq(snapshot)
+            seen = Signal(name=f"{name}_seen", reset_less=True)
+            low = Signal(half, name=f"{name}_low", reset_less=True)
+            high = Signal(self._bits - half, name=f"{name}_high", reset_less=True)
+            carry = Signal(name=f"{name}_carry", reset_less=True)
             low_next = Signal(half + 1, name=f"{name}_low_next")
             m.d.sync += seen.eq(counting & conditions[name] & ~clear)
             m.d.comb += low_next.eq(low + seen)

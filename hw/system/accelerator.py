@@ -87,7 +87,8 @@ class LinkedArray(wiring.Component):
         m.submodules.perf_clear_cdc = clear = PulseSynchronizer(i_domain="sync", o_domain=fast)
         m.submodules.loaded_cdc = FFSynchronizer(array.weights_loaded, link.weights_loaded)
         m.d.comb += [
-            clear.i.eq(link.perf.clear), array.perf.clear.eq(clear.o),
+            # the counters have no reset (hw.datapath.perf): a restart clears them this way
+            clear.i.eq(link.perf.clear | link.array_reset), array.perf.clear.eq(clear.o),
             link.perf.busy.eq(array.perf.busy), link.perf.in_stall.eq(array.perf.in_stall),
             link.perf.out_stall.eq(array.perf.out_stall),
             array.k.eq(link.k), array.n.eq(link.n),
