@@ -505,7 +505,8 @@ def test_only_the_control_has_a_reset(tmp_path):
     reset_flops = {name: [cell for cell in module["cells"].values() if reset_by_rst(module, cell)]
                    for name, module in modules.items()}
     assert all(not cells for name, cells in reset_flops.items() if ".rows" in name)
-    data = re.compile(r"(acc|shown)_\d+$|acts_cut_|codes_cut_|rd_addr_cut_|wr_word_|wr_addr_")
+    data = re.compile(r"(acc|shown)_\d+$|acts_cut_|codes_cut_|rd_addr_cut_|wr_word_|wr_addr_"
+                      r"|(valid|first)_at_rows_")
 
     def flops(module: str, resets: bool) -> set:
         """The names of the wires that flops of ``module`` drive (with a reset or without)."""
@@ -523,6 +524,6 @@ def test_only_the_control_has_a_reset(tmp_path):
     assert "acc_out__valid" in flops("top", resets=True)
     without = flops("top", resets=False) | flops("top.weight_mem", resets=False)
     for name in ("acc_3", "shown_0", "acts_cut_2_1", "codes_cut_1", "rd_addr_cut_1",
-                 "wr_word_1", "wr_addr_0"):    # a copy per row group where they reach rows
+                 "wr_word_1", "wr_addr_0", "valid_at_rows_1", "first_at_rows_0"):    # a copy per row group where they reach rows
         assert [wire for wire in without if wire.split("[")[0] == name], name
     assert {f"wr_en_{row}" for row in range(4)} <= flops("top.weight_mem", resets=True)

@@ -498,6 +498,30 @@ def test_reset_returns_a_half_loaded_device_to_idle():
     np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
 
 
+def test_an_array_in_row_groups_restarts_cleanly():
+    """The 85F preset's structure (row groups with their register copies, address, read and
+    write cuts, data registers without a reset, counters cleared by a pulse): results stay
+    golden's across a run, a half load ended by RESET and a new shape, and the restart zeroes
+    the performance counters."""
+    config = ArrayConfig(lanes=4, rows=4, max_k=40, max_n=12, tree_cuts=(1,), read_cuts=2,
+                         write_cuts=1, address_cuts=1, row_groups=2)
+    port = SimulatedSerial(LinkedArray(config, timeout_cycles=20_000))
+    device = Accelerator(port)
+    rng = np.random.default_rng(21)
+    w, x = rng.integers(-1, 2, (6, 12)), rng.integers(-128, 128, (3, 12))
+    device.load_weights(w)
+    np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
+    assert device.perf()["busy"] > 0
+    assert raw(port, shape(12, 6, seq=9))[0] == Status.OK
+    half = weight_beats(config, np.ones((3, 12), int)).tobytes()
+    assert raw(port, weights(0, half, seq=10))[0] == Status.OK
+    device.reset()
+    assert device.perf() == {"busy": 0, "in_stall": 0, "out_stall": 0}
+    w, x = rng.integers(-1, 2, (9, 7)), rng.integers(-128, 128, (2, 7))
+    device.load_weights(w)
+    np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
+
+
 def test_replies_echo_the_sequence_number():
     port = make_port()
     for seq in (0, 1, 254, 255):

@@ -342,6 +342,16 @@ class BitLinear(wiring.Component):
         pipeline until the buffer frees."""
         config = self._config
         valid, firsts, lasts = pipeline["valid"][-1], pipeline["first"][-1], pipeline["last"][-1]
+        # the rows' accumulators take the last stage's flags from a copy a row group (their
+        # enable and select reach every row; the controller keeps the original beside it). The
+        # copies steer data only, so they need no reset: they equal the original from the
+        # first advance after a restart, before which no issue reaches them
+        row_flags = [(valid, firsts)]
+        if config.row_groups > 1:
+            row_flags = list(zip(*(
+                register_copies(m, pipeline[name][-2], config.row_groups, en=advance,
+                                name=f"{name}_at_rows", reset_less=True)
+                for name in ("valid", "first"))))
         done = Signal()
         m.d.comb += done.eq(advance & valid & lasts)
         out = self.acc_out
@@ -350,6 +360,7 @@ class BitLinear(wiring.Component):
             free = Signal()     # the output register may take a beat this cycle
             m.d.comb += free.eq(~out.valid | out.ready)
         for row in range(config.rows):
+            row_valid, row_first = row_flags[config.row_group(row) if len(row_flags) > 1 else 0]
             # data, without a reset (``out.valid`` and the flags say when they count): the
             # accumulators, and the output buffer's copy of them
             acc = Signal(signed(config.acc_bits), name=f"acc_{row}", reset_less=True)
@@ -360,8 +371,8 @@ class BitLinear(wiring.Component):
             total = Signal(signed(config.acc_bits), name=f"total_{row}")
             # the mux after the adder, not on its input: each bit is then one LUT4 of (first,
             # acc, row_sum, carry) beside its SB_CARRY, where masking acc took a LUT of its own
-            m.d.comb += total.eq(Mux(firsts, rows.sums[row], acc + rows.sums[row]))
-            with m.If(advance & valid):
+            m.d.comb += total.eq(Mux(row_first, rows.sums[row], acc + rows.sums[row]))
+            with m.If(advance & row_valid):
                 m.d.sync += acc.eq(total)
             if buffered:
                 with m.If((done | held) & free):
