@@ -160,9 +160,10 @@ class ArrayConfig:
         The rows in groups of neighbouring rows (``row_group``), 1..rows, each with its own copy
         of the registers whose outputs would otherwise reach every row across the die: the
         activations' last register (``read_cuts`` or ``address_cuts``; kinds that take the
-        activations once for all rows, table2 and serial, keep one: ``act_copies``) and the
-        weights' read address (``address_cuts``). The placer can put each copy beside its rows;
-        yosys keeps them apart (``hw.copies``). No latency.
+        activations once for all rows, table2 and serial, keep one: ``act_copies``), the
+        weights' read address (``address_cuts``), the write word and address (``write_cuts``)
+        and the accumulate stage's valid and first flags. The placer can put each copy beside
+        its rows; yosys keeps them apart (``hw.copies``). No latency.
     """
 
     pe_kind: str = "xor"
@@ -205,7 +206,7 @@ class ArrayConfig:
         integer("write_cuts", 0, 1)
         integer("address_cuts", 0, 1)
         integer("row_groups", 1, 256)
-        self._check_row_groups()
+        self._check_address_cuts_and_groups()
         if self.write_cuts and self.weight_store != "ebr":
             raise ValueError(f"ArrayConfig.write_cuts: the SPRAM banks share one port between "
                              f"reads and writes; write cuts need block-RAM banks "
@@ -238,7 +239,7 @@ class ArrayConfig:
         if list(self.tree_cuts) != sorted(set(self.tree_cuts)):
             raise ValueError(f"ArrayConfig.tree_cuts: {self.tree_cuts} must be strictly increasing")
 
-    def _check_row_groups(self):
+    def _check_address_cuts_and_groups(self):
         if self.address_cuts and (self.weight_store != "ebr" or self.lane_banks):
             raise ValueError(f"ArrayConfig.address_cuts: the register sits before whole-word "
                              f"block-RAM banks; got weight_store={self.weight_store!r}, "
@@ -343,9 +344,9 @@ class ArrayConfig:
     @property
     def act_copies(self) -> int:
         """Copies of the activations' last register: one a row group where the rows take the
-        activations themselves (there is a register to copy), else one."""
-        plain = self.kind.array == PEKind.array
-        return self.row_groups if plain and self.read_cuts + self.address_cuts else 1
+        activations themselves, else one (with several groups there is a register to copy:
+        ``row_groups`` needs ``read_cuts`` or ``address_cuts``)."""
+        return self.row_groups if self.kind.array == PEKind.array else 1
 
     @property
     def skip_latency(self) -> int:

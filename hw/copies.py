@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Signal
 
-__all__ = ["COPY_ATTR", "KEEP_COPIES", "register_copies"]
+__all__ = ["COPY_ATTR", "KEEP_COPIES", "register_copies", "row_copy"]
 
 #: The wire attribute of a deliberate copy.
 COPY_ATTR = "bitnet_copy"
@@ -37,3 +37,9 @@ def register_copies(m: Module, value, copies: int, *, name: str, en=None,
                 m.d.sync += copy.eq(value)
         out.append(copy)
     return out
+
+
+def row_copy(copies: list, config, row: int):
+    """The one of ``copies`` that ``row`` takes: its row group's (``ArrayConfig.row_group``) if
+    there is a copy a group, else the only one."""
+    return copies[config.row_group(row)] if len(copies) > 1 else copies[0]

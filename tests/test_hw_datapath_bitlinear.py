@@ -3,8 +3,15 @@
 without stalls, lossless with random stalls on every stream, counters that add up; and the int8
 multiplier baseline on the same array against golden.baseline."""
 
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+from amaranth.back import rtlil
 
 from golden.baseline import int8_matmul
 from golden.bitlinear import int_matmul
@@ -479,14 +486,6 @@ def test_only_the_control_has_a_reset(tmp_path):
     buffer are data without a reset: SET_SHAPE's and RESET's restart (and the clock domain's
     reset) then reach the controller's flops only, not a net across every row. Checked on the
     design yosys sees: after ``proc; opt`` no flop with a synchronous reset drives them."""
-    import json
-    import re
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from amaranth.back import rtlil
-
     config = ArrayConfig(lanes=4, rows=4, max_k=16, max_n=8, tree_cuts=(0, 1, 2), read_cuts=2,
                          address_cuts=1, row_groups=2, output_buffer=1, write_cuts=1)
     (tmp_path / "top.il").write_text(rtlil.convert(BitLinear(config), name="top", emit_src=False))

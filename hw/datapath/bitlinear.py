@@ -18,7 +18,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..config import ArrayConfig
 from ..formats import acc_word_layout, act_word_layout, stored_word_layout
-from ..copies import register_copies
+from ..copies import register_copies, row_copy
 from .act_buffer import ActBuffer
 from .chunks import ChunkCount
 from .perf import PerfCounters, PerfSignature
@@ -360,7 +360,7 @@ class BitLinear(wiring.Component):
             free = Signal()     # the output register may take a beat this cycle
             m.d.comb += free.eq(~out.valid | out.ready)
         for row in range(config.rows):
-            row_valid, row_first = row_flags[config.row_group(row) if len(row_flags) > 1 else 0]
+            row_valid, row_first = row_copy(row_flags, config, row)
             # data, without a reset (``out.valid`` and the flags say when they count): the
             # accumulators, and the output buffer's copy of them
             acc = Signal(signed(config.acc_bits), name=f"acc_{row}", reset_less=True)

@@ -14,7 +14,7 @@ from amaranth.lib.wiring import In, Out
 from golden.packing import TRITS_PER_BYTE_BASE3, pack_base3
 
 from ..config import ArrayConfig
-from ..copies import register_copies
+from ..copies import register_copies, row_copy
 from ..formats import TRIT_CODE, base3_decode_table, stored_word_layout, weight_word_layout, zero_weight_code
 from ..memory.bram import NO_RW_CHECK, ebr_memory, ebr_read_port
 from ..memory.spram import SPRAMBank
@@ -270,8 +270,7 @@ class WeightMemory(wiring.Component):
             with m.If(self.rd_en):
                 m.d.sync += [after.eq(before) for before, after in zip(last, last[1:])]
         for row in range(config.rows):
-            group = config.row_group(row) if len(words) > 1 else 0
-            word, addr = words[group], addrs[group]
+            word, addr = row_copy(words, config, row), row_copy(addrs, config, row)
             if config.weight_store == "spram":
                 # single port: the write address wins while loading, when reads are unused
                 m.submodules[f"bank_{row}"] = spram = SPRAMBank(
@@ -289,8 +288,7 @@ class WeightMemory(wiring.Component):
                 m.submodules[f"bank_{row}"] = mem
                 wr = mem.write_port()
                 m.d.comb += [wr.addr.eq(addr), wr.data.eq(word), wr.en.eq(enables[row])]
-                stored = ebr_read_port(m, mem, addr=addresses[config.row_group(row)
-                                                              if config.address_cuts else 0],
+                stored = ebr_read_port(m, mem, addr=row_copy(addresses, config, row),
                                        en=self.rd_en, name=f"rd_data_{row}")
             if config.weight_packing == "base3":
                 self._decode(m, row, stored, last[-1])
