@@ -148,9 +148,10 @@ class ArrayConfig:
         reaches every pipeline register. Costs a register and a 2:1 select per accumulator
         bit; the schedule without output stalls is the same.
     write_cuts : int
-        Registers in front of the weight banks' write ports (address, word, enables), 0..1, so
-        the loader's handshake does not reach across the die to every bank; a load then
-        completes a cycle later (``weight_write_delay``). Block-RAM banks only.
+        Registers in front of the weight banks' write ports (address, word, enables), 0..2, so
+        the loader's handshake does not reach across the die to every bank; with two, a central
+        register feeds the row groups' copies. A load then completes a cycle later per cut
+        (``weight_write_delay``). Block-RAM banks only.
     address_cuts : int
         A register on the weight banks' read address, 0..1 (in a copy per row group), so that
         the address does not run from the issue logic to every bank across the die; the
@@ -203,7 +204,7 @@ class ArrayConfig:
         integer("perf_bits", 8, 64)
         integer("read_cuts", 0, 2)
         integer("output_buffer", 0, 1)
-        integer("write_cuts", 0, 1)
+        integer("write_cuts", 0, 2)
         integer("address_cuts", 0, 1)
         integer("row_groups", 1, 256)
         self._check_address_cuts_and_groups()

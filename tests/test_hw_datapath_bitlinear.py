@@ -65,6 +65,9 @@ CONFIGS = {
                                                    row_groups=2, output_buffer=1, write_cuts=1),
     # the weight banks' writes a cycle later, from registers
     "write_cut": ArrayConfig.tiny(write_cuts=1),
+    # two: a central register, then a copy a row group
+    "write_cuts2_groups": ArrayConfig(lanes=8, rows=4, max_k=64, max_n=10, tree_cuts=(0, 3),
+                                      read_cuts=1, address_cuts=1, row_groups=2, write_cuts=2),
     "write_cut_codes_act4": ArrayConfig(lanes=8, rows=3, act_bits=4, max_k=64, max_n=10,
                                         tree_cuts=(0, 3), zero_skip="codes", write_cuts=1),
 }
@@ -487,7 +490,7 @@ def test_only_the_control_has_a_reset(tmp_path):
     reset) then reach the controller's flops only, not a net across every row. Checked on the
     design yosys sees: after ``proc; opt`` no flop with a synchronous reset drives them."""
     config = ArrayConfig(lanes=4, rows=4, max_k=16, max_n=8, tree_cuts=(0, 1, 2), read_cuts=2,
-                         address_cuts=1, row_groups=2, output_buffer=1, write_cuts=1)
+                         address_cuts=1, row_groups=2, output_buffer=1, write_cuts=2)
     (tmp_path / "top.il").write_text(rtlil.convert(BitLinear(config), name="top", emit_src=False))
     (tmp_path / "top.ys").write_text("read_rtlil top.il\nhierarchy -top top\nproc\nopt\n"
                                      "write_json top.json\n")

@@ -22,8 +22,10 @@ def expected_words(config, w, chunks):
 
 
 @pytest.mark.parametrize("n, k, stall_prob, seed", [(7, 10, 0.0, 0), (12, 40, 0.3, 1), (1, 1, 0.0, 2), (3, 4, 0.5, 3)])
-def test_load_then_read_back(run_sim, n, k, stall_prob, seed):
-    config = ArrayConfig.tiny(rows=3)  # lanes 4, max_k 40, max_n 12
+@pytest.mark.parametrize("write_cuts, row_groups", [(0, 1), (2, 2)])
+def test_load_then_read_back(run_sim, n, k, stall_prob, seed, write_cuts, row_groups):
+    config = ArrayConfig.tiny(rows=3, read_cuts=1, write_cuts=write_cuts,  # lanes 4, max_k 40,
+                              row_groups=row_groups)                       # max_n 12
     mem = WeightMemory(config)
     rng = np.random.default_rng(seed)
     chunks = ceil_div(k, config.lanes)
@@ -72,9 +74,10 @@ def test_load_then_read_back(run_sim, n, k, stall_prob, seed):
 
 
 @pytest.mark.parametrize("n, padding_words", [(4, 4), (6, 0)])
-def test_loaded_flag_and_padding_cycles(run_sim, n, padding_words):
+@pytest.mark.parametrize("write_cuts", [0, 1, 2])
+def test_loaded_flag_and_padding_cycles(run_sim, n, padding_words, write_cuts):
     # rows 3, 2 chunks a row: N = 4 pads rows 4 and 5 (2 chunks each); N = 6 fills both blocks.
-    config = ArrayConfig.tiny(rows=3)
+    config = ArrayConfig.tiny(rows=3, write_cuts=write_cuts)
     mem = WeightMemory(config)
     beats = 2 * n
 
@@ -91,16 +94,18 @@ def test_loaded_flag_and_padding_cycles(run_sim, n, padding_words):
             _, _, ready, loaded, writing = await ctx.tick().sample(mem.load.ready, mem.loaded,
                                                                    mem.writing)
             trace.append((ready, loaded, writing))
-        # the beats; ready low while the last is written (the write delay) and while padding,
-        # then loaded; the beat on the cycle loaded rises begins the next matrix. Every beat and
-        # padding word is written (``writing``) the write delay after the beats begin.
-        delay = config.weight_write_delay
-        done = beats + delay + padding_words
-        assert [r for r, _, _ in trace[:done]] == [1] * beats + [0] * (delay + padding_words)
-        assert [l for _, l, _ in trace[:done + 1]] == [0] * done + [1]
-        assert [w for _, _, w in trace[:done + 1]] == [0] * delay + [1] * (beats + padding_words) + [0]
-        assert trace[done + 1][:2] == (1, 0)  # that beat cleared loaded
-
+        # the beats; ready low while the last is written (a cycle: the beat register) and while
+        # padding, then the loader is done; the beat on that cycle begins the next matrix. Every
+        # beat and padding word leaves the loader (``writing``) a cycle after it is taken, and
+        # ``loaded`` rises the write cuts later: once the last write reached its bank.
+        done = beats + 1 + padding_words
+        assert [r for r, _, _ in trace[:done]] == [1] * beats + [0] * (1 + padding_words)
+        assert [w for _, _, w in trace[:done + 1]] == [0] * 1 + [1] * (beats + padding_words) + [0]
+        rises = done + config.write_cuts
+        assert [l for _, l, _ in trace[:rises + 1]] == [0] * rises + [1]
+        assert trace[done][0] == 1
+        if not config.write_cuts:
+            assert trace[done + 1][:2] == (1, 0)  # that beat cleared loaded
     run_sim(mem, testbench)
 
 

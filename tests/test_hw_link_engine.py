@@ -432,6 +432,10 @@ def test_identify_round_trips_every_preset():
         assert parse_identify(identify_payload(cut))[1] == cut
     grouped = ArrayConfig.tiny(rows=4, read_cuts=2, address_cuts=1, row_groups=4)
     assert parse_identify(identify_payload(grouped))[1] == grouped
+    for write_cuts in (1, 2):   # the second write cut in its own bit, beside the address cut
+        for address_cuts in (0, 1):
+            cut = ArrayConfig.tiny(read_cuts=1, write_cuts=write_cuts, address_cuts=address_cuts)
+            assert parse_identify(identify_payload(cut))[1] == cut
     # a protocol 3.0 device sends no flags byte (it does not skip), one before 3.3 no groups
     assert parse_identify(identify_payload(ArrayConfig.tiny())[:-2])[1] == ArrayConfig.tiny()
     cut = ArrayConfig.tiny(read_cuts=1)

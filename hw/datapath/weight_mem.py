@@ -206,22 +206,30 @@ class WeightMemory(wiring.Component):
         """The banks' write through ``config.write_cuts`` registers: ``(words, enables,
         addrs)``, the word and address a list by row group (a copy a group with row groups,
         ``hw.copies``, data without a reset), the enables one a row (``write & bank == row``,
-        registered with the cut, so each is a flop beside its bank and no decode sits behind
-        the cut); ``loaded`` is delayed as much, so it rises once the last write landed (it
-        falls as late: the old matrix is intact until the new one's first write)."""
+        registered with the last cut, so each is a flop beside its bank and no decode sits
+        behind it). With two cuts a central register comes first, so the die-wide nets to the
+        copies start from flops rather than from the address adder. ``loaded`` is delayed as
+        much, so it rises once the last write landed (it falls as late: the old matrix is
+        intact until the new one's first write)."""
         config = self._config
-        enables = [write & (bank == row) for row in range(config.rows)]
         if not config.write_cuts:
-            return [word], enables, [addr]
+            return [word], [write & (bank == row) for row in range(config.rows)], [addr]
+        loaded_cuts = [loaded, *(Signal(name=f"loaded_cut_{cut}") for cut in range(config.write_cuts))]
+        m.d.sync += [after.eq(before) for before, after in zip(loaded_cuts, loaded_cuts[1:])]
+        m.d.comb += self.loaded.eq(loaded_cuts[-1])
+        addr = Value.cast(addr)
+        if config.write_cuts == 2:   # a central stage first: the copies start from flops
+            central = (Signal.like(word, name="wr_word_central", reset_less=True),
+                       Signal.like(addr, name="wr_addr_central", reset_less=True),
+                       Signal(name="wr_central"), Signal.like(bank, name="wr_bank_central"))
+            m.d.sync += [flop.eq(value) for flop, value in zip(central, (word, addr, write, bank))]
+            word, addr, write, bank = central
         copies = 1 if config.lane_banks else config.row_groups
         words = register_copies(m, word, copies, name="wr_word", reset_less=True)
-        addrs = register_copies(m, Value.cast(addr), copies, name="wr_addr", reset_less=True)
-        registered = [Signal(name=f"wr_en_{row}") for row in range(config.rows)]
-        loaded_cut = Signal(name="loaded_cut")
-        m.d.sync += [*(flop.eq(enable) for flop, enable in zip(registered, enables)),
-                     loaded_cut.eq(loaded)]
-        m.d.comb += self.loaded.eq(loaded_cut)
-        return words, registered, addrs
+        addrs = register_copies(m, addr, copies, name="wr_addr", reset_less=True)
+        enables = [Signal(name=f"wr_en_{row}") for row in range(config.rows)]
+        m.d.sync += [enable.eq(write & (bank == row)) for row, enable in enumerate(enables)]
+        return words, enables, addrs
 
     def _held_shape(self, m: Module, loading) -> tuple:
         """The shape of the matrix being loaded (chunks, last chunk, last lanes, last row):

@@ -89,8 +89,9 @@ HOST_SYNC = 0xA5
 DEVICE_SYNC = 0x5A
 #: 1.0: sequence numbers, RESET; 2.0: loads are transactions (offsets, COMMIT); 3.0: resident
 #: matrices (SET_SHAPE's base, SELECT); 3.1: IDENTIFY's flags byte (zero skipping); 3.2: the
-#: flags' read cuts, output buffer and write cuts
-VERSION = (3, 3)
+#: flags' read cuts, output buffer and write cuts; 3.3: address cuts, row groups; 3.4: a second
+#: write cut (flags bit 7)
+VERSION = (3, 4)
 #: The UART rate a board and a host use unless told otherwise (the iCEBreaker's FT2232H runs up
 #: to 3 Mbaud; 1 Mbaud divides the common 12 MHz board clocks exactly and is kind to long cables).
 DEFAULT_BAUD = 1_000_000
@@ -260,14 +261,15 @@ class Identity(NamedTuple):
 def identify_payload(config, baud: int = 0) -> bytes:
     """What IDENTIFY returns: magic, version, every ArrayConfig field, the baud, the tree cuts,
     then a byte of flags (bits 0-1: the zero-skip mode's id in ``ZERO_SKIPS``, bits 2-3:
-    ``read_cuts``, bit 4: ``output_buffer``, bit 5: ``write_cuts``, bit 6: ``address_cuts``)
-    and ``row_groups - 1`` (since 3.3)."""
+    ``read_cuts``, bit 4: ``output_buffer``, bits 5 and 7: ``write_cuts``' low and high bit
+    (the high one since 3.4), bit 6: ``address_cuts``) and ``row_groups - 1`` (since 3.3)."""
     head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], config.kind.wire_id,
                           config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
                           config.perf_bits, WEIGHT_PACKINGS[config.weight_packing],
                           WEIGHT_STORES[config.weight_store], baud, len(config.tree_cuts))
     flags = (ZERO_SKIPS[config.zero_skip] | config.read_cuts << 2 | config.output_buffer << 4
-             | config.write_cuts << 5 | config.address_cuts << 6)
+             | (config.write_cuts & 1) << 5 | config.address_cuts << 6
+             | (config.write_cuts >> 1) << 7)
     return head + bytes(config.tree_cuts) + bytes([flags, config.row_groups - 1])
 
 
@@ -301,7 +303,8 @@ def parse_identify(payload: bytes) -> Identity:
                              weight_packing=names["weight packing"], perf_bits=perf_bits,
                              weight_store=names["weight store"],
                              zero_skip=names["zero-skip mode"], read_cuts=flags >> 2 & 3,
-                             output_buffer=flags >> 4 & 1, write_cuts=flags >> 5 & 1,
+                             output_buffer=flags >> 4 & 1,
+                             write_cuts=(flags >> 5 & 1) | (flags >> 7 & 1) << 1,
                              address_cuts=flags >> 6 & 1, row_groups=row_groups)
     except ValueError as error:
         raise ProtocolError(f"IDENTIFY describes an invalid array: {error}") from None
