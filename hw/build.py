@@ -354,7 +354,8 @@ def main(argv=None) -> int:
                         help="board: PLL + UART host link + array (default); bench: the array "
                              "alone behind an LFSR harness, for area/Fmax sweeps")
     parser.add_argument("--router", choices=ROUTERS,
-                        help="nextpnr's router (default: the preset's on this board, else "
+                        help="nextpnr's router (default: the preset's on this board, also with "
+                             "--set, else "
                              "nextpnr's, router1); router2 negotiates congestion and routed a "
                              "2,048-PE ECP5-85F array router1 did not")
     parser.add_argument("--program", action="store_true", help="program the board afterwards")
@@ -374,10 +375,15 @@ def main(argv=None) -> int:
             config = (config or get_board(args.board).default_config()).with_overrides(args.set)
         except ValueError as error:
             parser.error(str(error))
+    router = args.router
+    if router is None and args.config and args.set:
+        # a preset changed with --set keeps its router: the router follows the array's size,
+        # which a change of cuts or groups leaves (router1 does not route the 2,048-PE array)
+        router = get_board(args.board).router(ArrayConfig.presets()[args.config])
     try:
         report = build_seeds(args.board, config, seeds=args.seed, out=args.out,
                              target_mhz=args.target_mhz, baud=args.baud, top=args.top,
-                             router=args.router)
+                             router=router)
     except (BuildFailed, ValueError) as error:
         print(f"build failed: {error}", file=sys.stderr)
         return 1

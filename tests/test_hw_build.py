@@ -371,3 +371,22 @@ def test_one_seed_builds_straight_into_the_output_directory(monkeypatch, tmp_pat
     assert called == [7] and not (tmp_path / "seed7").exists()
     assert report["seeds_tried"] == [{"seed": 7, "fmax_mhz": 50.0, "timing_met": True,
                                       "lc_used": 100}]
+
+
+def test_a_preset_changed_with_set_keeps_its_router(monkeypatch, tmp_path):
+    import hw.build as build_module
+    routers = []
+
+    def fake(board_name, config, *, router=None, **options):
+        routers.append((config.write_cuts, router))
+        raise build_module.BuildFailed("stopped by the test")
+
+    monkeypatch.setattr(build_module, "build_seeds", fake)
+    for changes in ([], ["--set", "write_cuts=2"]):
+        assert build_module.main(["--board", "ulx3s-85f", "--config", "ulx3s_a4_2048", *changes,
+                                  "--out", str(tmp_path)]) == 1
+    assert build_module.main(["--board", "ulx3s-85f", "--config", "ulx3s_a4_2048", "--set",
+                              "write_cuts=2", "--router", "router1", "--out", str(tmp_path)]) == 1
+    assert build_module.main(["--board", "ulx3s-85f", "--set", "rows=40",
+                              "--out", str(tmp_path)]) == 1
+    assert routers == [(1, None), (2, "router2"), (2, "router1"), (0, None)]
