@@ -23,17 +23,20 @@ KEEP_COPIES = f"setattr -set keep 1 a:{COPY_ATTR} %ci1:+$dff[Q] t:$dff %i"
 
 
 def register_copies(m: Module, value, copies: int, *, name: str, en=None,
-                    reset_less: bool = False) -> list:
-    """``copies`` registers of ``value`` (shaped like it), loading when ``en`` (every cycle
-    without one), kept apart through synthesis."""
+                    reset_less: bool = False, init=None) -> list:
+    """``copies`` registers of ``value`` (shaped like it, starting at ``init`` if given),
+    loading when ``en`` (every cycle without one; a list: each copy its own), kept apart
+    through synthesis."""
+    enables = en if isinstance(en, list) else [en] * copies
+    assert len(enables) == copies, (len(enables), copies)
     out = []
-    for index in range(copies):
+    for index, enable in enumerate(enables):
         copy = Signal.like(value, name=f"{name}_{index}", attrs={COPY_ATTR: 1},
-                           reset_less=reset_less)
-        if en is None:
+                           reset_less=reset_less, **({} if init is None else {"init": init}))
+        if enable is None:
             m.d.sync += copy.eq(value)
         else:
-            with m.If(en):
+            with m.If(enable):
                 m.d.sync += copy.eq(value)
         out.append(copy)
     return out

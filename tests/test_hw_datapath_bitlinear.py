@@ -429,7 +429,11 @@ def test_an_output_buffer_keeps_the_pipeline_going_while_a_beat_waits():
 
 @pytest.mark.parametrize("config_name, kind", [("tiny", "xor"), ("rows3", "mux"),
                                                ("read_cut", "serial"), ("out_buffer", "xor"),
-                                               ("skip", "table2")])
+                                               ("skip", "table2"),
+                                               # the enable in a copy a row group
+                                               ("row_groups", "xor"),
+                                               ("write_cuts2_groups", "mux"),
+                                               ("row_groups", "table2")])
 def test_ready_ahead_is_the_same_array_cycle_for_cycle(run_sim, config_name, kind):
     """``BitLinear(ready_ahead=True)``, told each cycle what ``acc_out.ready`` will be next, beside
     the plain array under the same inputs and a random ready: every output, every cycle, is the

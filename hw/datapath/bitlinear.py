@@ -12,7 +12,7 @@ pipeline (one clock enable, ``advance``), so nothing is lost and the timing stay
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Module, Mux, Signal, Value, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -116,30 +116,20 @@ class BitLinear(wiring.Component):
         m.d.comb += self.weights_loaded.eq(wmem.loaded)
         shape = self._shape_registers(m, act, wmem)
 
-        held = None
-        ahead = self._ready_ahead and not config.output_buffer
-        if ahead:   # set by _accumulate a cycle early; high after reset, when no beat waits
-            advance = Signal(init=1, name="advance_ahead")
-        else:
-            advance = Signal()
-        if config.output_buffer:
-            held = Signal()     # a finished beat waits in the accumulators
-            m.d.comb += advance.eq(~held)
-        elif not ahead:
-            m.d.comb += advance.eq(~self.acc_out.valid | self.acc_out.ready)
+        advance, enables, advance_next, held = self._enable(m)
         step, issue, plane, first, last = self._issue(m, act, wmem, shape, advance)
         m.submodules.rows = rows = config.kind.array_class()(config)
         pipeline = self._pipeline(m, rows, advance, issue, plane, first, last)
-        acts, codes = self._read_cuts(m, act.rd_data, wmem.rd_data, advance)
+        acts, codes = self._read_cuts(m, act.rd_data, wmem.rd_data, advance, enables)
         at_rows = (1 + config.address_cuts + config.skip_latency + config.decode_latency
                    + config.read_latency)
         m.d.comb += [
             *(rows.acts[copy].eq(value) for copy, value in enumerate(acts)),
             rows.codes.eq(codes),
             rows.plane.eq(pipeline["plane"][at_rows]),
-            rows.en.eq(advance),
+            Value.cast(rows.en).eq(Cat(*enables)),
         ]
-        self._accumulate(m, rows, advance, pipeline, held)
+        self._accumulate(m, rows, (advance, enables, advance_next), pipeline, held)
 
         m.submodules.perf = counters = PerfCounters(config.perf_bits)
         wiring.connect(m, counters.perf, wiring.flipped(self.perf))
@@ -150,6 +140,34 @@ class BitLinear(wiring.Component):
             counters.out_beat.eq(self.acc_out.valid & self.acc_out.ready),
         ]
         return m
+
+    def _enable(self, m: Module) -> tuple:
+        """The pipeline's enable, ``advance``: low while a finished beat cannot leave. Returns
+        ``(advance, enables, advance_next, held)``: the enable, its copies a row group (or it
+        again), what it is next cycle where it is a register (``ready_ahead``), and the output
+        buffer's ``held`` flag (None without one)."""
+        config = self._config
+        held = None
+        ahead = self._ready_ahead and not config.output_buffer
+        advance_next = Signal()     # with ``ahead``: what ``advance`` is next cycle
+        if ahead:   # set by _accumulate a cycle early; high after reset, when no beat waits
+            advance = Signal(init=1, name="advance_ahead")
+            m.d.sync += advance.eq(advance_next)
+        else:
+            advance = Signal()
+        # the enable reaches every row: with row groups and a registered enable, each group
+        # has its own copy of it (it reaches the rows' trees, the activations' copy, the
+        # accumulate flags and the accumulators); the controller keeps the original
+        enables = [advance] * config.act_copies
+        if ahead and config.act_copies > 1:
+            enables = register_copies(m, advance_next, config.act_copies, name="advance_at_rows",
+                                      init=1)
+        if config.output_buffer:
+            held = Signal()     # a finished beat waits in the accumulators
+            m.d.comb += advance.eq(~held)
+        elif not ahead:
+            m.d.comb += advance.eq(~self.acc_out.valid | self.acc_out.ready)
+        return advance, enables, advance_next, held
 
     def _shape_registers(self, m: Module, act: ActBuffer, wmem: WeightMemory) -> tuple:
         """The layer shape, registered, in the forms the parts need. ``k`` and ``n`` are
@@ -289,19 +307,19 @@ class BitLinear(wiring.Component):
         for lane in range(config.lanes):     # "codes": each lane's bank at its code's column
             m.d.comb += wmem.rd_lane_addrs[lane].eq(block_first + act.rd_indices[lane])
 
-    def _read_cuts(self, m: Module, acts, codes, advance) -> tuple:
+    def _read_cuts(self, m: Module, acts, codes, advance, enables) -> tuple:
         """The memories' read data through ``config.read_cuts`` registers, loading while the
         pipeline advances (as the tree's cuts do), so the rows start from flops next to the
         block RAMs instead of from their outputs; the activations through ``address_cuts`` more
         first (the weights' address register delays their read). The activations' last register
-        is in ``config.act_copies`` copies (a list of them is returned). Data: no reset (the
-        pipeline's flags say which cycles count)."""
+        is in ``config.act_copies`` copies (a list of them is returned), each loading with its
+        group's ``enables``. Data: no reset (the pipeline's flags say which cycles count)."""
         config = self._config
         act_stages = config.address_cuts + config.read_cuts
         for stage in range(act_stages):
             name = f"acts_cut_{stage}"
             if stage == act_stages - 1 and config.act_copies > 1:
-                acts = register_copies(m, acts, config.act_copies, en=advance, name=name,
+                acts = register_copies(m, acts, config.act_copies, en=enables, name=name,
                                        reset_less=True)
                 break
             acts_cut = Signal.like(acts, name=name, reset_less=True)
@@ -333,14 +351,17 @@ class BitLinear(wiring.Component):
             pipeline[name] = chain
         return pipeline
 
-    def _accumulate(self, m: Module, rows, advance, pipeline: dict, held) -> None:
+    def _accumulate(self, m: Module, rows, enable: tuple, pipeline: dict, held) -> None:
         """Accumulate each row's chunk sums when the last stage holds an issue. Without an output
         buffer the accumulators are the output register: while a beat waits, ``advance`` is low
         and nothing accumulates; the cycle it is taken, the next block's first chunk may land.
         With one (``config.output_buffer``) a finished block goes to the buffer when it is free
         (or being taken) and otherwise stays in the accumulators, ``held``, stalling the
-        pipeline until the buffer frees."""
+        pipeline until the buffer frees. ``enable``: the pipeline's ``advance``, its copies a
+        row group (or it again), and what ``advance`` is next cycle, where it is a register."""
         config = self._config
+        advance, enables, advance_next = enable
+        group_enables = enables if len(enables) == config.row_groups else advance
         valid, firsts, lasts = pipeline["valid"][-1], pipeline["first"][-1], pipeline["last"][-1]
         # the rows' accumulators take the last stage's flags from a copy a row group (their
         # enable and select reach every row; the controller keeps the original beside it). The
@@ -349,7 +370,7 @@ class BitLinear(wiring.Component):
         row_flags = [(valid, firsts)]
         if config.row_groups > 1:
             row_flags = list(zip(*(
-                register_copies(m, pipeline[name][-2], config.row_groups, en=advance,
+                register_copies(m, pipeline[name][-2], config.row_groups, en=group_enables,
                                 name=f"{name}_at_rows", reset_less=True)
                 for name in ("valid", "first"))))
         done = Signal()
@@ -372,7 +393,7 @@ class BitLinear(wiring.Component):
             # the mux after the adder, not on its input: each bit is then one LUT4 of (first,
             # acc, row_sum, carry) beside its SB_CARRY, where masking acc took a LUT of its own
             m.d.comb += total.eq(Mux(row_first, rows.sums[row], acc + rows.sums[row]))
-            with m.If(advance & row_valid):
+            with m.If(row_copy(enables, config, row) & row_valid):
                 m.d.sync += acc.eq(total)
             if buffered:
                 with m.If((done | held) & free):
@@ -391,4 +412,4 @@ class BitLinear(wiring.Component):
         if self._ready_ahead and not buffered:
             # next cycle's ~valid | ready, now: the same enable a cycle later, from a register
             valid_next = finished | (out.valid & ~out.ready)
-            m.d.sync += advance.eq(~valid_next | self.acc_ready_next)
+            m.d.comb += advance_next.eq(~valid_next | self.acc_ready_next)

@@ -130,8 +130,10 @@ class RowArray(wiring.Component):
     plane : In(range(config.cycles_per_chunk))
         Which cycle of the chunk this is (bit-serial kinds: the bit-plane, 0 the sign plane);
         zero bits wide for the others.
-    en : In(1, init=1)
-        Clock enable of every register.
+    en : In(ArrayLayout(1, config.act_copies), init=1 each)
+        Clock enable of every register, in as many copies as the activations (row ``r`` takes
+        copy ``config.act_copy(r)``): the enable reaches every row, so with row groups each
+        group has its own (``BitLinear`` registers them).
     sums : Out(ArrayLayout(signed(sum_bits), rows))
         Each row's dot product of the chunk, ``latency`` cycles after its (last) cycle's inputs.
     """
@@ -142,7 +144,7 @@ class RowArray(wiring.Component):
             "acts": In(data.ArrayLayout(act_word_layout(config), config.act_copies)),
             "codes": In(weight_word_layout(config)),
             "plane": In(range(config.cycles_per_chunk)),
-            "en": In(1, init=1),
+            "en": In(data.ArrayLayout(1, config.act_copies), init=[1] * config.act_copies),
             "sums": Out(data.ArrayLayout(signed(self.sum_bits(config)), config.rows)),
         })
 
@@ -164,7 +166,7 @@ class RowArray(wiring.Component):
             m.d.comb += [
                 ternary_row.acts.eq(self.acts[config.act_copy(row)]),
                 ternary_row.codes.eq(self.codes[row]),
-                ternary_row.en.eq(self.en),
+                ternary_row.en.eq(self.en[config.act_copy(row)]),
                 self.sums[row].eq(ternary_row.sum),
             ]
         return m

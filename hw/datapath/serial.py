@@ -126,7 +126,7 @@ class SerialArray(RowArray):
                 serial_row.codes.eq(self.codes[row]),
                 serial_row.first.eq(self.plane == 0),
                 serial_row.last.eq(self.plane == top),
-                serial_row.en.eq(self.en),
+                serial_row.en.eq(self.en[0]),
                 self.sums[row].eq(serial_row.sum),
             ]
         return m

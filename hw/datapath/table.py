@@ -206,13 +206,13 @@ class TableArray(RowArray):
         config = self._config
         m = Module()
         m.submodules.table = table = PairTable(config)
-        m.d.comb += [table.acts.eq(self.acts[0]), table.en.eq(self.en)]
+        m.d.comb += [table.acts.eq(self.acts[0]), table.en.eq(self.en[0])]
         for row in range(config.rows):
             m.submodules[f"row_{row}"] = table_row = TableRow(config)
             m.d.comb += [
                 table_row.table.eq(table.table),
                 table_row.codes.eq(self.codes[row]),
-                table_row.en.eq(self.en),
+                table_row.en.eq(self.en[0]),
                 self.sums[row].eq(table_row.sum),
             ]
         return m
