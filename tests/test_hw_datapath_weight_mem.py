@@ -60,7 +60,7 @@ def test_load_then_read_back(run_sim, n, k, stall_prob, seed, write_cuts, row_gr
         assert sent == len(beats)
         ctx.set(mem.load.valid, 0)
         for addr in range(blocks * chunks + 1):
-            ctx.set(mem.rd_en, 1)
+            ctx.set(mem.rd_en, [1] * config.act_copies)
             ctx.set(mem.rd_addr, min(addr, blocks * chunks - 1))
             _, _, data = await ctx.tick().sample(mem.rd_data)
             if addr:
@@ -143,7 +143,7 @@ def load_and_read_base3(run_sim, mem, config, beats, reads):
         for _ in range(config.rows + 1):
             await ctx.tick()
         assert ctx.get(mem.loaded)
-        ctx.set(mem.rd_en, 1)
+        ctx.set(mem.rd_en, [1] * config.act_copies)
         for addr, last, lanes in reads:
             ctx.set(mem.rd_addr, addr)
             ctx.set(mem.rd_last, last)

@@ -128,6 +128,7 @@ class BitLinear(wiring.Component):
             rows.codes.eq(codes),
             rows.plane.eq(pipeline["plane"][at_rows]),
             Value.cast(rows.en).eq(Cat(*enables)),
+            Value.cast(wmem.rd_en).eq(Cat(*enables)),   # a copy a group: beside its banks
         ]
         self._accumulate(m, rows, (advance, enables, advance_next), pipeline, held)
 
@@ -256,7 +257,6 @@ class BitLinear(wiring.Component):
             issue.eq(step & plane_last),
             act.rd_addr.eq(chunk),
             act.rd_en.eq(advance),
-            wmem.rd_en.eq(advance),
             wmem.allow.eq(Mux(resident, int(self._config.weight_store == "ebr"),
                               at_start & ~can_issue)),
         ]

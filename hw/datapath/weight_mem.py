@@ -81,7 +81,10 @@ class WeightMemory(wiring.Component):
     loaded : Out(1)
     writing : Out(1)
         A word is written this cycle (a beat or padding): the single-port SPRAM cannot be read.
-    rd_en : In(1)
+    rd_en : In(ArrayLayout(1, config.act_copies))
+        The read enable, in as many copies as the activations: row ``r``'s bank (and its row
+        group's address copy) reads on copy ``config.act_copy(r)``, so with row groups no one
+        flop's enable reaches every bank across the die.
     rd_addr : In(range(bank_words))
     rd_last : In(1)
         The word read is a row's last chunk (base-3: its lanes past K are masked).
@@ -112,7 +115,7 @@ class WeightMemory(wiring.Component):
             "first_word": In(range(config.bank_words)),
             "loaded": Out(1),
             "writing": Out(1),
-            "rd_en": In(1),
+            "rd_en": In(data.ArrayLayout(1, config.act_copies)),
             "rd_addr": In(range(config.bank_words)),
             "rd_last": In(1),
             "read_lanes": In(config.lanes),
@@ -214,7 +217,8 @@ class WeightMemory(wiring.Component):
         config = self._config
         if not config.write_cuts:
             return [word], [write & (bank == row) for row in range(config.rows)], [addr]
-        loaded_cuts = [loaded, *(Signal(name=f"loaded_cut_{cut}") for cut in range(config.write_cuts))]
+        loaded_cuts = [loaded, *(Signal(name=f"loaded_cut_{cut}")
+                                 for cut in range(config.write_cuts))]
         m.d.sync += [after.eq(before) for before, after in zip(loaded_cuts, loaded_cuts[1:])]
         m.d.comb += self.loaded.eq(loaded_cuts[-1])
         addr = Value.cast(addr)
@@ -270,12 +274,14 @@ class WeightMemory(wiring.Component):
         addresses = [self.rd_addr]
         last = [self.rd_last]
         if config.address_cuts:
-            addresses = register_copies(m, self.rd_addr, config.row_groups, en=self.rd_en,
+            group_enables = ([self.rd_en[group] for group in range(config.row_groups)]
+                             if config.act_copies == config.row_groups else self.rd_en[0])
+            addresses = register_copies(m, self.rd_addr, config.row_groups, en=group_enables,
                                         name="rd_addr_cut", reset_less=True)
         if config.weight_packing == "base3":    # a row's last chunk, beside its bytes and codes
             last += [Signal(name=f"rd_last_{stage}")
                      for stage in range(config.address_cuts + 2)]
-            with m.If(self.rd_en):
+            with m.If(self.rd_en[0]):
                 m.d.sync += [after.eq(before) for before, after in zip(last, last[1:])]
         for row in range(config.rows):
             word, addr = row_copy(words, config, row), row_copy(addrs, config, row)
@@ -287,7 +293,7 @@ class WeightMemory(wiring.Component):
                     spram.addr.eq(Mux(self.writing, addr, self.rd_addr)),
                     spram.wr_data.eq(word),
                     spram.wr_en.eq(enables[row]),
-                    spram.rd_en.eq(self.rd_en),
+                    spram.rd_en.eq(self.rd_en[config.act_copy(row)]),
                 ]
                 stored = spram.rd_data
             else:
@@ -297,7 +303,7 @@ class WeightMemory(wiring.Component):
                 wr = mem.write_port()
                 m.d.comb += [wr.addr.eq(addr), wr.data.eq(word), wr.en.eq(enables[row])]
                 stored = ebr_read_port(m, mem, addr=row_copy(addresses, config, row),
-                                       en=self.rd_en, name=f"rd_data_{row}")
+                                       en=self.rd_en[config.act_copy(row)], name=f"rd_data_{row}")
             if config.weight_packing == "base3":
                 self._decode(m, row, stored, last[-1])
             else:
@@ -317,7 +323,7 @@ class WeightMemory(wiring.Component):
             m.d.comb += [wr.addr.eq(addr), wr.data.eq(Cat([word[lane]] * config.rows))]
             for row in range(config.rows):
                 m.d.comb += wr.en[row].eq(enables[row])
-            stored = ebr_read_port(m, mem, addr=self.rd_lane_addrs[lane], en=self.rd_en,
+            stored = ebr_read_port(m, mem, addr=self.rd_lane_addrs[lane], en=self.rd_en[0],
                                    name=f"lane_data_{lane}")
             for row in range(config.rows):
                 m.d.comb += self.rd_data[row][lane].eq(stored[row * slot_bits:(row + 1) * slot_bits])
@@ -333,7 +339,8 @@ class WeightMemory(wiring.Component):
             rom = Memory(shape=2 * trits, depth=256, init=base3_decode_table(), attrs=NO_RW_CHECK)
             m.submodules[f"decode_{row}_{index}"] = rom
             codes = ebr_read_port(m, rom, addr=Value.cast(stored)[8 * index:8 * index + 8],
-                                  en=self.rd_en, name=f"codes_{row}_{index}")
+                                  en=self.rd_en[config.act_copy(row)],
+                                  name=f"codes_{row}_{index}")
             for i in range(trits):
                 lane = index * trits + i
                 keep = ~last | self.read_lanes[lane]
