@@ -545,10 +545,11 @@ class ArrayConfig:
     def ulx3s_a4_2048(cls, **changes) -> "ArrayConfig":
         """4-bit activations on the ULX3S 85F: 32 × 64 = 2,048 PEs, the rows in 8 groups, each
         with its own copies of the registers that would reach every row (the activations, the
-        read address, the write word and address, the accumulate flags); built with nextpnr's
+        read address, the write word and address, the accumulate flags, the pipeline's enable),
+        the write copies fed by a central register (two write cuts); built with nextpnr's
         router2, which routes it where router1 did not (the board's preset router and clock;
         figures in the README)."""
-        return cls.ulx3s_a4(**{"rows": 64, "read_cuts": 2, "write_cuts": 1, "address_cuts": 1,
+        return cls.ulx3s_a4(**{"rows": 64, "read_cuts": 2, "write_cuts": 2, "address_cuts": 1,
                                "row_groups": 8, **changes})
 
     @classmethod
