@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Signal
 
-__all__ = ["COPY_ATTR", "KEEP_COPIES", "register_copies", "row_copy"]
+__all__ = ["COPY_ATTR", "KEEP_COPIES", "register_copies", "row_copy", "group_copies"]
 
 #: The wire attribute of a deliberate copy.
 COPY_ATTR = "bitnet_copy"
@@ -40,6 +40,13 @@ def register_copies(m: Module, value, copies: int, *, name: str, en=None,
                 m.d.sync += copy.eq(value)
         out.append(copy)
     return out
+
+
+def group_copies(copies: list, config) -> list:
+    """One of ``copies`` for each row group: each group's own if there is a copy a group, else
+    the only one for all (as an ``en`` list for ``register_copies`` of ``row_groups`` copies)."""
+    return [copies[group] if len(copies) > 1 else copies[0]
+            for group in range(config.row_groups)]
 
 
 def row_copy(copies: list, config, row: int):

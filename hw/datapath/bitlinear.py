@@ -18,7 +18,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..config import ArrayConfig
 from ..formats import acc_word_layout, act_word_layout, stored_word_layout
-from ..copies import COPY_ATTR, register_copies, row_copy
+from ..copies import COPY_ATTR, group_copies, register_copies, row_copy
 from .act_buffer import ActBuffer
 from .chunks import ChunkCount
 from .perf import PerfCounters, PerfSignature
@@ -370,7 +370,6 @@ class BitLinear(wiring.Component):
         row group (or it again), and what ``advance`` is next cycle, where it is a register."""
         config = self._config
         advance, enables, advance_next = enable
-        group_enables = enables if len(enables) == config.row_groups else advance
         valid, firsts, lasts = pipeline["valid"][-1], pipeline["first"][-1], pipeline["last"][-1]
         # the rows' accumulators take the last stage's flags from a copy a row group (their
         # enable and select reach every row; the controller keeps the original beside it). The
@@ -379,7 +378,8 @@ class BitLinear(wiring.Component):
         row_flags = [(valid, firsts)]
         if config.row_groups > 1:
             row_flags = list(zip(*(
-                register_copies(m, pipeline[name][-2], config.row_groups, en=group_enables,
+                register_copies(m, pipeline[name][-2], config.row_groups,
+                                en=group_copies(enables, config),
                                 name=f"{name}_at_rows", reset_less=True)
                 for name in ("valid", "first"))))
         done = Signal()

@@ -14,7 +14,7 @@ from amaranth.lib.wiring import In, Out
 from golden.packing import TRITS_PER_BYTE_BASE3, pack_base3
 
 from ..config import ArrayConfig
-from ..copies import register_copies, row_copy
+from ..copies import group_copies, register_copies, row_copy
 from ..formats import TRIT_CODE, base3_decode_table, stored_word_layout, weight_word_layout, zero_weight_code
 from ..memory.bram import NO_RW_CHECK, ebr_memory, ebr_read_port
 from ..memory.spram import SPRAMBank
@@ -274,9 +274,9 @@ class WeightMemory(wiring.Component):
         addresses = [self.rd_addr]
         last = [self.rd_last]
         if config.address_cuts:
-            group_enables = ([self.rd_en[group] for group in range(config.row_groups)]
-                             if config.act_copies == config.row_groups else self.rd_en[0])
-            addresses = register_copies(m, self.rd_addr, config.row_groups, en=group_enables,
+            read_enables = [self.rd_en[copy] for copy in range(config.act_copies)]
+            addresses = register_copies(m, self.rd_addr, config.row_groups,
+                                        en=group_copies(read_enables, config),
                                         name="rd_addr_cut", reset_less=True)
         if config.weight_packing == "base3":    # a row's last chunk, beside its bytes and codes
             last += [Signal(name=f"rd_last_{stage}")

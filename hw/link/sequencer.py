@@ -76,6 +76,8 @@ class Ext(enum.IntEnum):
     JNC = 3
 
 
+#: The ops whose operand is a program address (EXT's ``call`` and ``jnc``; its others take 0).
+_JUMPS = (Op.JMP, Op.JZ, Op.JNZ, Op.JC, Op.EXT)
 #: The ops that take a RAM operand or an immediate.
 _ALU = (Op.LD, Op.ADD, Op.ADC, Op.SUB, Op.SBC, Op.AND, Op.OR, Op.XOR)
 
@@ -229,11 +231,11 @@ class Assembler:
         out = []
         for op, ext, immediate, operand in self._code:
             if isinstance(operand, str):
-                table = self._labels if op in (Op.JMP, Op.JZ, Op.JNZ, Op.JC, Op.EXT) else self._variables
+                table = self._labels if op in _JUMPS else self._variables
                 if operand not in table:
                     raise ValueError(f"{op.name}: {operand!r} is not defined")
                 operand = table[operand]
-            limit = PROGRAM_DEPTH if op in (Op.JMP, Op.JZ, Op.JNZ, Op.JC, Op.EXT) else 256
+            limit = PROGRAM_DEPTH if op in _JUMPS else 256
             if not 0 <= operand < limit:
                 raise ValueError(f"{op.name}: operand {operand} is outside [0, {limit})")
             out.append(op << 12 | ext << 9 | int(immediate) << 8 | operand)
