@@ -148,15 +148,17 @@ class ArrayConfig:
         reaches every pipeline register. Costs a register and a 2:1 select per accumulator
         bit; the schedule without output stalls is the same.
     write_cuts : int
-        Registers in front of the weight banks' write ports (address, word, enables), 0..2, so
+        Registers in front of the weight banks' write ports (address, word, enables), 0..3, so
         the loader's handshake does not reach across the die to every bank; with two, a central
-        register feeds the row groups' copies. A load then completes a cycle later per cut
-        (``weight_write_delay``). Block-RAM banks only.
+        register feeds the row groups' copies; with three, the central register feeds a copy a
+        row region (``row_regions``), which feeds its groups' copies. A load then completes a
+        cycle later per cut (``weight_write_delay``). Block-RAM banks only.
     address_cuts : int
-        A register on the weight banks' read address, 0..1 (in a copy per row group), so that
-        the address does not run from the issue logic to every bank across the die; the
-        activations take one more register to match: a cycle of latency. Whole-word block-RAM
-        banks only (not SPRAM, not ``zero_skip="codes"``).
+        Registers on the weight banks' read address, 0..2 (the last in a copy per row group,
+        a second one before it in a copy per row region), so that the address does not run
+        from the issue logic to every bank across the die; the activations take as many more
+        registers to match: a cycle of latency each. Whole-word block-RAM banks only (not
+        SPRAM, not ``zero_skip="codes"``).
     row_groups : int
         The rows in groups of neighbouring rows (``row_group``), 1..rows, each with its own copy
         of the registers whose outputs would otherwise reach every row across the die: the
@@ -165,6 +167,14 @@ class ArrayConfig:
         weights' read address (``address_cuts``), the write word and address (``write_cuts``)
         and the accumulate stage's valid and first flags. The placer can put each copy beside
         its rows; yosys keeps them apart (``hw.copies``). No latency.
+    row_regions : int
+        The row groups in regions of neighbouring groups (``row_region``), 1..row_groups: with
+        more than one, each region has its own copy of the stage before the groups' copies
+        (the activations' register before the last, the accumulate flags a stage earlier, the
+        pipeline's enable, the second read-address cut, the write cut before the groups'), so
+        no net runs from the controller to the far side of the die in one cycle. No latency
+        beyond the cuts asked for: needs ``row_groups`` > 1 and two activation registers
+        (``read_cuts + address_cuts >= 2``).
     """
 
     pe_kind: str = "xor"
@@ -183,6 +193,7 @@ class ArrayConfig:
     write_cuts: int = 0
     address_cuts: int = 0
     row_groups: int = 1
+    row_regions: int = 1
 
     def __post_init__(self):
         def integer(name, low, high):
@@ -204,10 +215,15 @@ class ArrayConfig:
         integer("perf_bits", 8, 64)
         integer("read_cuts", 0, 2)
         integer("output_buffer", 0, 1)
-        integer("write_cuts", 0, 2)
-        integer("address_cuts", 0, 1)
+        integer("write_cuts", 0, 3)
+        integer("address_cuts", 0, 2)
         integer("row_groups", 1, 256)
+        integer("row_regions", 1, 256)
         self._check_address_cuts_and_groups()
+        if self.write_cuts == 3 and (self.row_groups == 1 or self.lane_banks):
+            raise ValueError(f"ArrayConfig.write_cuts: the third cut is a copy a row region, "
+                             f"before the row groups' copies of whole-row banks; needs "
+                             f"row_groups > 1 and zero_skip != 'codes'")
         if self.write_cuts and self.weight_store != "ebr":
             raise ValueError(f"ArrayConfig.write_cuts: the SPRAM banks share one port between "
                              f"reads and writes; write cuts need block-RAM banks "
@@ -246,6 +262,9 @@ class ArrayConfig:
                              f"block-RAM banks; got weight_store={self.weight_store!r}, "
                              f"zero_skip={self.zero_skip!r}")
         if self.row_groups == 1:
+            if self.row_regions > 1:
+                raise ValueError(f"ArrayConfig.row_regions: {self.row_regions} regions of one "
+                                 f"row group; set row_groups")
             return
         if self.read_cuts == 0 and self.address_cuts == 0:
             raise ValueError(f"ArrayConfig.row_groups: {self.row_groups} groups copy the read "
@@ -253,6 +272,13 @@ class ArrayConfig:
         if self.row_groups > self.rows:
             raise ValueError(f"ArrayConfig.row_groups: {self.row_groups} groups for {self.rows} "
                              f"rows (at most one a row)")
+        if self.row_regions > self.row_groups:
+            raise ValueError(f"ArrayConfig.row_regions: {self.row_regions} regions for "
+                             f"{self.row_groups} row groups (at most one a group)")
+        if self.row_regions > 1 and self.read_cuts + self.address_cuts < 2:
+            raise ValueError(f"ArrayConfig.row_regions: the regions copy the activations' "
+                             f"register before the groups' copies; set read_cuts + address_cuts "
+                             f">= 2, got {self.read_cuts + self.address_cuts}")
 
     def _check_lanes(self):
         if self.weight_packing == "base3":
@@ -337,6 +363,10 @@ class ArrayConfig:
     def row_group(self, row: int) -> int:
         """The group of ``row`` (``row_groups``): neighbouring rows share one."""
         return row * self.row_groups // self.rows
+
+    def row_region(self, group: int) -> int:
+        """The region of row group ``group`` (``row_regions``): neighbouring groups share one."""
+        return group * self.row_regions // self.row_groups
 
     def act_copy(self, row: int) -> int:
         """The copy of the activations' last register that ``row`` takes."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from amaranth.hdl import Module, Signal
 
-__all__ = ["COPY_ATTR", "KEEP_COPIES", "register_copies", "row_copy", "group_copies"]
+__all__ = ["COPY_ATTR", "KEEP_COPIES", "register_copies", "row_copy", "group_copies",
+           "regional_copies"]
 
 #: The wire attribute of a deliberate copy.
 COPY_ATTR = "bitnet_copy"
@@ -40,6 +41,20 @@ def register_copies(m: Module, value, copies: int, *, name: str, en=None,
                 m.d.sync += copy.eq(value)
         out.append(copy)
     return out
+
+
+def regional_copies(m: Module, value, config, *, name: str, region_en=None, group_en=None,
+                    reset_less: bool = False, init=None) -> list:
+    """Two stages of copies: one of ``value`` a row region (``config.row_regions``), then one
+    a row group of its region's copy, so neither hop spans the die. ``region_en`` and
+    ``group_en`` as ``register_copies``' ``en`` (a list: one a region, one a group). Returns
+    the groups' copies."""
+    regions = register_copies(m, value, config.row_regions, name=f"{name}_region",
+                              en=region_en, reset_less=reset_less, init=init)
+    enables = group_en if isinstance(group_en, list) else [group_en] * config.row_groups
+    return [register_copies(m, regions[config.row_region(group)], 1, name=f"{name}_group{group}",
+                            en=[enables[group]], reset_less=reset_less, init=init)[0]
+            for group in range(config.row_groups)]
 
 
 def group_copies(copies: list, config) -> list:

@@ -68,6 +68,13 @@ CONFIGS = {
     # two: a central register, then a copy a row group
     "write_cuts2_groups": ArrayConfig(lanes=8, rows=4, max_k=64, max_n=10, tree_cuts=(0, 3),
                                       read_cuts=1, address_cuts=1, row_groups=2, write_cuts=2),
+    # three: then a copy a row region before the groups'; the activations, the accumulate
+    # flags and the read address (two cuts) also pass a region's copy on their way to a group
+    "row_regions": ArrayConfig(lanes=8, rows=4, max_k=64, max_n=10, tree_cuts=(0, 3),
+                               read_cuts=1, address_cuts=2, row_groups=4, row_regions=2,
+                               write_cuts=3),
+    "row_regions_cuts2_buffer": ArrayConfig.tiny(rows=3, read_cuts=2, row_groups=3,
+                                                 row_regions=2, output_buffer=1),
     "write_cut_codes_act4": ArrayConfig(lanes=8, rows=3, act_bits=4, max_k=64, max_n=10,
                                         tree_cuts=(0, 3), zero_skip="codes", write_cuts=1),
 }
@@ -433,7 +440,10 @@ def test_an_output_buffer_keeps_the_pipeline_going_while_a_beat_waits():
                                                # the enable in a copy a row group
                                                ("row_groups", "xor"),
                                                ("write_cuts2_groups", "mux"),
-                                               ("row_groups", "table2")])
+                                               ("row_groups", "table2"),
+                                               # and a copy a row region before them
+                                               ("row_regions", "xor"),
+                                               ("row_regions", "table2")])
 def test_ready_ahead_is_the_same_array_cycle_for_cycle(run_sim, config_name, kind):
     """``BitLinear(ready_ahead=True)``, told each cycle what ``acc_out.ready`` will be next, beside
     the plain array under the same inputs and a random ready: every output, every cycle, is the
@@ -488,13 +498,24 @@ def test_ready_ahead_is_the_same_array_cycle_for_cycle(run_sim, config_name, kin
     np.testing.assert_array_equal(acc, int_matmul(x, w))
 
 
-def test_only_the_control_has_a_reset(tmp_path):
+_GROUPS = {"address_cuts": 1, "write_cuts": 2}
+_REGIONS = {"address_cuts": 2, "write_cuts": 3, "row_regions": 2}
+
+
+@pytest.mark.parametrize("cuts, copies", [
+    (_GROUPS, ("acts_cut_2_1", "rd_addr_cut_1", "wr_word_1", "wr_addr_0", "valid_at_rows_1",
+               "first_at_rows_0")),
+    (_REGIONS, ("acts_cut_2_region_1", "acts_cut_2_group0_0", "rd_addr_cut_region_0",
+                "rd_addr_cut_group1_0", "wr_word_region_1", "wr_addr_group0_0",
+                "valid_at_rows_region_0", "first_at_rows_group1_0"))])
+def test_only_the_control_has_a_reset(tmp_path, cuts, copies):
     """The rows' trees and sums, the read cuts and their copies, the accumulators and the output
     buffer are data without a reset: SET_SHAPE's and RESET's restart (and the clock domain's
     reset) then reach the controller's flops only, not a net across every row. Checked on the
-    design yosys sees: after ``proc; opt`` no flop with a synchronous reset drives them."""
+    design yosys sees: after ``proc; opt`` no flop with a synchronous reset drives them (with
+    row groups, and with row regions before them)."""
     config = ArrayConfig(lanes=4, rows=4, max_k=16, max_n=8, tree_cuts=(0, 1, 2), read_cuts=2,
-                         address_cuts=1, row_groups=2, output_buffer=1, write_cuts=2)
+                         row_groups=2, output_buffer=1, **cuts)
     (tmp_path / "top.il").write_text(rtlil.convert(BitLinear(config), name="top", emit_src=False))
     (tmp_path / "top.ys").write_text("read_rtlil top.il\nhierarchy -top top\nproc\nopt\n"
                                      "write_json top.json\n")
@@ -529,20 +550,19 @@ def test_only_the_control_has_a_reset(tmp_path):
         assert not [name for name in flops(module, resets=True) if data.match(name)], module
     assert "acc_out__valid" in flops("top", resets=True)
     without = flops("top", resets=False) | flops("top.weight_mem", resets=False)
-    for name in ("acc_3", "shown_0", "acts_cut_2_1", "codes_cut_1", "rd_addr_cut_1",
-                 "wr_word_1", "wr_addr_0", "valid_at_rows_1", "first_at_rows_0"):    # a copy per row group where they reach rows
+    for name in ("acc_3", "shown_0", "codes_cut_1", *copies):
         assert [wire for wire in without if wire.split("[")[0] == name], name
     assert {f"wr_en_{row}" for row in range(4)} <= flops("top.weight_mem", resets=True)
 
 
 def test_the_enable_and_its_copies_stay_apart(tmp_path):
     """Behind a link (``ready_ahead``) with row groups the pipeline's enable is a register with a
-    copy a group; all have the same input, and yosys's ``opt_merge`` would fold them into one
+    copy a group (and one a row region); all have the same input, and yosys's ``opt_merge`` would fold them into one
     flop (the original into a copy beside its group, at the 2,048-PE build). After synthesis
     with ``YOSYS_AFTER_READ`` each is its own flop."""
     from hw.memory.bram import YOSYS_AFTER_READ
-    config = ArrayConfig(lanes=4, rows=4, max_k=16, max_n=8, tree_cuts=(0, 2), read_cuts=1,
-                         row_groups=2)
+    config = ArrayConfig(lanes=4, rows=4, max_k=16, max_n=8, tree_cuts=(0, 2), read_cuts=2,
+                         row_groups=2, row_regions=2)
     (tmp_path / "top.il").write_text(rtlil.convert(BitLinear(config, ready_ahead=True),
                                                    name="top", emit_src=False))
     (tmp_path / "top.ys").write_text(f"read_rtlil top.il\n{YOSYS_AFTER_READ}\nhierarchy -top top\n"
@@ -554,6 +574,7 @@ def test_the_enable_and_its_copies_stay_apart(tmp_path):
     for cell in module["cells"].values():
         if "DFF" in cell["type"].upper():
             driven[cell["connections"]["Q"][0]] = cell
-    names = ("advance_ahead", "advance_at_rows_0", "advance_at_rows_1")
+    names = ("advance_ahead", "advance_at_rows_0", "advance_at_rows_1", "advance_at_regions_0",
+             "advance_at_regions_1")
     flops = {id(driven[module["netnames"][name]["bits"][0]]) for name in names}
-    assert len(flops) == 3
+    assert len(flops) == 5

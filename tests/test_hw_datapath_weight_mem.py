@@ -22,10 +22,11 @@ def expected_words(config, w, chunks):
 
 
 @pytest.mark.parametrize("n, k, stall_prob, seed", [(7, 10, 0.0, 0), (12, 40, 0.3, 1), (1, 1, 0.0, 2), (3, 4, 0.5, 3)])
-@pytest.mark.parametrize("write_cuts, row_groups", [(0, 1), (2, 2)])
-def test_load_then_read_back(run_sim, n, k, stall_prob, seed, write_cuts, row_groups):
-    config = ArrayConfig.tiny(rows=3, read_cuts=1, write_cuts=write_cuts,  # lanes 4, max_k 40,
-                              row_groups=row_groups)                       # max_n 12
+@pytest.mark.parametrize("cuts", [{}, {"write_cuts": 2, "row_groups": 2},
+                                  {"write_cuts": 3, "row_groups": 3, "row_regions": 2,
+                                   "address_cuts": 2}])
+def test_load_then_read_back(run_sim, n, k, stall_prob, seed, cuts):
+    config = ArrayConfig.tiny(rows=3, read_cuts=1, **cuts)  # lanes 4, max_k 40, max_n 12
     mem = WeightMemory(config)
     rng = np.random.default_rng(seed)
     chunks = ceil_div(k, config.lanes)
@@ -59,13 +60,16 @@ def test_load_then_read_back(run_sim, n, k, stall_prob, seed, write_cuts, row_gr
             assert cycles < 5000
         assert sent == len(beats)
         ctx.set(mem.load.valid, 0)
-        for addr in range(blocks * chunks + 1):
+        lag = 1 + config.address_cuts + config.decode_latency   # the read pipeline
+        for addr in range(blocks * chunks + lag):
             ctx.set(mem.rd_en, [1] * config.act_copies)
+            if config.address_cuts == 2:
+                ctx.set(mem.rd_region_en, [1] * config.row_regions)
             ctx.set(mem.rd_addr, min(addr, blocks * chunks - 1))
             _, _, data = await ctx.tick().sample(mem.rd_data)
-            if addr:
+            if addr >= lag:
                 for r in range(config.rows):
-                    got[(r, addr - 1)] = [int(v) for v in data[r]]
+                    got[(r, addr - lag)] = [int(v) for v in data[r]]
 
     run_sim(mem, testbench)
     assert set(got) == set(want)
@@ -74,10 +78,12 @@ def test_load_then_read_back(run_sim, n, k, stall_prob, seed, write_cuts, row_gr
 
 
 @pytest.mark.parametrize("n, padding_words", [(4, 4), (6, 0)])
-@pytest.mark.parametrize("write_cuts", [0, 1, 2])
+@pytest.mark.parametrize("write_cuts", [0, 1, 2, 3])
 def test_loaded_flag_and_padding_cycles(run_sim, n, padding_words, write_cuts):
     # rows 3, 2 chunks a row: N = 4 pads rows 4 and 5 (2 chunks each); N = 6 fills both blocks.
-    config = ArrayConfig.tiny(rows=3, write_cuts=write_cuts)
+    # The third write cut is a copy a row region: it needs groups
+    regions = {"row_groups": 3, "row_regions": 2, "read_cuts": 2} if write_cuts == 3 else {}
+    config = ArrayConfig.tiny(rows=3, write_cuts=write_cuts, **regions)
     mem = WeightMemory(config)
     beats = 2 * n
 
@@ -90,7 +96,7 @@ def test_loaded_flag_and_padding_cycles(run_sim, n, padding_words, write_cuts):
         await ctx.tick().repeat(2)   # the shape must be stable two cycles before the first beat
         ctx.set(mem.load.valid, 1)
         trace = []
-        for _ in range(beats + padding_words + 4):
+        for _ in range(beats + padding_words + 5):
             _, _, ready, loaded, writing = await ctx.tick().sample(mem.load.ready, mem.loaded,
                                                                    mem.writing)
             trace.append((ready, loaded, writing))

@@ -436,8 +436,14 @@ def test_identify_round_trips_every_preset():
         for address_cuts in (0, 1):
             cut = ArrayConfig.tiny(read_cuts=1, write_cuts=write_cuts, address_cuts=address_cuts)
             assert parse_identify(identify_payload(cut))[1] == cut
-    # a protocol 3.0 device sends no flags byte (it does not skip), one before 3.3 no groups
-    assert parse_identify(identify_payload(ArrayConfig.tiny())[:-2])[1] == ArrayConfig.tiny()
+    regions = ArrayConfig.tiny(rows=4, read_cuts=1, address_cuts=2, write_cuts=3,
+                               row_groups=4, row_regions=2)    # the bytes of 3.5
+    assert parse_identify(identify_payload(regions))[1] == regions
+    # a protocol 3.0 device sends no flags byte (it does not skip), one before 3.3 no groups,
+    # one before 3.5 no second flags byte and no regions
+    assert parse_identify(identify_payload(ArrayConfig.tiny())[:-4])[1] == ArrayConfig.tiny()
+    grouped_34 = identify_payload(grouped)[:-2]
+    assert parse_identify(grouped_34)[1] == grouped
     cut = ArrayConfig.tiny(read_cuts=1)
     assert parse_identify(identify_payload(cut)[:-1])[1] == cut
 

@@ -18,7 +18,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..config import ArrayConfig
 from ..formats import acc_word_layout, act_word_layout, stored_word_layout
-from ..copies import COPY_ATTR, group_copies, register_copies, row_copy
+from ..copies import COPY_ATTR, group_copies, regional_copies, register_copies, row_copy
 from .act_buffer import ActBuffer
 from .chunks import ChunkCount
 from .perf import PerfCounters, PerfSignature
@@ -116,11 +116,12 @@ class BitLinear(wiring.Component):
         m.d.comb += self.weights_loaded.eq(wmem.loaded)
         shape = self._shape_registers(m, act, wmem)
 
-        advance, enables, advance_next, held = self._enable(m)
+        advance, (enables, region_enables), advance_next, held = self._enable(m)
         step, issue, plane, first, last = self._issue(m, act, wmem, shape, advance)
         m.submodules.rows = rows = config.kind.array_class()(config)
         pipeline = self._pipeline(m, rows, advance, issue, plane, first, last)
-        acts, codes = self._read_cuts(m, act.rd_data, wmem.rd_data, advance, enables)
+        acts, codes = self._read_cuts(m, act.rd_data, wmem.rd_data, advance,
+                                      (enables, region_enables))
         at_rows = (1 + config.address_cuts + config.skip_latency + config.decode_latency
                    + config.read_latency)
         m.d.comb += [
@@ -129,8 +130,11 @@ class BitLinear(wiring.Component):
             rows.plane.eq(pipeline["plane"][at_rows]),
             Value.cast(rows.en).eq(Cat(*enables)),
             Value.cast(wmem.rd_en).eq(Cat(*enables)),   # a copy a group: beside its banks
+            *([Value.cast(wmem.rd_region_en).eq(Cat(*region_enables))]
+              if config.address_cuts == 2 else []),
         ]
-        self._accumulate(m, rows, (advance, enables, advance_next), pipeline, held)
+        self._accumulate(m, rows, (advance, enables, region_enables, advance_next), pipeline,
+                         held)
 
         m.submodules.perf = counters = PerfCounters(config.perf_bits)
         wiring.connect(m, counters.perf, wiring.flipped(self.perf))
@@ -144,9 +148,9 @@ class BitLinear(wiring.Component):
 
     def _enable(self, m: Module) -> tuple:
         """The pipeline's enable, ``advance``: low while a finished beat cannot leave. Returns
-        ``(advance, enables, advance_next, held)``: the enable, its copies a row group (or it
-        again), what it is next cycle where it is a register (``ready_ahead``), and the output
-        buffer's ``held`` flag (None without one)."""
+        ``(advance, (enables, region_enables), advance_next, held)``: the enable, its copies a
+        row group and a row region (or it again), what it is next cycle where it is a register
+        (``ready_ahead``), and the output buffer's ``held`` flag (None without one)."""
         config = self._config
         held = None
         ahead = self._ready_ahead and not config.output_buffer
@@ -164,15 +168,19 @@ class BitLinear(wiring.Component):
         # has its own copy of it (it reaches the rows' trees, the activations' copy, the
         # accumulate flags and the accumulators); the controller keeps the original
         enables = [advance] * config.act_copies
+        region_enables = [advance] * config.row_regions
         if copied:
             enables = register_copies(m, advance_next, config.act_copies, name="advance_at_rows",
                                       init=1)
+            if config.row_regions > 1:
+                region_enables = register_copies(m, advance_next, config.row_regions,
+                                                 name="advance_at_regions", init=1)
         if config.output_buffer:
             held = Signal()     # a finished beat waits in the accumulators
             m.d.comb += advance.eq(~held)
         elif not ahead:
             m.d.comb += advance.eq(~self.acc_out.valid | self.acc_out.ready)
-        return advance, enables, advance_next, held
+        return advance, (enables, region_enables), advance_next, held
 
     def _shape_registers(self, m: Module, act: ActBuffer, wmem: WeightMemory) -> tuple:
         """The layer shape, registered, in the forms the parts need. ``k`` and ``n`` are
@@ -317,11 +325,19 @@ class BitLinear(wiring.Component):
         block RAMs instead of from their outputs; the activations through ``address_cuts`` more
         first (the weights' address register delays their read). The activations' last register
         is in ``config.act_copies`` copies (a list of them is returned), each loading with its
-        group's ``enables``. Data: no reset (the pipeline's flags say which cycles count)."""
+        group's enable, and with row regions the one before in a copy a region (``enables``:
+        the groups' and the regions'). Data: no reset (the pipeline's flags say which cycles
+        count)."""
         config = self._config
+        enables, region_enables = enables
         act_stages = config.address_cuts + config.read_cuts
+        regional = config.act_copies > 1 and config.row_regions > 1
         for stage in range(act_stages):
             name = f"acts_cut_{stage}"
+            if stage == act_stages - 2 and regional:
+                acts = regional_copies(m, acts, config, name=name, region_en=region_enables,
+                                       group_en=enables, reset_less=True)
+                break
             if stage == act_stages - 1 and config.act_copies > 1:
                 acts = register_copies(m, acts, config.act_copies, en=enables, name=name,
                                        reset_less=True)
@@ -367,16 +383,24 @@ class BitLinear(wiring.Component):
         With one (``config.output_buffer``) a finished block goes to the buffer when it is free
         (or being taken) and otherwise stays in the accumulators, ``held``, stalling the
         pipeline until the buffer frees. ``enable``: the pipeline's ``advance``, its copies a
-        row group (or it again), and what ``advance`` is next cycle, where it is a register."""
+        row group and a row region (or it again), and what ``advance`` is next cycle, where it
+        is a register."""
         config = self._config
-        advance, enables, advance_next = enable
+        advance, enables, region_enables, advance_next = enable
         valid, firsts, lasts = pipeline["valid"][-1], pipeline["first"][-1], pipeline["last"][-1]
         # the rows' accumulators take the last stage's flags from a copy a row group (their
         # enable and select reach every row; the controller keeps the original beside it). The
         # copies steer data only, so they need no reset: they equal the original from the
-        # first advance after a restart, before which no issue reaches them
+        # first advances after a restart, before which no issue reaches them. With row regions
+        # the region's copy is of the stage before, and the group's of the region's
         row_flags = [(valid, firsts)]
-        if config.row_groups > 1:
+        if config.row_regions > 1:
+            row_flags = list(zip(*(
+                regional_copies(m, pipeline[name][-3], config, name=f"{name}_at_rows",
+                                region_en=region_enables,
+                                group_en=group_copies(enables, config), reset_less=True)
+                for name in ("valid", "first"))))
+        elif config.row_groups > 1:
             row_flags = list(zip(*(
                 register_copies(m, pipeline[name][-2], config.row_groups,
                                 en=group_copies(enables, config),

@@ -14,7 +14,7 @@ from amaranth.lib.wiring import In, Out
 from golden.packing import TRITS_PER_BYTE_BASE3, pack_base3
 
 from ..config import ArrayConfig
-from ..copies import group_copies, register_copies, row_copy
+from ..copies import group_copies, regional_copies, register_copies, row_copy
 from ..formats import TRIT_CODE, base3_decode_table, stored_word_layout, weight_word_layout, zero_weight_code
 from ..memory.bram import NO_RW_CHECK, ebr_memory, ebr_read_port
 from ..memory.spram import SPRAMBank
@@ -85,6 +85,9 @@ class WeightMemory(wiring.Component):
         The read enable, in as many copies as the activations: row ``r``'s bank (and its row
         group's address copy) reads on copy ``config.act_copy(r)``, so with row groups no one
         flop's enable reaches every bank across the die.
+    rd_region_en : In(ArrayLayout(1, config.row_regions))
+        With two address cuts: the enable of the first, a copy a row region (row ``r``'s
+        address passes its region's copy, ``config.row_region``).
     rd_addr : In(range(bank_words))
     rd_last : In(1)
         The word read is a row's last chunk (base-3: its lanes past K are masked).
@@ -122,6 +125,8 @@ class WeightMemory(wiring.Component):
             "rd_data": Out(weight_word_layout(config)),
             **({"rd_lane_addrs": In(data.ArrayLayout(range(config.bank_words), config.lanes))}
                if config.lane_banks else {}),
+            **({"rd_region_en": In(data.ArrayLayout(1, config.row_regions))}
+               if config.address_cuts == 2 else {}),
         })
 
     def elaborate(self, platform) -> Module:
@@ -211,7 +216,9 @@ class WeightMemory(wiring.Component):
         ``hw.copies``, data without a reset), the enables one a row (``write & bank == row``,
         registered with the last cut, so each is a flop beside its bank and no decode sits
         behind it). With two cuts a central register comes first, so the die-wide nets to the
-        copies start from flops rather than from the address adder. ``loaded`` is delayed as
+        copies start from flops rather than from the address adder; with three a copy a row
+        region follows it, so no hop spans the die (``config.row_regions``, ``hw.copies``; the
+        enables then decode the region's copy of the bank). ``loaded`` is delayed as
         much, so it rises once the last write landed (it falls as late: the old matrix is
         intact until the new one's first write)."""
         config = self._config
@@ -222,16 +229,25 @@ class WeightMemory(wiring.Component):
         m.d.sync += [after.eq(before) for before, after in zip(loaded_cuts, loaded_cuts[1:])]
         m.d.comb += self.loaded.eq(loaded_cuts[-1])
         addr = Value.cast(addr)
-        if config.write_cuts == 2:   # a central stage first: the copies start from flops
+        if config.write_cuts >= 2:   # a central stage first: the copies start from flops
             central = (Signal.like(word, name="wr_word_central", reset_less=True),
                        Signal.like(addr, name="wr_addr_central", reset_less=True),
                        Signal(name="wr_central"), Signal.like(bank, name="wr_bank_central"))
             m.d.sync += [flop.eq(value) for flop, value in zip(central, (word, addr, write, bank))]
             word, addr, write, bank = central
+        enables = [Signal(name=f"wr_en_{row}") for row in range(config.rows)]
+        if config.write_cuts == 3:
+            words = regional_copies(m, word, config, name="wr_word", reset_less=True)
+            addrs = regional_copies(m, addr, config, name="wr_addr", reset_less=True)
+            writes = register_copies(m, write, config.row_regions, name="wr_region")
+            banks = register_copies(m, bank, config.row_regions, name="wr_bank_region")
+            for row, enable in enumerate(enables):
+                region = config.row_region(config.row_group(row))
+                m.d.sync += enable.eq(writes[region] & (banks[region] == row))
+            return words, enables, addrs
         copies = 1 if config.lane_banks else config.row_groups
         words = register_copies(m, word, copies, name="wr_word", reset_less=True)
         addrs = register_copies(m, addr, copies, name="wr_addr", reset_less=True)
-        enables = [Signal(name=f"wr_en_{row}") for row in range(config.rows)]
         m.d.sync += [enable.eq(write & (bank == row)) for row, enable in enumerate(enables)]
         return words, enables, addrs
 
@@ -274,10 +290,17 @@ class WeightMemory(wiring.Component):
         addresses = [self.rd_addr]
         last = [self.rd_last]
         if config.address_cuts:
-            read_enables = [self.rd_en[copy] for copy in range(config.act_copies)]
-            addresses = register_copies(m, self.rd_addr, config.row_groups,
-                                        en=group_copies(read_enables, config),
-                                        name="rd_addr_cut", reset_less=True)
+            read_enables = group_copies([self.rd_en[copy] for copy in range(config.act_copies)],
+                                        config)
+            if config.address_cuts == 2:    # a copy a region, then a copy a group
+                addresses = regional_copies(
+                    m, self.rd_addr, config, name="rd_addr_cut", reset_less=True,
+                    region_en=[self.rd_region_en[r] for r in range(config.row_regions)],
+                    group_en=read_enables)
+            else:
+                addresses = register_copies(m, self.rd_addr, config.row_groups,
+                                            en=read_enables, name="rd_addr_cut",
+                                            reset_less=True)
         if config.weight_packing == "base3":    # a row's last chunk, beside its bytes and codes
             last += [Signal(name=f"rd_last_{stage}")
                      for stage in range(config.address_cuts + 2)]

@@ -3,7 +3,7 @@ them (``LinkedArray``), and the same behind a UART (``SerialAccelerator``)."""
 
 from __future__ import annotations
 
-from amaranth.hdl import DomainRenamer, Module, Mux, ResetInserter
+from amaranth.hdl import DomainRenamer, Module, Mux, ResetInserter, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.cdc import FFSynchronizer, PulseSynchronizer
 from amaranth.lib.wiring import In, Out
@@ -58,10 +58,16 @@ class LinkedArray(wiring.Component):
         # SET_SHAPE and RESET put the array back in its state after reset (the loader forgets a
         # matrix half loaded): a synchronous reset of the array's control, which stays beside
         # the controller (the data registers have none; when they had, the pulse crossed the
-        # 85F's die to every row: its critical path, 11.8 ns, and 10.6 with the pulse a flop)
+        # 85F's die to every row: its critical path, 11.8 ns, and 10.6 with the pulse a flop).
+        # The pulse is a flop of its own after the crossing: the crossing's toggle compare in
+        # front of the controller's resets became a 2,048-PE build's critical path (7.5 ns of
+        # routing) once the copies' nets were cut in two; the link is idle for many cycles
+        # after it, so a cycle later costs nothing
         m.submodules.restart_cdc = restart = PulseSynchronizer(i_domain="sync", o_domain=fast)
         m.d.comb += restart.i.eq(link.array_reset)
-        restartable = ResetInserter({"sync": restart.o})(array)
+        restart_pulse = Signal()
+        m.d[fast] += restart_pulse.eq(restart.o)
+        restartable = ResetInserter({"sync": restart_pulse})(array)
         m.submodules.array = DomainRenamer(fast)(restartable) if fast != "sync" else restartable
         wiring.connect(m, wiring.flipped(self.rx), link.rx)
         wiring.connect(m, link.tx, wiring.flipped(self.tx))
