@@ -23,7 +23,10 @@ cycles_per_chunk), and describes the schedule of
   last, or the non-zero codes of its busiest lane), so a token issues ``blocks * kept`` times;
 * the beat of a block appears ``output_latency`` cycles after its last chunk is issued
   (one cycle of memory read, one of weight decode with base-3 packing, the row's registers: tree
-  cuts and row sum, the accumulator).
+  cuts and row sum, the accumulator);
+* with ``output_slots`` (2) a block starts only after the beat two blocks before it was taken
+  (the cycle after it appears; it is taken at once), and the cycles a block waits for that
+  are output stalls.
 """
 
 from __future__ import annotations
@@ -123,24 +126,32 @@ def schedule(config, x_codes, w_codes, x_start: int = 0, resident: bool = False)
     per_chunk = getattr(config, "cycles_per_chunk", 1)
     block_cycles = [int(c) * per_chunk for c in kept_chunks(config, x_codes)]
 
+    slots = getattr(config, "output_slots", 0)
+    delay = config.output_latency
     bank_free = [0, 0]
     load_end = x_start - 1
     issue_end = -1
-    issue_starts = []
+    beat_cycles = []        # of every block, in order
+    out_stall = 0
     for token in range(m):
         load_start = max(load_end + 1, bank_free[token % 2])
         load_end = load_start + chunks - 1
-        issue_start = max(load_end + 1 + config.act_write_delay, issue_end + 1, weights_ready)
-        issue_end = issue_start + blocks * block_cycles[token] - 1
+        ready = max(load_end + 1 + config.act_write_delay, issue_end + 1, weights_ready)
+        for _ in range(blocks):
+            # with slots, the beat two blocks back must have been taken (it is, on its cycle)
+            start = ready
+            if slots and len(beat_cycles) >= slots:
+                start = max(ready, beat_cycles[-slots] + 1)
+            out_stall += start - ready
+            issue_end = start + block_cycles[token] - 1
+            beat_cycles.append(issue_end + delay)
+            ready = issue_end + 1
         bank_free[token % 2] = issue_end + 1 + config.act_read_delay
-        issue_starts.append(issue_start)
 
-    delay = config.output_latency
-    beats = []
-    for index, (token, block, acc) in enumerate(values):
-        cycle = issue_starts[token] + (block + 1) * block_cycles[token] - 1 + delay
-        beats.append(Beat(index=index, token=token, block=block, cycle=cycle, acc=acc))
+    beats = [Beat(index=index, token=token, block=block, cycle=cycle, acc=acc)
+             for index, ((token, block, acc), cycle) in enumerate(zip(values, beat_cycles))]
     busy = blocks * sum(block_cycles)
     total = beats[-1].cycle + 1 - x_start  # the first x_in beat is taken on cycle x_start
     return Schedule(beats=beats, chunks=chunks, blocks=blocks, weights_ready_cycle=weights_ready,
-                    perf_busy=busy, perf_in_stall=total - busy, perf_out_stall=0)
+                    perf_busy=busy, perf_in_stall=total - busy - out_stall,
+                    perf_out_stall=out_stall)

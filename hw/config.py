@@ -147,6 +147,16 @@ class ArrayConfig:
         finishes before the first was taken) instead of logic behind ``acc_out.ready``, which
         reaches every pipeline register. Costs a register and a 2:1 select per accumulator
         bit; the schedule without output stalls is the same.
+    output_slots : int
+        0: a finished beat waits in the accumulators (or ``output_buffer``'s copy) and freezes
+        the pipeline until taken: one enable reaches every pipeline register. 2: the pipeline
+        never stops (no enable at all: every register past the issue loads every cycle, so its
+        copies can be cut into stages freely); a finished block goes to one of two output slots
+        (blocks take them in turn), and a block starts only while fewer than two beats are
+        owed (started, not yet taken), so its slot is free when it finishes. Costs a second
+        copy of the accumulators and a 2:1 select; a block of fewer than ``output_latency``
+        issues then waits for the beat two before it to be taken (``golden.cycle``). Not with
+        ``output_buffer``.
     write_cuts : int
         Registers in front of the weight banks' write ports (address, word, enables), 0..3, so
         the loader's handshake does not reach across the die to every bank; with two, a central
@@ -190,6 +200,7 @@ class ArrayConfig:
     zero_skip: str = "off"
     read_cuts: int = 0
     output_buffer: int = 0
+    output_slots: int = 0
     write_cuts: int = 0
     address_cuts: int = 0
     row_groups: int = 1
@@ -215,6 +226,12 @@ class ArrayConfig:
         integer("perf_bits", 8, 64)
         integer("read_cuts", 0, 2)
         integer("output_buffer", 0, 1)
+        if self.output_slots not in (0, 2):
+            raise ValueError(f"ArrayConfig.output_slots: expected 0 (the pipeline stalls) or 2, "
+                             f"got {self.output_slots!r}")
+        if self.output_slots and self.output_buffer:
+            raise ValueError("ArrayConfig.output_slots: the output slots replace the output "
+                             "buffer; set one of output_slots and output_buffer")
         integer("write_cuts", 0, 3)
         integer("address_cuts", 0, 2)
         integer("row_groups", 1, 256)

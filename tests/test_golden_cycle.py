@@ -45,6 +45,28 @@ def test_one_chunk_one_block_streams_a_token_a_cycle():
     assert [b.cycle for b in s.beats] == [6, 7, 8, 9, 10]
 
 
+def test_output_slots_hold_a_block_until_the_beat_two_before_is_taken():
+    # The one-chunk case above with two output slots: a block starts only once the beat two
+    # blocks back was taken (the cycle after it appears). Weights ready on 3; tokens 0 and 1
+    # issue on 3 and 4 (beats 6 and 7); token 2 waits for beat 0 (taken on 6): issues 7, beat
+    # 10; token 3 waits for beat 1 (7): issues 8, beat 11; token 4 issues 11, beat 14. The
+    # waits are output stalls: 7 - 5 = 2, 8 - 8 = 0, 11 - 9 = 2.
+    config = ArrayConfig(lanes=4, rows=2, max_k=4, max_n=2, tree_cuts=(), output_slots=2)
+    x, w = np.ones((5, 4), int), np.ones((1, 4), int)
+    s = schedule(config, x, w)
+    assert [b.cycle for b in s.beats] == [6, 7, 10, 11, 14]
+    assert (s.perf_busy, s.perf_out_stall, s.perf_in_stall) == (5, 4, 15 - 5 - 4)
+    # blocks of at least output_latency (3) issues never wait: the schedule without slots;
+    # one issue fewer, and they do
+    long = ArrayConfig(lanes=4, rows=2, max_k=32, max_n=2, tree_cuts=(), output_slots=2)
+    for k, waits in ((12, False), (8, True)):
+        x, w = np.ones((4, k), int), np.ones((1, k), int)
+        slots = schedule(long, x, w)
+        assert ([b.cycle for b in slots.beats]
+                != [b.cycle for b in schedule(long.replace(output_slots=0), x, w).beats]) == waits
+        assert (slots.perf_out_stall > 0) == waits
+
+
 def test_bit_serial_chunks_take_a_cycle_a_plane():
     # The hand-worked schedule above on the bit-serial kind at 4 bits: each chunk takes 4 cycles,
     # so a block 12 and a token 24. Weights ready on 13 as before; token 0 issues 13-36 (its

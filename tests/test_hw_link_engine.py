@@ -93,15 +93,18 @@ def test_array_on_its_own_faster_clock():
     assert device.perf() == {"busy": 0, "in_stall": 0, "out_stall": 0}
 
 
-def test_codes_and_a_second_matrix():
-    port = make_port()
-    device = Accelerator(port)
-    rng = np.random.default_rng(1)
-    for n, k in ((12, 40), (3, 5)):
+def run_matrices(device, rng, shapes, tokens):
+    """Load an N×K matrix of each shape in turn and run ``tokens`` random tokens on it: golden's
+    numbers every time."""
+    for n, k in shapes:
         w = rng.integers(-1, 2, (n, k))
-        x = rng.integers(-128, 128, (4, k))
+        x = rng.integers(-128, 128, (tokens, k))
         device.load_weights(w)
         np.testing.assert_array_equal(device.run_codes(x), int_matmul(x, w))
+
+
+def test_codes_and_a_second_matrix():
+    run_matrices(Accelerator(make_port()), np.random.default_rng(1), ((12, 40), (3, 5)), 4)
 
 
 @pytest.fixture(scope="module")
@@ -437,7 +440,7 @@ def test_identify_round_trips_every_preset():
             cut = ArrayConfig.tiny(read_cuts=1, write_cuts=write_cuts, address_cuts=address_cuts)
             assert parse_identify(identify_payload(cut))[1] == cut
     regions = ArrayConfig.tiny(rows=4, read_cuts=1, address_cuts=2, write_cuts=3,
-                               row_groups=4, row_regions=2)    # the bytes of 3.5
+                               row_groups=4, row_regions=2, output_slots=2)  # the bytes of 3.5
     assert parse_identify(identify_payload(regions))[1] == regions
     # a protocol 3.0 device sends no flags byte (it does not skip), one before 3.3 no groups,
     # one before 3.5 no second flags byte and no regions
@@ -643,3 +646,15 @@ def test_a_slot_that_does_not_fit_is_refused_before_anything_is_sent(fresh):
         device.load_weights(np.ones((12, 40), int), slot="b")
     x = np.ones((1, 20), int)
     np.testing.assert_array_equal(device.run_codes(x, slot="a"), np.full((1, 12), 20))
+
+
+def test_output_slots_and_row_regions_through_the_link():
+    """The array that never stops (two output slots) with row regions, behind the link: the
+    link takes each beat a byte at a time, so blocks wait for a slot while the results go out,
+    and the numbers are golden's; a second matrix after the first, and tokens again."""
+    config = ArrayConfig(lanes=8, rows=2, max_k=64, max_n=12, tree_cuts=(0, 3), read_cuts=1,
+                         address_cuts=2, row_groups=2, row_regions=2, write_cuts=3,
+                         output_slots=2)
+    device = Accelerator(SimulatedSerial(LinkedArray(config, timeout_cycles=DEVICE_TIMEOUT)))
+    assert device.config == config
+    run_matrices(device, np.random.default_rng(23), ((11, 20), (4, 64)), 3)

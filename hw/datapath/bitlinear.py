@@ -12,7 +12,7 @@ pipeline (one clock enable, ``advance``), so nothing is lost and the timing stay
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Module, Mux, Signal, Value, signed
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -117,7 +117,9 @@ class BitLinear(wiring.Component):
         shape = self._shape_registers(m, act, wmem)
 
         advance, (enables, region_enables), advance_next, held = self._enable(m)
-        step, issue, plane, first, last = self._issue(m, act, wmem, shape, advance)
+        owed_full = Signal() if config.output_slots else None    # two beats owed: no new block
+        step, issue, plane, first, last, blocked = self._issue(m, act, wmem, shape, advance,
+                                                               owed_full)
         m.submodules.rows = rows = config.kind.array_class()(config)
         pipeline = self._pipeline(m, rows, advance, issue, plane, first, last)
         acts, codes = self._read_cuts(m, act.rd_data, wmem.rd_data, advance,
@@ -133,15 +135,20 @@ class BitLinear(wiring.Component):
             *([Value.cast(wmem.rd_region_en).eq(Cat(*region_enables))]
               if config.address_cuts == 2 else []),
         ]
-        self._accumulate(m, rows, (advance, enables, region_enables, advance_next), pipeline,
-                         held)
+        if config.output_slots:
+            self._slots(m, rows, (enables, region_enables), pipeline, issue & first, owed_full)
+        else:
+            self._accumulate(m, rows, (advance, enables, region_enables, advance_next),
+                             pipeline, held)
 
         m.submodules.perf = counters = PerfCounters(config.perf_bits)
         wiring.connect(m, counters.perf, wiring.flipped(self.perf))
         m.d.comb += [
             counters.token_beat.eq(self.x_in.valid & self.x_in.ready),
             counters.issue.eq(step),
-            counters.advance.eq(advance),
+            # with output slots the pipeline never stops: the cycles a block waits for a slot
+            # are the output's stalls
+            counters.advance.eq(~blocked if config.output_slots else advance),
             counters.out_beat.eq(self.acc_out.valid & self.acc_out.ready),
         ]
         return m
@@ -153,6 +160,9 @@ class BitLinear(wiring.Component):
         (``ready_ahead``), and the output buffer's ``held`` flag (None without one)."""
         config = self._config
         held = None
+        if config.output_slots:     # the pipeline never stops: no enable at all
+            return (Const(1), ([Const(1)] * config.act_copies, [Const(1)] * config.row_regions),
+                    None, None)
         ahead = self._ready_ahead and not config.output_buffer
         advance_next = Signal()     # with ``ahead``: what ``advance`` is next cycle
         copied = ahead and config.act_copies > 1
@@ -218,14 +228,16 @@ class BitLinear(wiring.Component):
             m.d.comb += act.last_lanes.eq(last_lanes)
         return last_chunk_index, last_block_start, first_word, resident, chunks
 
-    def _issue(self, m: Module, act: ActBuffer, wmem: WeightMemory, shape: tuple, advance):
+    def _issue(self, m: Module, act: ActBuffer, wmem: WeightMemory, shape: tuple, advance,
+               owed_full):
         """The issue stage: one chunk a cycle (``cycles_per_chunk`` for a bit-serial kind, which
         reads the same words each cycle), block by block, while a token and the matrix are in
-        and the pipeline advances. Returns ``(step, issue, plane, first, last)``: the array
-        works this cycle; on the chunk's last cycle (the chunk is issued); which cycle of the
-        chunk; it is its block's first; it is its block's last. With zero skipping the chunks
-        are the token's kept ones (the activation buffer's addresses), and the last is the
-        buffer's count."""
+        and the pipeline advances (with output slots: and, for a block's first chunk, fewer
+        than two beats are owed: ``owed_full`` low). Returns ``(step, issue, plane, first,
+        last, blocked)``: the array works this cycle; on the chunk's last cycle (the chunk is
+        issued); which cycle of the chunk; it is its block's first; it is its block's last; a
+        block waits for a slot. With zero skipping the chunks are the token's kept ones (the
+        activation buffer's addresses), and the last is the buffer's count."""
         config = self._config
         last_chunk_index, last_block_start, first_word, resident, chunks = shape
         can_issue = Signal()
@@ -259,9 +271,15 @@ class BitLinear(wiring.Component):
         usable = wmem.loaded | resident
         if config.weight_store == "spram":  # one port: no read while a word is written
             usable = usable & ~wmem.writing
+        blocked = Const(0)      # a block's first chunk waits for an output slot
+        moves = can_issue & advance
+        if owed_full is not None:
+            blocked = Signal(name="blocked")
+            m.d.comb += blocked.eq(can_issue & (chunk == 0) & owed_full)
+            moves = moves & ~blocked
         m.d.comb += [
             can_issue.eq(act.available & usable),
-            step.eq(can_issue & advance),
+            step.eq(moves),
             issue.eq(step & plane_last),
             act.rd_addr.eq(chunk),
             act.rd_en.eq(advance),
@@ -285,7 +303,7 @@ class BitLinear(wiring.Component):
                 m.d.comb += act.release.eq(1)
         self._weight_address(m, act, wmem, issue, at_start, at_last, last_block, first_word,
                              chunks, advance)
-        return step, issue, plane, chunk == 0, at_last
+        return step, issue, plane, chunk == 0, at_last, blocked
 
     def _weight_address(self, m: Module, act: ActBuffer, wmem: WeightMemory, issue, at_start,
                         at_last, last_block, first_word, chunks, advance) -> None:
@@ -362,12 +380,19 @@ class BitLinear(wiring.Component):
         """Each issue's flags carried down the pipeline, one register a stage while it advances
         (stage 0 the issue, stage 1 the memory data, then the weights' index wait and decode if
         any, then the rows' registers): ``valid``, ``first``, ``last`` and the chunk's
-        ``plane``, each a list by stage."""
+        ``plane``, each a list by stage; with output slots also ``slot``, the block's slot
+        (blocks take them in turn)."""
         config = self._config
         stages = (1 + config.address_cuts + config.skip_latency + config.decode_latency
                   + config.read_latency + rows.latency)
         pipeline = {}
-        for name, source in (("valid", issue), ("first", first), ("last", last), ("plane", plane)):
+        sources = [("valid", issue), ("first", first), ("last", last), ("plane", plane)]
+        if config.output_slots:
+            slot = Signal(name="block_slot")
+            with m.If(issue & last):
+                m.d.sync += slot.eq(~slot)
+            sources.append(("slot", slot))
+        for name, source in sources:
             shape = plane.shape() if name == "plane" else 1
             chain = [Signal(shape, name=f"{name}_{s}") for s in range(stages + 1)]
             m.d.comb += chain[0].eq(source)
@@ -375,6 +400,62 @@ class BitLinear(wiring.Component):
                 m.d.sync += [chain[s + 1].eq(chain[s]) for s in range(stages)]
             pipeline[name] = chain
         return pipeline
+
+    def _row_flags(self, m: Module, pipeline: dict, names: tuple, enables: list,
+                   region_enables: list) -> list:
+        """The last stage's flags ``names`` as the rows take them: a tuple of them for each
+        row group (``row_copy``), each group's from its own copies of the stage before (or,
+        with row regions, its region's copy of the stage before that), else the original."""
+        config = self._config
+        if config.row_regions > 1:
+            return list(zip(*(
+                regional_copies(m, pipeline[name][-3], config, name=f"{name}_at_rows",
+                                region_en=region_enables,
+                                group_en=group_copies(enables, config), reset_less=True)
+                for name in names)))
+        if config.row_groups > 1:
+            return list(zip(*(
+                register_copies(m, pipeline[name][-2], config.row_groups,
+                                en=group_copies(enables, config),
+                                name=f"{name}_at_rows", reset_less=True)
+                for name in names)))
+        return [tuple(pipeline[name][-1] for name in names)]
+
+    def _slots(self, m: Module, rows, enables: tuple, pipeline: dict, block_start,
+               owed_full) -> None:
+        """``config.output_slots``: each row's two slots accumulate the blocks in turn (a
+        block's chunks into its slot), and ``acc_out`` shows the oldest finished one. Nothing
+        stops the pipeline: a block starts (``block_start``) only while fewer than two beats
+        are owed, started and not yet taken (``owed_full``), so the slot it accumulates in was
+        taken before. The rows' flags, from a copy a group, decide each slot's write there."""
+        config = self._config
+        out = self.acc_out
+        row_flags = self._row_flags(m, pipeline, ("valid", "first", "slot"), *enables)
+        read_slot = Signal()            # the slot of the oldest finished block
+        for row in range(config.rows):
+            row_valid, row_first, row_slot = row_copy(row_flags, config, row)
+            slots = [Signal(signed(config.acc_bits), name=f"slot{index}_{row}", reset_less=True)
+                     for index in range(2)]
+            total = Signal(signed(config.acc_bits), name=f"total_{row}")
+            m.d.comb += [
+                total.eq(Mux(row_first, rows.sums[row],
+                             Mux(row_slot, slots[1], slots[0]) + rows.sums[row])),
+                out.payload[row].eq(Mux(read_slot, slots[1], slots[0])),
+            ]
+            for index, slot in enumerate(slots):
+                with m.If(row_valid & (row_slot == index)):
+                    m.d.sync += slot.eq(total)
+        done = Signal()
+        taken = Signal()
+        finished = Signal(range(3))     # beats finished, not yet taken
+        owed = Signal(range(3))         # blocks started, their beats not yet taken
+        m.d.comb += [done.eq(pipeline["valid"][-1] & pipeline["last"][-1]),
+                     taken.eq(out.valid & out.ready), owed_full.eq(owed == 2)]
+        finished_next = finished + done - taken
+        m.d.sync += [finished.eq(finished_next), out.valid.eq(finished_next != 0),
+                     owed.eq(owed + block_start - taken)]
+        with m.If(taken):
+            m.d.sync += read_slot.eq(~read_slot)
 
     def _accumulate(self, m: Module, rows, enable: tuple, pipeline: dict, held) -> None:
         """Accumulate each row's chunk sums when the last stage holds an issue. Without an output
@@ -391,21 +472,8 @@ class BitLinear(wiring.Component):
         # the rows' accumulators take the last stage's flags from a copy a row group (their
         # enable and select reach every row; the controller keeps the original beside it). The
         # copies steer data only, so they need no reset: they equal the original from the
-        # first advances after a restart, before which no issue reaches them. With row regions
-        # the region's copy is of the stage before, and the group's of the region's
-        row_flags = [(valid, firsts)]
-        if config.row_regions > 1:
-            row_flags = list(zip(*(
-                regional_copies(m, pipeline[name][-3], config, name=f"{name}_at_rows",
-                                region_en=region_enables,
-                                group_en=group_copies(enables, config), reset_less=True)
-                for name in ("valid", "first"))))
-        elif config.row_groups > 1:
-            row_flags = list(zip(*(
-                register_copies(m, pipeline[name][-2], config.row_groups,
-                                en=group_copies(enables, config),
-                                name=f"{name}_at_rows", reset_less=True)
-                for name in ("valid", "first"))))
+        # first advances after a restart, before which no issue reaches them
+        row_flags = self._row_flags(m, pipeline, ("valid", "first"), enables, region_enables)
         done = Signal()
         m.d.comb += done.eq(advance & valid & lasts)
         out = self.acc_out

@@ -90,8 +90,8 @@ DEVICE_SYNC = 0x5A
 #: 1.0: sequence numbers, RESET; 2.0: loads are transactions (offsets, COMMIT); 3.0: resident
 #: matrices (SET_SHAPE's base, SELECT); 3.1: IDENTIFY's flags byte (zero skipping); 3.2: the
 #: flags' read cuts, output buffer and write cuts; 3.3: address cuts, row groups; 3.4: a second
-#: write cut (flags bit 7); 3.5: a second address cut, a third write cut, row regions (two bytes
-#: after ``row_groups - 1``)
+#: write cut (flags bit 7); 3.5: a second address cut, a third write cut, row regions, output
+#: slots (two bytes after ``row_groups - 1``)
 VERSION = (3, 5)
 #: The UART rate a board and a host use unless told otherwise (the iCEBreaker's FT2232H runs up
 #: to 3 Mbaud; 1 Mbaud divides the common 12 MHz board clocks exactly and is kind to long cables).
@@ -264,8 +264,8 @@ def identify_payload(config, baud: int = 0) -> bytes:
     then a byte of flags (bits 0-1: the zero-skip mode's id in ``ZERO_SKIPS``, bits 2-3:
     ``read_cuts``, bit 4: ``output_buffer``, bits 5 and 7: ``write_cuts``' low and high bit
     (the high one since 3.4), bit 6: ``address_cuts``' low bit), ``row_groups - 1`` (since
-    3.3), a second flags byte (bit 0: ``address_cuts``' high bit) and ``row_regions - 1``
-    (since 3.5)."""
+    3.3), a second flags byte (bit 0: ``address_cuts``' high bit, bit 1: ``output_slots``
+    is 2) and ``row_regions - 1`` (since 3.5)."""
     head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], config.kind.wire_id,
                           config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
                           config.perf_bits, WEIGHT_PACKINGS[config.weight_packing],
@@ -274,7 +274,8 @@ def identify_payload(config, baud: int = 0) -> bytes:
              | (config.write_cuts & 1) << 5 | (config.address_cuts & 1) << 6
              | (config.write_cuts >> 1) << 7)
     return head + bytes(config.tree_cuts) + bytes([flags, config.row_groups - 1,
-                                                   config.address_cuts >> 1,
+                                                   config.address_cuts >> 1
+                                                   | (config.output_slots >> 1) << 1,
                                                    config.row_regions - 1])
 
 
@@ -313,7 +314,8 @@ def parse_identify(payload: bytes) -> Identity:
                              output_buffer=flags >> 4 & 1,
                              write_cuts=(flags >> 5 & 1) | (flags >> 7 & 1) << 1,
                              address_cuts=(flags >> 6 & 1) | (flags2 & 1) << 1,
-                             row_groups=row_groups, row_regions=row_regions)
+                             row_groups=row_groups, row_regions=row_regions,
+                             output_slots=2 * (flags2 >> 1 & 1))
     except ValueError as error:
         raise ProtocolError(f"IDENTIFY describes an invalid array: {error}") from None
     return Identity((major, minor), config, baud)
