@@ -265,7 +265,7 @@ def identify_payload(config, baud: int = 0) -> bytes:
     ``read_cuts``, bit 4: ``output_buffer``, bits 5 and 7: ``write_cuts``' low and high bit
     (the high one since 3.4), bit 6: ``address_cuts``' low bit), ``row_groups - 1`` (since
     3.3), a second flags byte (bit 0: ``address_cuts``' high bit, bit 1: ``output_slots``
-    is 2) and ``row_regions - 1`` (since 3.5)."""
+    is 2) and ``row_regions - 1`` (since 3.5, and only where either is not zero)."""
     head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], config.kind.wire_id,
                           config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
                           config.perf_bits, WEIGHT_PACKINGS[config.weight_packing],
@@ -273,10 +273,11 @@ def identify_payload(config, baud: int = 0) -> bytes:
     flags = (ZERO_SKIPS[config.zero_skip] | config.read_cuts << 2 | config.output_buffer << 4
              | (config.write_cuts & 1) << 5 | (config.address_cuts & 1) << 6
              | (config.write_cuts >> 1) << 7)
-    return head + bytes(config.tree_cuts) + bytes([flags, config.row_groups - 1,
-                                                   config.address_cuts >> 1
-                                                   | (config.output_slots >> 1) << 1,
-                                                   config.row_regions - 1])
+    more = bytes([config.address_cuts >> 1 | (config.output_slots >> 1) << 1,
+                  config.row_regions - 1])
+    # without them the payload is 3.4's (a 3.5 host reads their absence as zeros)
+    return (head + bytes(config.tree_cuts) + bytes([flags, config.row_groups - 1])
+            + (more if any(more) else b""))
 
 
 def parse_identify(payload: bytes) -> Identity:

@@ -59,14 +59,17 @@ class LinkedArray(wiring.Component):
         # matrix half loaded): a synchronous reset of the array's control, which stays beside
         # the controller (the data registers have none; when they had, the pulse crossed the
         # 85F's die to every row: its critical path, 11.8 ns, and 10.6 with the pulse a flop).
-        # The pulse is a flop of its own after the crossing: the crossing's toggle compare in
-        # front of the controller's resets became a 2,048-PE build's critical path (7.5 ns of
-        # routing) once the copies' nets were cut in two; the link is idle for many cycles
-        # after it, so a cycle later costs nothing
         m.submodules.restart_cdc = restart = PulseSynchronizer(i_domain="sync", o_domain=fast)
         m.d.comb += restart.i.eq(link.array_reset)
-        restart_pulse = Signal()
-        m.d[fast] += restart_pulse.eq(restart.o)
+        # With row regions (an array that spans a large die) the pulse is a flop of its own
+        # after the crossing: the crossing's toggle compare in front of the controller's resets
+        # became a 2,048-PE build's critical path (7.5 ns of routing) once the copies' nets
+        # were cut in two; the link is idle for many cycles after it, so a cycle later costs
+        # nothing. On the full UP5K the flop cost the controller's enable logic its placement
+        restart_pulse = restart.o
+        if self.config.row_regions > 1:
+            restart_pulse = Signal(name="restart_pulse")
+            m.d[fast] += restart_pulse.eq(restart.o)
         restartable = ResetInserter({"sync": restart_pulse})(array)
         m.submodules.array = DomainRenamer(fast)(restartable) if fast != "sync" else restartable
         wiring.connect(m, wiring.flipped(self.rx), link.rx)
