@@ -147,6 +147,12 @@ class ArrayConfig:
         finishes before the first was taken) instead of logic behind ``acc_out.ready``, which
         reaches every pipeline register. Costs a register and a 2:1 select per accumulator
         bit; the schedule without output stalls is the same.
+    sum_cuts : int
+        Registers between each row's sum and its accumulate stage, 0..1 (data, without an
+        enable where the pipeline has none), so that a row's tree and its accumulators may sit
+        apart: with ``output_slots`` the placer pulls the slots toward the link that reads them
+        (the 2,048-PE build's critical path, a row's sum into its far slots, 10.9 ns of
+        routing). A cycle of latency each.
     output_slots : int
         0: a finished beat waits in the accumulators (or ``output_buffer``'s copy) and freezes
         the pipeline until taken: one enable reaches every pipeline register. 2: the pipeline
@@ -200,6 +206,7 @@ class ArrayConfig:
     zero_skip: str = "off"
     read_cuts: int = 0
     output_buffer: int = 0
+    sum_cuts: int = 0
     output_slots: int = 0
     write_cuts: int = 0
     address_cuts: int = 0
@@ -232,6 +239,7 @@ class ArrayConfig:
         if self.output_slots and self.output_buffer:
             raise ValueError("ArrayConfig.output_slots: the output slots replace the output "
                              "buffer; set one of output_slots and output_buffer")
+        integer("sum_cuts", 0, 1)
         integer("write_cuts", 0, 3)
         integer("address_cuts", 0, 2)
         integer("row_groups", 1, 256)
@@ -432,7 +440,7 @@ class ArrayConfig:
         index read with zero skipping, the memory read, the weight decode, the read cuts, the
         row's registers, the accumulator."""
         return (2 + self.address_cuts + self.skip_latency + self.decode_latency
-                + self.read_latency + self.row_latency)
+                + self.read_latency + self.row_latency + self.sum_cuts)
 
     @property
     def chunks_by_shifts(self) -> bool:

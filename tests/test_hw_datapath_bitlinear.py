@@ -83,7 +83,10 @@ CONFIGS = {
                                             read_cuts=1, output_slots=2),
     "out_slots_regions": ArrayConfig(lanes=8, rows=4, max_k=64, max_n=10, tree_cuts=(0, 3),
                                      read_cuts=1, address_cuts=2, row_groups=4, row_regions=2,
-                                     write_cuts=3, output_slots=2),
+                                     write_cuts=3, output_slots=2, sum_cuts=1),
+    # a register between each row's sum and its accumulator
+    "sum_cut_groups": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3),
+                                  read_cuts=1, row_groups=2, sum_cuts=1),
     "write_cut_codes_act4": ArrayConfig(lanes=8, rows=3, act_bits=4, max_k=64, max_n=10,
                                         tree_cuts=(0, 3), zero_skip="codes", write_cuts=1),
 }
@@ -180,7 +183,7 @@ STALL_RUNS = [(kind, seed) for kind in TERNARY_KINDS
                                          "codes_rows3_act4", "out_buffer",
                                          "out_buffer_rows3_cut", "write_cut",
                                          "write_cut_codes_act4", "out_slots",
-                                         "out_slots_regions"])
+                                         "out_slots_regions", "sum_cut_groups"])
 def test_random_stalls_lose_nothing(kind, config_name, seed):
     config = CONFIGS[config_name].replace(pe_kind=kind)
     rng = np.random.default_rng(100 + seed)
@@ -455,7 +458,8 @@ def test_an_output_buffer_keeps_the_pipeline_going_while_a_beat_waits():
                                                ("row_groups", "table2"),
                                                # and a copy a row region before them
                                                ("row_regions", "xor"),
-                                               ("row_regions", "table2")])
+                                               ("row_regions", "table2"),
+                                               ("sum_cut_groups", "mux")])
 def test_ready_ahead_is_the_same_array_cycle_for_cycle(run_sim, config_name, kind):
     """``BitLinear(ready_ahead=True)``, told each cycle what ``acc_out.ready`` will be next, beside
     the plain array under the same inputs and a random ready: every output, every cycle, is the

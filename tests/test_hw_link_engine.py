@@ -440,7 +440,8 @@ def test_identify_round_trips_every_preset():
             cut = ArrayConfig.tiny(read_cuts=1, write_cuts=write_cuts, address_cuts=address_cuts)
             assert parse_identify(identify_payload(cut))[1] == cut
     regions = ArrayConfig.tiny(rows=4, read_cuts=1, address_cuts=2, write_cuts=3,
-                               row_groups=4, row_regions=2, output_slots=2)  # the bytes of 3.5
+                               row_groups=4, row_regions=2, output_slots=2,
+                               sum_cuts=1)    # the bytes of 3.5
     assert parse_identify(identify_payload(regions))[1] == regions
     # a protocol 3.0 device sends no flags byte (it does not skip), one before 3.3 no groups;
     # a config without 3.5's fields sends 3.4's payload (its two bytes would be zeros)

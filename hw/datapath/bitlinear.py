@@ -384,7 +384,7 @@ class BitLinear(wiring.Component):
         (blocks take them in turn)."""
         config = self._config
         stages = (1 + config.address_cuts + config.skip_latency + config.decode_latency
-                  + config.read_latency + rows.latency)
+                  + config.read_latency + rows.latency + config.sum_cuts)
         pipeline = {}
         sources = [("valid", issue), ("first", first), ("last", last), ("plane", plane)]
         if config.output_slots:
@@ -421,6 +421,19 @@ class BitLinear(wiring.Component):
                 for name in names)))
         return [tuple(pipeline[name][-1] for name in names)]
 
+    def _sums(self, m: Module, rows, enables: list) -> list:
+        """Each row's sum through ``config.sum_cuts`` registers (data; each row's with its
+        group's copy of the enable), as its accumulate stage takes it."""
+        config = self._config
+        sums = [rows.sums[row] for row in range(config.rows)]
+        for stage in range(config.sum_cuts):
+            for row in range(config.rows):
+                cut = Signal.like(sums[row], name=f"sum_cut_{stage}_{row}", reset_less=True)
+                with m.If(row_copy(enables, config, row)):
+                    m.d.sync += cut.eq(sums[row])
+                sums[row] = cut
+        return sums
+
     def _slots(self, m: Module, rows, enables: tuple, pipeline: dict, block_start,
                owed_full) -> None:
         """``config.output_slots``: each row's two slots accumulate the blocks in turn (a
@@ -431,6 +444,7 @@ class BitLinear(wiring.Component):
         config = self._config
         out = self.acc_out
         row_flags = self._row_flags(m, pipeline, ("valid", "first", "slot"), *enables)
+        sums = self._sums(m, rows, enables[0])
         read_slot = Signal()            # the slot of the oldest finished block
         for row in range(config.rows):
             row_valid, row_first, row_slot = row_copy(row_flags, config, row)
@@ -438,8 +452,8 @@ class BitLinear(wiring.Component):
                      for index in range(2)]
             total = Signal(signed(config.acc_bits), name=f"total_{row}")
             m.d.comb += [
-                total.eq(Mux(row_first, rows.sums[row],
-                             Mux(row_slot, slots[1], slots[0]) + rows.sums[row])),
+                total.eq(Mux(row_first, sums[row],
+                             Mux(row_slot, slots[1], slots[0]) + sums[row])),
                 out.payload[row].eq(Mux(read_slot, slots[1], slots[0])),
             ]
             for index, slot in enumerate(slots):
@@ -474,6 +488,7 @@ class BitLinear(wiring.Component):
         # copies steer data only, so they need no reset: they equal the original from the
         # first advances after a restart, before which no issue reaches them
         row_flags = self._row_flags(m, pipeline, ("valid", "first"), enables, region_enables)
+        sums = self._sums(m, rows, enables)
         done = Signal()
         m.d.comb += done.eq(advance & valid & lasts)
         out = self.acc_out
@@ -493,7 +508,7 @@ class BitLinear(wiring.Component):
             total = Signal(signed(config.acc_bits), name=f"total_{row}")
             # the mux after the adder, not on its input: each bit is then one LUT4 of (first,
             # acc, row_sum, carry) beside its SB_CARRY, where masking acc took a LUT of its own
-            m.d.comb += total.eq(Mux(row_first, rows.sums[row], acc + rows.sums[row]))
+            m.d.comb += total.eq(Mux(row_first, sums[row], acc + sums[row]))
             with m.If(row_copy(enables, config, row) & row_valid):
                 m.d.sync += acc.eq(total)
             if buffered:
