@@ -181,7 +181,7 @@ class ArrayConfig:
         activations' last register (``read_cuts`` or ``address_cuts``; kinds that take the
         activations once for all rows, table2 and serial, keep one: ``act_copies``), the
         weights' read address (``address_cuts``), the write word and address (``write_cuts``)
-        and the accumulate stage's valid and first flags. The placer can put each copy beside
+        and the accumulate stage's flags. The placer can put each copy beside
         its rows; yosys keeps them apart (``hw.copies``). No latency.
     row_regions : int
         The row groups in regions of neighbouring groups (``row_region``), 1..row_groups: with

@@ -44,16 +44,16 @@ def register_copies(m: Module, value, copies: int, *, name: str, en=None,
 
 
 def regional_copies(m: Module, value, config, *, name: str, region_en=None, group_en=None,
-                    reset_less: bool = False, init=None) -> list:
+                    reset_less: bool = False) -> list:
     """Two stages of copies: one of ``value`` a row region (``config.row_regions``), then one
     a row group of its region's copy, so neither hop spans the die. ``region_en`` and
     ``group_en`` as ``register_copies``' ``en`` (a list: one a region, one a group). Returns
     the groups' copies."""
     regions = register_copies(m, value, config.row_regions, name=f"{name}_region",
-                              en=region_en, reset_less=reset_less, init=init)
+                              en=region_en, reset_less=reset_less)
     enables = group_en if isinstance(group_en, list) else [group_en] * config.row_groups
     return [register_copies(m, regions[config.row_region(group)], 1, name=f"{name}_group{group}",
-                            en=[enables[group]], reset_less=reset_less, init=init)[0]
+                            en=[enables[group]], reset_less=reset_less)[0]
             for group in range(config.row_groups)]
 
 

@@ -99,9 +99,8 @@ class Scoreboard:
         # (with output slots the pipeline never stops: a block waits for a slot, which the
         # cycle model counts)
         buffered = self.config.output_buffer
-        if self.config.output_slots:
-            pass
-        elif out_stall > self.output_held or (not buffered and out_stall != self.output_held):
+        if not self.config.output_slots and (
+                out_stall > self.output_held or (not buffered and out_stall != self.output_held)):
             raise ScoreboardError(f"perf_out_stall = {out_stall}, but acc_out was held (valid, "
                                   f"not ready) on {self.output_held} cycles")
         if busy + in_stall + out_stall != window:

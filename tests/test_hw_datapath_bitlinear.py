@@ -573,7 +573,8 @@ def test_only_the_control_has_a_reset(tmp_path, cuts, copies):
 
 def test_the_enable_and_its_copies_stay_apart(tmp_path):
     """Behind a link (``ready_ahead``) with row groups the pipeline's enable is a register with a
-    copy a group (and one a row region); all have the same input, and yosys's ``opt_merge`` would fold them into one
+    copy a group (and one a row region); all have the same input, and yosys's ``opt_merge``
+    would fold them into one
     flop (the original into a copy beside its group, at the 2,048-PE build). After synthesis
     with ``YOSYS_AFTER_READ`` each is its own flop."""
     from hw.memory.bram import YOSYS_AFTER_READ

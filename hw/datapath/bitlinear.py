@@ -7,7 +7,9 @@ the activations are read a cycle later to match; ``read_cuts`` more registers if
 the row's ``row_latency`` registers and
 are accumulated; after the last chunk of a block the ``rows`` accumulators are one beat of
 ``acc_out`` (they are the output register: no copy). A beat that is not accepted freezes the whole
-pipeline (one clock enable, ``advance``), so nothing is lost and the timing stays exact.
+pipeline (one clock enable, ``advance``), so nothing is lost and the timing stays exact. With
+``config.output_slots`` nothing freezes: each row's two slots take the blocks in turn, and a block
+starts only once the slot it will finish in was taken (``_slots``).
 """
 
 from __future__ import annotations

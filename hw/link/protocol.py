@@ -265,7 +265,8 @@ def identify_payload(config, baud: int = 0) -> bytes:
     ``read_cuts``, bit 4: ``output_buffer``, bits 5 and 7: ``write_cuts``' low and high bit
     (the high one since 3.4), bit 6: ``address_cuts``' low bit), ``row_groups - 1`` (since
     3.3), a second flags byte (bit 0: ``address_cuts``' high bit, bit 1: ``output_slots``
-    is 2, bit 2: ``sum_cuts``) and ``row_regions - 1`` (since 3.5, and only where either is not zero)."""
+    is 2, bit 2: ``sum_cuts``) and ``row_regions - 1`` (since 3.5, and only where either is
+    not zero)."""
     head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], config.kind.wire_id,
                           config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
                           config.perf_bits, WEIGHT_PACKINGS[config.weight_packing],
