@@ -163,6 +163,13 @@ class ArrayConfig:
         copy of the accumulators and a 2:1 select; a block of fewer than ``output_latency``
         issues then waits for the beat two before it to be taken (``golden.cycle``). Not with
         ``output_buffer``.
+    result_chain : int
+        1: the link takes each finished beat at once into a chain of registers, one a row, and
+        sends it a word at a time from the chain's head (``hw.link.serializer``), instead of
+        through a mux over every row's word: no wires from every row's accumulators to one
+        place, which on a large die pull the accumulators (or slots) toward the link, away
+        from their rows. Costs a register and a 2:1 select an accumulator bit, in the link's
+        clock domain; the array's results and schedule are the same.
     write_cuts : int
         Registers in front of the weight banks' write ports (address, word, enables), 0..3, so
         the loader's handshake does not reach across the die to every bank; with two, a central
@@ -208,6 +215,7 @@ class ArrayConfig:
     output_buffer: int = 0
     sum_cuts: int = 0
     output_slots: int = 0
+    result_chain: int = 0
     write_cuts: int = 0
     address_cuts: int = 0
     row_groups: int = 1
@@ -240,6 +248,7 @@ class ArrayConfig:
             raise ValueError("ArrayConfig.output_slots: the output slots replace the output "
                              "buffer; set one of output_slots and output_buffer")
         integer("sum_cuts", 0, 1)
+        integer("result_chain", 0, 1)
         integer("write_cuts", 0, 3)
         integer("address_cuts", 0, 2)
         integer("row_groups", 1, 256)

@@ -104,6 +104,7 @@ def test_base3_sizes():
     ({"output_slots": 2, "output_buffer": 1},
      "ArrayConfig.output_slots: the output slots replace the output buffer"),
     ({"sum_cuts": 2}, "ArrayConfig.sum_cuts: 2 is outside the allowed range [0, 1]"),
+    ({"result_chain": 2}, "ArrayConfig.result_chain: 2 is outside the allowed range [0, 1]"),
     ({"row_regions": 3, "row_groups": 2, "read_cuts": 2},
      "ArrayConfig.row_regions: 3 regions for 2 row groups"),
     ({"row_regions": 2, "row_groups": 2, "read_cuts": 1},

@@ -4,6 +4,7 @@ with every result compared to golden/, and every kind of broken frame answered w
 keeps serving."""
 
 import struct
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -443,6 +444,8 @@ def test_identify_round_trips_every_preset():
                                row_groups=4, row_regions=2, output_slots=2,
                                sum_cuts=1)    # the bytes of 3.5
     assert parse_identify(identify_payload(regions))[1] == regions
+    for chained in (ArrayConfig.tiny(result_chain=1), replace(regions, result_chain=1)):
+        assert parse_identify(identify_payload(chained))[1] == chained    # 3.6's bit
     # a protocol 3.0 device sends no flags byte (it does not skip), one before 3.3 no groups;
     # a config without 3.5's fields sends 3.4's payload (its two bytes would be zeros)
     assert parse_identify(identify_payload(ArrayConfig.tiny())[:-2])[1] == ArrayConfig.tiny()
@@ -648,13 +651,26 @@ def test_a_slot_that_does_not_fit_is_refused_before_anything_is_sent(fresh):
     np.testing.assert_array_equal(device.run_codes(x, slot="a"), np.full((1, 12), 20))
 
 
-def test_output_slots_and_row_regions_through_the_link():
+@pytest.mark.parametrize("chain", [0, 1])
+def test_output_slots_and_row_regions_through_the_link(chain):
     """The array that never stops (two output slots) with row regions, behind the link: the
-    link takes each beat a byte at a time, so blocks wait for a slot while the results go out,
-    and the numbers are golden's; a second matrix after the first, and tokens again."""
+    link takes each beat a byte at a time (or, with the result chain, at once into the chain),
+    so blocks wait for a slot while the results go out, and the numbers are golden's; a second
+    matrix after the first, and tokens again."""
     config = ArrayConfig(lanes=8, rows=2, max_k=64, max_n=12, tree_cuts=(0, 3), read_cuts=1,
                          address_cuts=2, row_groups=2, row_regions=2, write_cuts=3,
-                         output_slots=2)
+                         output_slots=2, result_chain=chain)
     device = Accelerator(SimulatedSerial(LinkedArray(config, timeout_cycles=DEVICE_TIMEOUT)))
     assert device.config == config
     run_matrices(device, np.random.default_rng(23), ((11, 20), (4, 64)), 3)
+
+
+def test_the_result_chain_through_the_link_on_two_clocks():
+    """The result chain (each beat taken at once, sent from the chain's head a word at a time)
+    with more rows than the tiny array, the array on its own faster clock: every word of every
+    beat in its place, N not a multiple of the rows, and a full-size N."""
+    config = ArrayConfig.tiny(rows=5, result_chain=1)
+    device = Accelerator(SimulatedSerial(LinkedArray(config, timeout_cycles=DEVICE_TIMEOUT,
+                                                     array_domain="array")))
+    assert device.config == config
+    run_matrices(device, np.random.default_rng(29), ((12, 40), (7, 9), (1, 3)), 4)

@@ -91,8 +91,9 @@ DEVICE_SYNC = 0x5A
 #: matrices (SET_SHAPE's base, SELECT); 3.1: IDENTIFY's flags byte (zero skipping); 3.2: the
 #: flags' read cuts, output buffer and write cuts; 3.3: address cuts, row groups; 3.4: a second
 #: write cut (flags bit 7); 3.5: a second address cut, a third write cut, row regions, output
-#: slots, a sum cut (two bytes after ``row_groups - 1``)
-VERSION = (3, 5)
+#: slots, a sum cut (two bytes after ``row_groups - 1``); 3.6: the result chain (bit 3 of the
+#: second flags byte)
+VERSION = (3, 6)
 #: The UART rate a board and a host use unless told otherwise (the iCEBreaker's FT2232H runs up
 #: to 3 Mbaud; 1 Mbaud divides the common 12 MHz board clocks exactly and is kind to long cables).
 DEFAULT_BAUD = 1_000_000
@@ -265,8 +266,8 @@ def identify_payload(config, baud: int = 0) -> bytes:
     ``read_cuts``, bit 4: ``output_buffer``, bits 5 and 7: ``write_cuts``' low and high bit
     (the high one since 3.4), bit 6: ``address_cuts``' low bit), ``row_groups - 1`` (since
     3.3), a second flags byte (bit 0: ``address_cuts``' high bit, bit 1: ``output_slots``
-    is 2, bit 2: ``sum_cuts``) and ``row_regions - 1`` (since 3.5, and only where either is
-    not zero)."""
+    is 2, bit 2: ``sum_cuts``, bit 3: ``result_chain`` (since 3.6)) and ``row_regions - 1``
+    (since 3.5, and only where either is not zero)."""
     head = _IDENTIFY.pack(b"BNA1", VERSION[0], VERSION[1], config.kind.wire_id,
                           config.lanes, config.rows, config.act_bits, config.max_k, config.max_n,
                           config.perf_bits, WEIGHT_PACKINGS[config.weight_packing],
@@ -275,7 +276,7 @@ def identify_payload(config, baud: int = 0) -> bytes:
              | (config.write_cuts & 1) << 5 | (config.address_cuts & 1) << 6
              | (config.write_cuts >> 1) << 7)
     more = bytes([config.address_cuts >> 1 | (config.output_slots >> 1) << 1
-                  | config.sum_cuts << 2, config.row_regions - 1])
+                  | config.sum_cuts << 2 | config.result_chain << 3, config.row_regions - 1])
     # without them the payload is 3.4's (a 3.5 host reads their absence as zeros)
     return (head + bytes(config.tree_cuts) + bytes([flags, config.row_groups - 1])
             + (more if any(more) else b""))
@@ -317,7 +318,8 @@ def parse_identify(payload: bytes) -> Identity:
                              write_cuts=(flags >> 5 & 1) | (flags >> 7 & 1) << 1,
                              address_cuts=(flags >> 6 & 1) | (flags2 & 1) << 1,
                              row_groups=row_groups, row_regions=row_regions,
-                             output_slots=2 * (flags2 >> 1 & 1), sum_cuts=flags2 >> 2 & 1)
+                             output_slots=2 * (flags2 >> 1 & 1), sum_cuts=flags2 >> 2 & 1,
+                             result_chain=flags2 >> 3 & 1)
     except ValueError as error:
         raise ProtocolError(f"IDENTIFY describes an invalid array: {error}") from None
     return Identity((major, minor), config, baud)
