@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,11 +53,13 @@ DEFAULT_SEEDS = "1-3"
 
 class BuildFailed(RuntimeError):
     """The toolchain did not produce a placed design; the message says where to look.
-    ``placement``: nextpnr could not place or route this seed's placement (another seed may)."""
+    ``placement``: nextpnr could not place or route this seed's placement (another seed may);
+    ``timed_out``: the run was stopped at its time limit (also a seed's failure)."""
 
-    def __init__(self, message: str, *, placement: bool = False):
+    def __init__(self, message: str, *, placement: bool = False, timed_out: bool = False):
         super().__init__(message)
-        self.placement = placement
+        self.placement = placement or timed_out
+        self.timed_out = timed_out
 
 
 #: nextpnr's words for a placement it could not place or route: seed-dependent near the limit
@@ -109,10 +114,38 @@ ABC9_ALIAS_CRASHES = ("Assert `GetSize(conn.first) == GetSize(conn.second)'",
 ABC9_WORKAROUND = "proc; opt_clean -purge"
 
 
+def _run_script(out: Path, script: str, limit_seconds: float | None) -> int:
+    """Run the build plan's script in ``out`` in a session of its own; its exit status. Past
+    ``limit_seconds`` (``subprocess.TimeoutExpired``) or on Ctrl-C, every tool it started is
+    stopped first: a nextpnr left running would hold a core for as long as it routes."""
+    process = subprocess.Popen(["sh", f"{script}.sh"], cwd=out, start_new_session=True)
+    try:
+        return process.wait(timeout=limit_seconds)
+    except BaseException:
+        _stop_group(process)
+        raise
+
+
+def _stop_group(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM to every process of ``process``'s session, SIGKILL to what is left after
+    ``grace`` seconds; returns once none is left (or, should a zombie outlive its parent, a
+    second ``grace`` later)."""
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait()
+    start = time.monotonic()
+    while time.monotonic() < start + 2 * grace:
+        try:
+            os.killpg(process.pid, signal.SIGKILL if time.monotonic() > start + grace else 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
 def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log, router: str | None = None,
-                   after_read: str = YOSYS_AFTER_READ) -> float:
+                   after_read: str = YOSYS_AFTER_READ, max_minutes: float | None = None) -> float:
     """yosys, nextpnr and the packer on ``design`` (through the board's platform), their output
-    to ``<out>/toolchain.log`` and their stages on the console; the wall time, or BuildFailed."""
+    to ``<out>/toolchain.log`` and their stages on the console; the wall time, or BuildFailed
+    (also when they run past ``max_minutes``: router2 on a congested design may never end)."""
     logs = {**board.build_logs, "toolchain output": "toolchain.log"}
     log(f"  logs: {', '.join(f'{tool} {out / name}' for tool, name in logs.items())} "
         f"(YoWASP: the first run compiles WebAssembly)")
@@ -122,15 +155,26 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log, route
     with temporary_environ(yowasp_env(board.family.TOOL_ENV)), \
             tool_output_to(out / "toolchain.log"), watch_stages(out, board.build_stages, log):
         try:
-            board.platform().build(
+            plan = board.platform().build(
                 design, name="top", synth_opts=board.synth_opts(dsp),
-                build_dir=str(out), do_program=False,
+                build_dir=str(out), do_build=False,
                 nextpnr_opts=f"--seed {seed} --report nextpnr_report.json --timing-allow-fail"
                              + (f" --router {router}" if router else ""),
                 script_after_read=after_read)
+            plan.extract(str(out))
+            status = _run_script(out, plan.script, max_minutes and max_minutes * 60)
+            if status:
+                failure = f"exit status {status}"
+        except subprocess.TimeoutExpired:
+            failure = "timeout"
         except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
             failure = error
     wall = time.perf_counter() - start
+    if failure == "timeout":
+        raise BuildFailed(f"{board.name}: stopped after {wall / 60:.1f} minutes (--max-minutes "
+                          f"{max_minutes:g}) before the toolchain finished; its progress is in "
+                          f"{', '.join(str(out / name) for name in logs.values())}. Another "
+                          f"seed, or a longer limit, may finish", timed_out=True)
     if failure is not None or not (out / "nextpnr_report.json").exists():
         tails = [out / name for name in board.build_logs.values()]
         found = [line for path in tails if path.exists() for line in path.read_text().splitlines()
@@ -148,29 +192,32 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log, route
 
 
 def _toolchain_with_retry(board, design, out: Path, *, seed: int, dsp: bool, log,
-                          router: str | None) -> tuple:
+                          router: str | None, max_minutes: float | None = None) -> tuple:
     """``_run_toolchain``, once more with ``ABC9_WORKAROUND`` if yosys's abc9 hit one of its
     alias-wire failures (the assertions seen to come and go between identical runs); (wall, the
     workaround used or None)."""
     try:
-        return _run_toolchain(board, design, out, seed=seed, dsp=dsp, log=log, router=router), None
+        return _run_toolchain(board, design, out, seed=seed, dsp=dsp, log=log, router=router,
+                              max_minutes=max_minutes), None
     except BuildFailed as error:
         if not any(crash in str(error) for crash in ABC9_ALIAS_CRASHES):
             raise
     log(f"  yosys's abc9 failed on an alias wire (yosys #4349); building again with "
         f"'{ABC9_WORKAROUND}' before synthesis")
     wall = _run_toolchain(board, design, out, seed=seed, dsp=dsp, log=log, router=router,
-                          after_read=f"{YOSYS_AFTER_READ}\n{ABC9_WORKAROUND}")
+                          after_read=f"{YOSYS_AFTER_READ}\n{ABC9_WORKAROUND}",
+                          max_minutes=max_minutes)
     return wall, ABC9_WORKAROUND
 
 
 def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
           out: str | Path | None = None, target_mhz: float | None = None,
           baud: int | None = None, top: str = "board", router: str | None = None,
-          log=print) -> dict:
+          max_minutes: float | None = None, log=print) -> dict:
     """Build the bitstream; return the report (also written to ``<out>/report.json``).
     ``router``: one of ``ROUTERS`` for nextpnr, else the board's for this preset
-    (``Board.router``), else nextpnr's default."""
+    (``Board.router``), else nextpnr's default. ``max_minutes``: the toolchain's wall-clock
+    limit (none by default)."""
     if top not in TOPS:
         raise ValueError(f"top: {top!r} is not one of {TOPS}")
     if router is not None and router not in ROUTERS:
@@ -189,7 +236,7 @@ def build(board_name: str, config: ArrayConfig | None = None, *, seed: int = 1,
         f"{target_hz / 1e6:g} MHz, seed {seed}, {top} top"
         + (f", nextpnr {router}" if router else ""))
     wall, workaround = _toolchain_with_retry(board, design, out, seed=seed, dsp=config.kind.dsp,
-                                             log=log, router=router)
+                                             log=log, router=router, max_minutes=max_minutes)
     pnr = json.loads((out / "nextpnr_report.json").read_text())
     util = pnr["utilization"]
     # the fastest-constrained clock is the array's; every clock must meet its own constraint
@@ -294,7 +341,9 @@ def _sweep_seeds(board_name, config, seeds, out: Path, log, options) -> tuple[li
             if not error.placement:
                 raise
             unplaced.append({"seed": seed, "failed": str(error)})
-            log(f"seed {seed}: nextpnr could not place or route it{following}")
+            log(f"seed {seed}: "
+                + ("stopped at the time limit" if error.timed_out
+                   else "nextpnr could not place or route it") + following)
             continue
         tried.append(report)
         if report["timing_met"] or not _fits(report):
@@ -358,6 +407,10 @@ def main(argv=None) -> int:
                              "--set, else "
                              "nextpnr's, router1); router2 negotiates congestion and routed a "
                              "2,048-PE ECP5-85F array router1 did not")
+    parser.add_argument("--max-minutes", type=positive_float, metavar="MINUTES",
+                        help="stop a seed's toolchain run after this long and go on to the next "
+                             "seed (default: no limit; nextpnr's router2 on a congested design "
+                             "may route for hours)")
     parser.add_argument("--program", action="store_true", help="program the board afterwards")
     args = parser.parse_args(argv)
     if args.board not in BOARDS:
@@ -383,7 +436,7 @@ def main(argv=None) -> int:
     try:
         report = build_seeds(args.board, config, seeds=args.seed, out=args.out,
                              target_mhz=args.target_mhz, baud=args.baud, top=args.top,
-                             router=router)
+                             router=router, max_minutes=args.max_minutes)
     except (BuildFailed, ValueError) as error:
         print(f"build failed: {error}", file=sys.stderr)
         return 1

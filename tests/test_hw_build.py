@@ -187,7 +187,7 @@ def test_an_abc9_alias_failure_is_built_again_with_the_workaround(monkeypatch, f
     calls = []
 
     def fake(board, design, out, *, seed, dsp, log, router=None,
-             after_read=build_module.YOSYS_AFTER_READ):
+             after_read=build_module.YOSYS_AFTER_READ, max_minutes=None):
         calls.append(after_read)
         if len(calls) == 1:
             raise build_module.BuildFailed(f"board: the toolchain failed\n{failure}")
@@ -199,7 +199,8 @@ def test_an_abc9_alias_failure_is_built_again_with_the_workaround(monkeypatch, f
     assert (wall, workaround) == (12.5, "proc; opt_clean -purge")
     assert calls[1].endswith("\nproc; opt_clean -purge") and calls[0] == build_module.YOSYS_AFTER_READ
 
-    def other(board, design, out, *, seed, dsp, log, router=None, after_read=None):
+    def other(board, design, out, *, seed, dsp, log, router=None, after_read=None,
+              max_minutes=None):
         calls.append(after_read)
         raise build_module.BuildFailed("ERROR: Unable to place cell")
 
@@ -390,3 +391,37 @@ def test_a_preset_changed_with_set_keeps_its_router(monkeypatch, tmp_path):
     assert build_module.main(["--board", "ulx3s-85f", "--set", "rows=40",
                               "--out", str(tmp_path)]) == 1
     assert routers == [(2, None), (1, "router2"), (1, "router1"), (0, None)]
+
+
+def _tools_running_in(directory) -> list:
+    """The processes whose working directory is ``directory`` (Linux's /proc)."""
+    import os
+    from pathlib import Path
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and Path(os.readlink(entry / "cwd")) == Path(directory):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_toolchain_run_past_its_limit_is_stopped_with_every_tool(tmp_path, capsys):
+    """``--max-minutes``: a run past the limit stops every tool it started (nothing is left
+    routing on a core) and ends in one message naming the limit and the logs, exit 1; with
+    several seeds it is the seed's failure and the next one is tried."""
+    status = main(["--board", "icebreaker", "--config", "tiny", "--seed", "1,2",
+                   "--max-minutes", "0.002", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == 1 and "Traceback" not in err
+    assert "stopped after" in err and "(--max-minutes 0.002)" in err and "seed 2:" in err
+    assert str(tmp_path / "seed1" / "toolchain.log") in err
+    assert not _tools_running_in(tmp_path / "seed1") and not _tools_running_in(tmp_path / "seed2")
+
+
+def test_the_time_limit_must_be_positive(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--board", "icebreaker", "--max-minutes", "0"])
+    assert exited.value.code == 2
+    assert "--max-minutes" in capsys.readouterr().err
