@@ -413,6 +413,9 @@ def main(argv=None) -> int:
                              "may route for hours)")
     parser.add_argument("--program", action="store_true", help="program the board afterwards")
     args = parser.parse_args(argv)
+    # a SIGTERM (a job's time limit, `kill`) then unwinds like Ctrl-C: the tools running in
+    # their own session are stopped too (``_run_script``)
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     if args.board not in BOARDS:
         parser.error(f"unknown board {args.board!r}; known boards: {', '.join(sorted(BOARDS))}")
     config = None

@@ -425,3 +425,22 @@ def test_the_time_limit_must_be_positive(capsys):
         main(["--board", "icebreaker", "--max-minutes", "0"])
     assert exited.value.code == 2
     assert "--max-minutes" in capsys.readouterr().err
+
+
+def test_a_build_that_is_terminated_stops_its_tools(tmp_path):
+    """``kill`` (SIGTERM) of ``python -m hw.build`` while yosys runs: nothing it started keeps
+    running (the tools run in a session of their own, which Ctrl-C or a kill would not reach)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    build = subprocess.Popen([sys.executable, "-m", "hw.build", "--board", "icebreaker",
+                              "--config", "tiny", "--seed", "1", "--out", str(tmp_path)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not _tools_running_in(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _tools_running_in(tmp_path), "the toolchain never started"
+    build.send_signal(signal.SIGTERM)
+    assert build.wait(timeout=30) == 128 + signal.SIGTERM
+    assert not _tools_running_in(tmp_path)
