@@ -53,3 +53,18 @@ def test_flipped_output_bit_is_caught(backend):
     first_expected = int(expected.strip("[]").split(",")[0])
     first_got = int(got.strip("[]").split(",")[0])
     assert first_expected ^ first_got == 1
+
+
+def test_the_array_that_never_stops_under_verilator():
+    """Output slots with row regions, three write cuts and a sum cut (the 2,048-PE ECP5 build's
+    structure, small) from Verilog: golden's numbers, and the same cycles as the Amaranth
+    backend, with the output stalling at random (blocks then wait for a slot)."""
+    config = ArrayConfig(lanes=8, rows=4, max_k=64, max_n=12, tree_cuts=(0, 3), read_cuts=1,
+                         address_cuts=2, write_cuts=3, row_groups=4, row_regions=2,
+                         output_slots=2, sum_cuts=1)
+    rng = np.random.default_rng(11)
+    x, w = rng.integers(-128, 128, (5, 40)), rng.integers(-1, 2, (11, 40))
+    verilator = run_bitlinear(config, x, w, backend="verilator", stall_prob=0.4, seed=4)
+    amaranth = run_bitlinear(config, x, w, stall_prob=0.4, seed=4)
+    np.testing.assert_array_equal(verilator.acc, int_matmul(x, w))
+    assert verilator.beat_cycles == amaranth.beat_cycles and verilator.perf == amaranth.perf
