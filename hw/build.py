@@ -385,6 +385,32 @@ def format_report(report: dict) -> str:
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
+def _exit_status(report: dict) -> int:
+    """1 (each reason on stderr) if the build missed timing, does not fit or has a multiplier
+    in a ternary datapath; else 0."""
+    status = 0
+    if not report["timing_met"]:
+        tried = [r for r in report["seeds_tried"] if "fmax_mhz" in r]
+        seeds = (f"seed {tried[0]['seed']}" if len(tried) == 1 else
+                 f"seeds {', '.join(str(r['seed']) for r in tried)} (kept seed {report['seed']}, "
+                 f"the fastest)")
+        print(f"timing MISSED on {seeds}: {report['fmax_mhz']} MHz < {report['target_mhz']} MHz "
+              f"target (try other seeds, e.g. --seed {max(r['seed'] for r in tried) + 1}-"
+              f"{max(r['seed'] for r in tried) + 3}, a lower --target-mhz, or more tree_cuts)",
+              file=sys.stderr)
+        status = 1
+    for field, what in (("lc", "logic cells"), ("ebr", "block RAMs")):
+        if report[f"{field}_used"] > report[f"{field}_total"]:
+            print(f"does not fit: {report[f'{field}_used']} {what} of the device's "
+                  f"{report[f'{field}_total']}", file=sys.stderr)
+            status = 1
+    if report["multipliers"] and ArrayConfig.from_dict(report["config"]).ternary:
+        print(f"the design contains {report['multipliers']} multiplier(s); the ternary datapath "
+              f"must have none", file=sys.stderr)
+        status = 1
+    return status
+
+
 def main(argv=None) -> int:
     parser = CommandLine(prog="python -m hw.build", description=__doc__.splitlines()[0])
     parser.add_argument("--board", required=True, help=f"one of: {', '.join(sorted(BOARDS))}")
@@ -445,26 +471,7 @@ def main(argv=None) -> int:
         return 1
     print(format_report(report))
     print(f"report: {Path(report['bitstream']).parent / 'report.json'}")
-    status = 0
-    if not report["timing_met"]:
-        tried = [r for r in report["seeds_tried"] if "fmax_mhz" in r]
-        seeds = (f"seed {tried[0]['seed']}" if len(tried) == 1 else
-                 f"seeds {', '.join(str(r['seed']) for r in tried)} (kept seed {report['seed']}, "
-                 f"the fastest)")
-        print(f"timing MISSED on {seeds}: {report['fmax_mhz']} MHz < {report['target_mhz']} MHz "
-              f"target (try other seeds, e.g. --seed {max(r['seed'] for r in tried) + 1}-"
-              f"{max(r['seed'] for r in tried) + 3}, a lower --target-mhz, or more tree_cuts)",
-              file=sys.stderr)
-        status = 1
-    for field, what in (("lc", "logic cells"), ("ebr", "block RAMs")):
-        if report[f"{field}_used"] > report[f"{field}_total"]:
-            print(f"does not fit: {report[f'{field}_used']} {what} of the device's "
-                  f"{report[f'{field}_total']}", file=sys.stderr)
-            status = 1
-    if report["multipliers"] and ArrayConfig.from_dict(report["config"]).ternary:
-        print(f"the design contains {report['multipliers']} multiplier(s); the ternary datapath "
-              f"must have none", file=sys.stderr)
-        status = 1
+    status = _exit_status(report)
     if status == 0 and args.program:
         try:
             get_board(args.board).program(Path(report["bitstream"]).parent)
