@@ -137,10 +137,12 @@ class ArrayConfig:
         (2-bit weights in block RAM only). Either waits a cycle for the index
         (``skip_latency``).
     read_cuts : int
-        Registers between the memories' read data (activations and weights) and the rows, 0..2,
+        Registers between the memories' read data (activations and weights) and the rows, 0..3,
         loading with the pipeline; each adds a cycle of latency. Where a block RAM's output is
         slow (the ECP5's DP16KD: 5.6 ns clock-to-out without its output register) and the
-        activations fan out to every row, the first PE add otherwise starts from it.
+        activations fan out to every row, the first PE add otherwise starts from it; a third
+        lets the placer keep the first beside a bank that sits far from its row (the 2,048-PE
+        85F build's critical path, a bank's read data into its first cut: 5.6 ns + 6.3 ns).
     output_buffer : int
         1: a copy of the accumulators holds a finished beat on ``acc_out`` while the next block
         accumulates, so the pipeline's enable is a register (it stalls only when a second beat
@@ -239,7 +241,7 @@ class ArrayConfig:
         integer("max_k", 1, 1 << 20)
         integer("max_n", 1, 1 << 16)
         integer("perf_bits", 8, 64)
-        integer("read_cuts", 0, 2)
+        integer("read_cuts", 0, 3)
         integer("output_buffer", 0, 1)
         if self.output_slots not in (0, 2):
             raise ValueError(f"ArrayConfig.output_slots: expected 0 (the pipeline stalls) or 2, "

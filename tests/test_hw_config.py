@@ -97,6 +97,7 @@ def test_base3_sizes():
                         "none: set read_cuts or address_cuts"),
     ({"row_groups": 3, "read_cuts": 1}, "ArrayConfig.row_groups: 3 groups for 2 rows"),
     ({"address_cuts": 3}, "ArrayConfig.address_cuts: 3 is outside the allowed range [0, 2]"),
+    ({"read_cuts": 4}, "ArrayConfig.read_cuts: 4 is outside the allowed range [0, 3]"),
     ({"write_cuts": 4}, "ArrayConfig.write_cuts: 4 is outside the allowed range [0, 3]"),
     ({"write_cuts": 3}, "ArrayConfig.write_cuts: the third cut is a copy a row region"),
     ({"row_regions": 2}, "ArrayConfig.row_regions: 2 regions of one row group; set row_groups"),

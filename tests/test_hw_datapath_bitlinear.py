@@ -84,6 +84,11 @@ CONFIGS = {
     "out_slots_regions": ArrayConfig(lanes=8, rows=4, max_k=64, max_n=10, tree_cuts=(0, 3),
                                      read_cuts=1, address_cuts=2, row_groups=4, row_regions=2,
                                      write_cuts=3, output_slots=2, sum_cuts=1),
+    # three read cuts: the first beside the banks, the last beside the rows
+    "out_slots_regions_cuts3": ArrayConfig(lanes=8, rows=4, max_k=64, max_n=10,
+                                           tree_cuts=(0, 3), read_cuts=3, address_cuts=2,
+                                           row_groups=4, row_regions=2, write_cuts=3,
+                                           output_slots=2),
     # a register between each row's sum and its accumulator
     "sum_cut_groups": ArrayConfig(lanes=8, rows=3, max_k=64, max_n=10, tree_cuts=(0, 3),
                                   read_cuts=1, row_groups=2, sum_cuts=1),

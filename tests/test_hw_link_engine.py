@@ -434,6 +434,8 @@ def test_identify_round_trips_every_preset():
         cut = ArrayConfig.tiny(zero_skip="chunks", read_cuts=cuts, output_buffer=cuts - 1,
                                write_cuts=2 - cuts)
         assert parse_identify(identify_payload(cut))[1] == cut
+    assert parse_identify(identify_payload(ArrayConfig.tiny(read_cuts=3)))[1] \
+        == ArrayConfig.tiny(read_cuts=3)
     grouped = ArrayConfig.tiny(rows=4, read_cuts=2, address_cuts=1, row_groups=4)
     assert parse_identify(identify_payload(grouped))[1] == grouped
     for write_cuts in (1, 2):   # the second write cut in its own bit, beside the address cut
