@@ -609,14 +609,16 @@ class ArrayConfig:
 
     @classmethod
     def ulx3s_a4_2048(cls, **changes) -> "ArrayConfig":
-        """4-bit activations on the ULX3S 85F: 32 × 64 = 2,048 PEs, the rows in 8 groups, each
-        with its own copies of the registers that would reach every row (the activations, the
-        read address, the write word and address, the accumulate flags, the pipeline's enable),
-        the write copies fed by a central register (two write cuts); built with nextpnr's
-        router2, which routes it where router1 did not (the board's preset router and clock;
-        figures in the README)."""
-        return cls.ulx3s_a4(**{"rows": 64, "read_cuts": 2, "write_cuts": 2, "address_cuts": 1,
-                               "row_groups": 8, **changes})
+        """4-bit activations on the ULX3S 85F: 32 × 64 = 2,048 PEs at 100 MHz. The rows in 8
+        groups in 2 regions, each with its own copies of the registers that would reach every
+        row (the activations, the read address, the write word and address, the accumulate
+        flags), two read cuts (the first in the DP16KDs' output registers on the ECP5), two
+        output slots (no enable reaches the rows) and the result chain (no wire from every row
+        to the link); built with nextpnr's router2, which routes it where router1 did not (the
+        board's preset router and clock; figures in the README)."""
+        return cls.ulx3s_a4(**{"rows": 64, "read_cuts": 2, "write_cuts": 3, "address_cuts": 2,
+                               "row_groups": 8, "row_regions": 2, "output_slots": 2,
+                               "result_chain": 1, **changes})
 
     @classmethod
     def ulx3s_12f_a4(cls, **changes) -> "ArrayConfig":

@@ -105,11 +105,11 @@ def test_a_preset_may_be_held_to_its_own_clock():
 
 
 def test_a_preset_may_bring_its_own_router():
-    """The 85F's 2,048-PE preset routes with router2 and is held to 75 MHz; the same config
+    """The 85F's 2,048-PE preset routes with router2 and is held to 100 MHz; the same config
     changed, other presets and other boards leave nextpnr its default router."""
     from hw.config import ArrayConfig
     big, board = ArrayConfig.ulx3s_a4_2048(), get_board("ulx3s-85f")
-    assert (board.router(big), board.target_hz(big)) == ("router2", 85e6)
+    assert (board.router(big), board.target_hz(big)) == ("router2", 100e6)
     assert board.router(big.replace(rows=48)) is None and board.router(ArrayConfig.ulx3s()) is None
     assert get_board("ulx3s-45f").router(big) is None
     assert get_board("icebreaker").router(big) is None

@@ -390,7 +390,7 @@ def test_a_preset_changed_with_set_keeps_its_router(monkeypatch, tmp_path):
                               "write_cuts=1", "--router", "router1", "--out", str(tmp_path)]) == 1
     assert build_module.main(["--board", "ulx3s-85f", "--set", "rows=40",
                               "--out", str(tmp_path)]) == 1
-    assert routers == [(2, None), (1, "router2"), (1, "router1"), (0, None)]
+    assert routers == [(3, None), (1, "router2"), (1, "router1"), (0, None)]
 
 
 def _tools_running_in(directory) -> list:
