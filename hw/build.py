@@ -10,7 +10,8 @@ A placement seed decides whether a design at 99 % of a chip meets its clock (the
 default misses 48 MHz on one seed of three and meets it on the others), so ``--seed`` takes
 several (``1-3``, the default, or ``1,5,9``): they are placed in order until one meets the
 target, each in ``<out>/seed<N>/``, and the one kept (the first that met, else the fastest) is
-copied to ``<out>``; ``report.json`` lists every seed tried.
+copied to ``<out>``; ``report.json`` lists every seed tried. ``--max-minutes`` bounds each seed's
+toolchain run (a run past it is that seed's failure; its tools are stopped with it).
 
 ``--top board`` (default) is the full board: PLL, UART host link, array. ``--top bench`` is the array
 alone behind ``hw.system.bench_harness.BenchHarness``, what bench/ sweeps; the int8-multiplier baseline
