@@ -26,6 +26,7 @@ from amaranth.lib.crc import catalog
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from boards import get_board
 from hw.cli import CommandLine, output_dir
 from hw.config import ArrayConfig
 from hw.datapath.perf import PERF_COUNTERS
@@ -33,14 +34,12 @@ from hw.formats import acc_word_layout, act_word_layout, stored_word_layout
 from hw.link.cdc import HandshakeCDC
 from hw.link.protocol import MAX_PAYLOAD, RESULT_BYTES
 from hw.link.sequencer import PROGRAM_DEPTH, Sequencer
-from hw.link.uart import UARTReceiver, UARTTransmitter
+from hw.link.uart import UARTReceiver, UARTTransmitter, uart_divisor
 from hw.resources import breakdown, module_resources
 from hw.toolchain import run_yosys, temporary_environ, yowasp_env
 
 __all__ = ["SerialCRC", "LinkFloor", "measure", "todays_link", "main"]
 
-#: The UART divisor of the measured floor (12 MHz at 1 Mbaud, the iCEBreaker's default).
-DIVISOR = 12
 
 
 class SerialCRC(wiring.Component):
@@ -100,11 +99,13 @@ class LinkFloor(wiring.Component):
 
     def elaborate(self, platform) -> Module:
         m = Module()
+        board = get_board("icebreaker")     # the link runs on its input clock, at its baud
+        divisor = uart_divisor(board.input_clock_hz, board.default_baud)
         rng = random.Random(1)
         m.submodules.sequencer = cpu = Sequencer([rng.randrange(1 << 16)
                                                   for _ in range(PROGRAM_DEPTH)])
-        m.submodules.uart_rx = uart_rx = UARTReceiver(divisor=DIVISOR)
-        m.submodules.uart_tx = uart_tx = UARTTransmitter(divisor=DIVISOR)
+        m.submodules.uart_rx = uart_rx = UARTReceiver(divisor=divisor)
+        m.submodules.uart_tx = uart_tx = UARTTransmitter(divisor=divisor)
         m.submodules.crc16 = crc16 = SerialCRC(catalog.CRC16_CCITT_FALSE)
         m.submodules.crc32 = crc32 = SerialCRC(catalog.CRC32_ISO_HDLC)
         m.submodules.beats_cdc = beats = HandshakeCDC()

@@ -167,15 +167,14 @@ def _run_toolchain(board, design, out: Path, *, seed: int, dsp: bool, log, route
             if status:
                 failure = f"exit status {status}"
         except subprocess.TimeoutExpired:
-            failure = "timeout"
+            raise BuildFailed(
+                f"{board.name}: stopped after {(time.perf_counter() - start) / 60:.1f} minutes "
+                f"(--max-minutes {max_minutes:g}) before the toolchain finished; its progress is "
+                f"in {', '.join(str(out / name) for name in logs.values())}. Another seed, or a "
+                f"longer limit, may finish", timed_out=True) from None
         except Exception as error:  # the toolchain's own error (a design that does not fit, ...)
             failure = error
     wall = time.perf_counter() - start
-    if failure == "timeout":
-        raise BuildFailed(f"{board.name}: stopped after {wall / 60:.1f} minutes (--max-minutes "
-                          f"{max_minutes:g}) before the toolchain finished; its progress is in "
-                          f"{', '.join(str(out / name) for name in logs.values())}. Another "
-                          f"seed, or a longer limit, may finish", timed_out=True)
     if failure is not None or not (out / "nextpnr_report.json").exists():
         tails = [out / name for name in board.build_logs.values()]
         found = [line for path in tails if path.exists() for line in path.read_text().splitlines()
